@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+// bytespike-mock: a local, offline, fixture-driven stand-in for the ByteSpike LLM gateway.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "bytespike-mock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bytespike-mock", targets: ["bytespike-mock"]),
+        /// Start the whole mock in-process (`MockServer.start`) from a Swift test.
+        .library(name: "BytespikeMock", targets: ["Gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "CSystem"),
+        .target(name: "HTTPCore", swiftSettings: strict),
+        .target(name: "HTTPServer", dependencies: ["HTTPCore", "CSystem"], swiftSettings: strict),
+        .target(name: "Gateway", dependencies: ["HTTPCore", "HTTPServer"], swiftSettings: strict),
+        .executableTarget(
+            name: "bytespike-mock",
+            dependencies: ["Gateway", "HTTPServer", "HTTPCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "CSystem"], swiftSettings: strict),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTPCore"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["Gateway", "HTTPCore"], swiftSettings: strict),
+    ]
+)

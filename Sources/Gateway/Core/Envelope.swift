@@ -1,0 +1,42 @@
+import HTTPCore
+
+/// The accounting headers on every gateway response, success or failure.
+///
+/// Money is USD with six decimals (exact to the credit). The rate-limit trio reports the
+/// tightest configured window; with no window configured all three are `0`, the gateway's own
+/// convention for "unlimited". `X-Quota-Remaining-Credits` is the key's lifetime quota left, or,
+/// for a key without a quota, what its wallet can still spend. `X-Org-Quota-Remaining-Credits`
+/// appears on org-owned keys only. Unauthenticated requests carry zeros.
+struct Envelope: Sendable, Equatable {
+    var limit: Credits = .zero
+    var remaining: Credits = .zero
+    var reset = 0
+    var keyRemaining: Credits = .zero
+    var orgRemaining: Credits?
+
+    init() {}
+
+    init(caller: Caller, now: Int) {
+        let key = caller.key
+        var best: (Credits, Credits, Int)?
+        for (cap, seconds) in [(key.rateLimit5h, 5 * 3600), (key.rateLimit1d, 86_400), (key.rateLimit7d, 7 * 86_400)] {
+            guard cap.micros > 0 else { continue }
+            let left = cap  // spend tracking arrives with the accounting engine
+            if best == nil || left < best!.1 { best = (cap, left, now + seconds) }
+        }
+        if let best { (limit, remaining, reset) = best }
+        keyRemaining = key.quota.micros > 0 ? key.quota : caller.account.balance
+        if caller.account.kind == .org { orgRemaining = caller.account.balance }
+    }
+
+    /// Appends the header lines.
+    func write(to out: inout [UInt8]) {
+        out += Array("X-RateLimit-Limit: ".utf8); limit.appendUSD(to: &out); out += [0x0D, 0x0A]
+        out += Array("X-RateLimit-Remaining: ".utf8); remaining.appendUSD(to: &out); out += [0x0D, 0x0A]
+        out += Array("X-RateLimit-Reset: ".utf8); appendDecimal(reset, to: &out); out += [0x0D, 0x0A]
+        out += Array("X-Quota-Remaining-Credits: ".utf8); keyRemaining.appendUSD(to: &out); out += [0x0D, 0x0A]
+        if let org = orgRemaining {
+            out += Array("X-Org-Quota-Remaining-Credits: ".utf8); org.appendUSD(to: &out); out += [0x0D, 0x0A]
+        }
+    }
+}

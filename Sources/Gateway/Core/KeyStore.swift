@@ -1,0 +1,86 @@
+import Synchronization
+
+/// The authenticated caller: the key and the account whose wallet it spends.
+public struct Caller: Sendable, Equatable {
+    public var key: APIKey
+    public var account: Account
+}
+
+/// API keys and accounts, looked up by secret. Sendable through a Mutex: later the control and
+/// management APIs change keys at run time.
+public final class KeyStore: Sendable {
+    private struct State {
+        var bySecret: [String: APIKey] = [:]
+        var accounts: [String: Account] = [:]
+    }
+    private let state: Mutex<State>
+
+    public init(keys: [APIKey], accounts: [Account]) {
+        var s = State()
+        for k in keys { s.bySecret[k.secret] = k }
+        for a in accounts { s.accounts[a.id] = a }
+        state = Mutex(s)
+    }
+
+    /// The key and account for `secret`, whatever their state.
+    public func lookup(secret: String) -> Caller? {
+        state.withLock { s in
+            guard let k = s.bySecret[secret], let a = s.accounts[k.account] else { return nil }
+            return Caller(key: k, account: a)
+        }
+    }
+}
+
+/// Where a request's credential came from, in the order the gateway consults them:
+/// `x-api-key` wins over `Authorization: Bearer`; Gemini clients may use `x-goog-api-key` or `?key=`.
+enum CredentialSource {
+    static func extract(_ header: (String) -> String?, queryKey: () -> String?) -> String? {
+        if let v = header("x-api-key") { return trim(v) }
+        if let v = header("authorization") {
+            let t = trim(v)
+            if t.count > 7, t.prefix(7).lowercased() == "bearer " { return trim(String(t.dropFirst(7))) }
+            return t  // another scheme: treated as an unknown key
+        }
+        if let v = header("x-goog-api-key") { return trim(v) }
+        return queryKey()
+    }
+
+    private static func trim(_ s: String) -> String {
+        var sub = Substring(s)
+        while sub.first == " " || sub.first == "\t" { sub.removeFirst() }
+        while sub.last == " " || sub.last == "\t" { sub.removeLast() }
+        return String(sub)
+    }
+}
+
+/// Authentication and authorisation of a caller, in the gateway's order: credential present,
+/// key known, not revoked, not expired (401); account not paused, IP allowed (403).
+enum Authenticator {
+    static func check(_ secret: String?, store: KeyStore, now: Int, peer: () -> String) -> (Caller?, GatewayError?) {
+        guard let secret, !secret.isEmpty else {
+            return (nil, .unauthorized("missing API key: send Authorization: Bearer sk-byts-… or x-api-key"))
+        }
+        guard let caller = store.lookup(secret: secret) else {
+            return (nil, .unauthorized("invalid x-api-key"))
+        }
+        let key = caller.key
+        if key.revoked { return (caller, .unauthorized("API key \(key.masked) has been revoked")) }
+        if let exp = key.expiresAt, now >= exp {
+            return (caller, .unauthorized("API key \(key.masked) expired at \(Timestamp.format(exp))"))
+        }
+        if caller.account.status == .paused {
+            return (caller, .forbidden("API key \(key.masked) belongs to a paused organization; no models are granted",
+                                       code: "permission_denied"))
+        }
+        if !key.ipWhitelist.isEmpty || !key.ipBlacklist.isEmpty {
+            let ip = peer()
+            if key.ipBlacklist.contains(where: { $0.contains(ip) }) {
+                return (caller, .forbidden("requests from \(ip) are denied for this key (ip_blacklist)"))
+            }
+            if !key.ipWhitelist.isEmpty, !key.ipWhitelist.contains(where: { $0.contains(ip) }) {
+                return (caller, .forbidden("requests from \(ip) are not in this key's ip_whitelist"))
+            }
+        }
+        return (caller, nil)
+    }
+}

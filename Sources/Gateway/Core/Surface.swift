@@ -1,0 +1,70 @@
+import HTTPCore
+
+/// Which wire protocol a request speaks; it decides the error envelope and request-id header.
+public enum Surface: String, Sendable {
+    /// OpenAI Chat/Responses, images, tasks, and the gateway's own utility endpoints.
+    case openAI = "openai"
+    case anthropic
+    case gemini
+    /// The mock's own control API under `/__mock/`.
+    case control
+
+    /// Identifies the surface from the path, and on shared paths (`/v1/models`) from the
+    /// client's headers: an `anthropic-version` header means an Anthropic SDK.
+    static func detect(path: String, request: Request) -> Surface {
+        if path.hasPrefix("/__mock/") { return .control }
+        if path.hasPrefix("/v1beta/") || path.contains(":generateContent") || path.contains(":streamGenerateContent")
+            || path.contains(":countTokens") { return .gemini }
+        if path.hasPrefix("/v1/messages") { return .anthropic }
+        if request.hasHeader("anthropic-version") { return .anthropic }
+        return .openAI
+    }
+
+    /// The body of `error` in this surface's envelope.
+    func errorBody(_ error: GatewayError, requestID: String) -> [UInt8] {
+        var w = JSONWriter(capacity: 256)
+        w.objectStart()
+        switch self {
+        case .anthropic:
+            w.key("type"); w.string("error")
+            w.key("error"); w.objectStart()
+            w.key("type"); w.string(error.typeName)
+            w.key("message"); w.string(error.message)
+            w.objectEnd()
+            w.key("request_id"); w.string(requestID)
+        case .gemini:
+            w.key("error"); w.objectStart()
+            w.key("code"); w.int(error.status.code)
+            w.key("message"); w.string(error.message)
+            w.key("status"); w.string(Surface.googleStatus(error.status.code))
+            w.objectEnd()
+        case .openAI, .control:
+            w.key("error"); w.objectStart()
+            w.key("message"); w.string(error.message)
+            w.key("type"); w.string(error.typeName)
+            w.key("param"); if let p = error.param { w.string(p) } else { w.null() }
+            w.key("code"); if let c = error.code { w.string(c) } else { w.null() }
+            w.objectEnd()
+        }
+        w.objectEnd()
+        return w.bytes
+    }
+
+    /// Google's canonical status name for an HTTP status.
+    static func googleStatus(_ code: Int) -> String {
+        switch code {
+        case 400: "INVALID_ARGUMENT"
+        case 401: "UNAUTHENTICATED"
+        case 403: "PERMISSION_DENIED"
+        case 404: "NOT_FOUND"
+        case 405: "UNIMPLEMENTED"
+        case 408, 504: "DEADLINE_EXCEEDED"
+        case 409: "ABORTED"
+        case 429, 402: "RESOURCE_EXHAUSTED"
+        case 499: "CANCELLED"
+        case 501: "UNIMPLEMENTED"
+        case 503, 529: "UNAVAILABLE"
+        default: code >= 500 ? "INTERNAL" : "FAILED_PRECONDITION"
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// Everything loaded from fixtures, validated and cross-referenced. Immutable.
+public struct FixtureSet: Sendable {
+    public var models: [CatalogModel]
+    public var retired: [RetiredModel]
+    public var groups: [RoutingGroup]
+    public var accounts: [Account]
+    public var keys: [APIKey]
+}
+
+/// A fixture problem, naming the file and the field. Start-up stops with exit code 2.
+public struct FixtureError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let field: String
+    public let problem: String
+    public var description: String { "fixture \(file): \(field): \(problem)" }
+}

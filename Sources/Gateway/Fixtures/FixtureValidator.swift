@@ -1,0 +1,167 @@
+/// Turns decoded fixture files into a ``FixtureSet``, checking every cross-reference.
+struct FixtureValidator {
+    let catalogFile: String
+    let keysFile: String
+
+    func build(catalog: CatalogFile, keys: KeysFile) throws(FixtureError) -> FixtureSet {
+        let models = try buildModels(catalog.models ?? [])
+        let retired = try buildRetired(catalog.retired ?? [], models: models)
+        let groups = try buildGroups(keys.groups ?? [])
+        let accounts = try buildAccounts(keys.accounts ?? [])
+        let apiKeys = try buildKeys(keys.keys ?? [], groups: groups, accounts: accounts)
+        return FixtureSet(models: models, retired: retired, groups: groups, accounts: accounts, keys: apiKeys)
+    }
+
+    private func fail(_ file: String, _ field: String, _ problem: String) -> FixtureError {
+        FixtureError(file: file, field: field, problem: problem)
+    }
+
+    private func credits(_ v: Double?, _ file: String, _ field: String) throws(FixtureError) -> Credits {
+        guard let v else { return .zero }
+        guard let c = Credits(usd: v) else { throw fail(file, field, "must be a non-negative USD amount with at most 6 decimals") }
+        return c
+    }
+
+    private func buildModels(_ list: [ModelFixture]) throws(FixtureError) -> [CatalogModel] {
+        var seen = Set<String>()
+        var out: [CatalogModel] = []
+        for (i, m) in list.enumerated() {
+            let at = "models[\(i)]"
+            guard isSlug(m.id) else { throw fail(catalogFile, "\(at).id", "must be a non-empty slug without spaces or slashes") }
+            for name in [m.id] + (m.aliases ?? []) {
+                guard seen.insert(name).inserted else { throw fail(catalogFile, "\(at)", "id or alias '\(name)' is used twice") }
+            }
+            for (j, a) in (m.aliases ?? []).enumerated() where !isSlug(a) {
+                throw fail(catalogFile, "\(at).aliases[\(j)]", "must be a slug")
+            }
+            guard let kind = CatalogModel.Kind(rawValue: m.kind) else {
+                throw fail(catalogFile, "\(at).kind", "must be text, image or video")
+            }
+            for (j, c) in m.capabilities.enumerated() where !CatalogModel.knownCapabilities.contains(c) {
+                throw fail(catalogFile, "\(at).capabilities[\(j)]", "unknown capability tag '\(c)'")
+            }
+            guard m.capabilities.contains("text") else { throw fail(catalogFile, "\(at).capabilities", "every model carries the 'text' tag") }
+            for (field, list) in [("input_modalities", m.input_modalities), ("output_modalities", m.output_modalities)] {
+                for (j, v) in list.enumerated() where !CatalogModel.knownModalities.contains(v) {
+                    throw fail(catalogFile, "\(at).\(field)[\(j)]", "unknown modality '\(v)'")
+                }
+            }
+            let protocols = m.protocols ?? (kind == .text ? ["messages", "chat", "responses", "gemini"] : [])
+            for (j, p) in protocols.enumerated() where !CatalogModel.knownProtocols.contains(p) {
+                throw fail(catalogFile, "\(at).protocols[\(j)]", "unknown protocol '\(p)' (messages, chat, responses, gemini)")
+            }
+            guard m.context_window >= 0 else { throw fail(catalogFile, "\(at).context_window", "must not be negative") }
+            guard m.max_output_tokens >= 0 else { throw fail(catalogFile, "\(at).max_output_tokens", "must not be negative") }
+            guard !m.owned_by.isEmpty, m.owned_by == m.owned_by.lowercased() else { throw fail(catalogFile, "\(at).owned_by", "must be a lowercase provider name") }
+            guard !m.family.isEmpty, m.family == m.family.lowercased() else { throw fail(catalogFile, "\(at).family", "must be a lowercase family name") }
+            let p = m.pricing ?? PricingFixture()
+            let pricing = CatalogModel.Pricing(
+                inputPerMTok: try credits(p.input, catalogFile, "\(at).pricing.input"),
+                outputPerMTok: try credits(p.output, catalogFile, "\(at).pricing.output"),
+                cacheReadPerMTok: try credits(p.cache_read, catalogFile, "\(at).pricing.cache_read"),
+                cacheWritePerMTok: try credits(p.cache_write, catalogFile, "\(at).pricing.cache_write"),
+                perImage: try credits(p.per_image, catalogFile, "\(at).pricing.per_image"),
+                perVideoSecond: try credits(p.per_video_second, catalogFile, "\(at).pricing.per_video_second"))
+            out.append(CatalogModel(
+                id: m.id, object: m.object ?? "model", ownedBy: m.owned_by, family: m.family, kind: kind,
+                capabilities: m.capabilities, contextWindow: m.context_window, maxOutputTokens: m.max_output_tokens,
+                inputModalities: m.input_modalities, outputModalities: m.output_modalities,
+                pricingURL: m.pricing_url ?? "https://bytespike.ai/pricing#\(m.id)", created: m.created,
+                protocols: protocols, aliases: m.aliases ?? [], pricing: pricing))
+        }
+        return out
+    }
+
+    private func buildRetired(_ list: [RetiredFixture], models: [CatalogModel]) throws(FixtureError) -> [RetiredModel] {
+        let live = Set(models.flatMap { [$0.id] + $0.aliases })
+        var seen = Set<String>()
+        return try list.enumerated().map { (i, r) throws(FixtureError) -> RetiredModel in
+            guard isSlug(r.id) else { throw fail(catalogFile, "retired[\(i)].id", "must be a slug") }
+            guard !live.contains(r.id) else { throw fail(catalogFile, "retired[\(i)].id", "'\(r.id)' is also a live model or alias") }
+            guard seen.insert(r.id).inserted else { throw fail(catalogFile, "retired[\(i)].id", "'\(r.id)' is listed twice") }
+            if let rep = r.replacement, !models.contains(where: { $0.id == rep }) {
+                throw fail(catalogFile, "retired[\(i)].replacement", "'\(rep)' is not a model in the catalog")
+            }
+            return RetiredModel(id: r.id, replacement: r.replacement)
+        }
+    }
+
+    private func buildGroups(_ list: [GroupFixture]) throws(FixtureError) -> [RoutingGroup] {
+        var names = Set<String>(), ids = Set<Int>()
+        return try list.enumerated().map { (i, g) throws(FixtureError) -> RoutingGroup in
+            guard isSlug(g.name) else { throw fail(keysFile, "groups[\(i)].name", "must be a slug") }
+            guard names.insert(g.name).inserted else { throw fail(keysFile, "groups[\(i)].name", "'\(g.name)' is used twice") }
+            guard ids.insert(g.id).inserted else { throw fail(keysFile, "groups[\(i)].id", "\(g.id) is used twice") }
+            guard !g.models.isEmpty else { throw fail(keysFile, "groups[\(i)].models", "needs at least one model pattern") }
+            return RoutingGroup(id: g.id, name: g.name, description: g.description ?? "", patterns: g.models)
+        }
+    }
+
+    private func buildAccounts(_ list: [AccountFixture]) throws(FixtureError) -> [Account] {
+        var seen = Set<String>()
+        return try list.enumerated().map { (i, a) throws(FixtureError) -> Account in
+            let at = "accounts[\(i)]"
+            guard !a.id.isEmpty, seen.insert(a.id).inserted else { throw fail(keysFile, "\(at).id", "missing or used twice") }
+            guard let kind = Account.Kind(rawValue: a.kind) else { throw fail(keysFile, "\(at).kind", "must be personal or org") }
+            guard let status = Account.Status(rawValue: a.status ?? "active") else { throw fail(keysFile, "\(at).status", "must be active or paused") }
+            let tier = a.tier ?? "free"
+            guard let concurrency = a.concurrency ?? Account.tiers[tier] else {
+                throw fail(keysFile, "\(at).tier", "unknown tier '\(tier)' (free, pro, max, enterprise) and no concurrency given")
+            }
+            guard concurrency > 0 else { throw fail(keysFile, "\(at).concurrency", "must be positive") }
+            var created = 0
+            if let c = a.created {
+                guard let t = Timestamp.parse(c) else { throw fail(keysFile, "\(at).created", "expected an RFC 3339 timestamp") }
+                created = t
+            }
+            return Account(id: a.id, kind: kind, name: a.name, email: a.email ?? "", status: status, tier: tier,
+                           balance: try credits(a.balance, keysFile, "\(at).balance"),
+                           lifetimeTopup: try credits(a.lifetime_topup, keysFile, "\(at).lifetime_topup"),
+                           lowBalanceThreshold: try credits(a.low_balance_threshold, keysFile, "\(at).low_balance_threshold"),
+                           concurrency: concurrency, created: created)
+        }
+    }
+
+    private func buildKeys(_ list: [KeyFixture], groups: [RoutingGroup], accounts: [Account]) throws(FixtureError) -> [APIKey] {
+        var ids = Set<String>(), secrets = Set<String>()
+        return try list.enumerated().map { (i, k) throws(FixtureError) -> APIKey in
+            let at = "keys[\(i)]"
+            guard !k.id.isEmpty, ids.insert(k.id).inserted else { throw fail(keysFile, "\(at).id", "missing or used twice") }
+            guard k.secret.count >= 8, !k.secret.contains(where: { $0 == " " || $0 == "\t" || $0 == "," }) else {
+                throw fail(keysFile, "\(at).secret", "must be at least 8 characters without spaces or commas")
+            }
+            guard secrets.insert(k.secret).inserted else { throw fail(keysFile, "\(at).secret", "is used by another key") }
+            guard groups.contains(where: { $0.name == k.group }) else { throw fail(keysFile, "\(at).group", "no routing group named '\(k.group)'") }
+            guard accounts.contains(where: { $0.id == k.account }) else { throw fail(keysFile, "\(at).account", "no account with id '\(k.account)'") }
+            var expires: Int?
+            if let e = k.expires_at {
+                guard let t = Timestamp.parse(e) else { throw fail(keysFile, "\(at).expires_at", "expected an RFC 3339 timestamp") }
+                expires = t
+            }
+            var created = 0
+            if let c = k.created {
+                guard let t = Timestamp.parse(c) else { throw fail(keysFile, "\(at).created", "expected an RFC 3339 timestamp") }
+                created = t
+            }
+            func cidrs(_ list: [String]?, _ field: String) throws(FixtureError) -> [CIDR] {
+                try (list ?? []).enumerated().map { (j, s) throws(FixtureError) -> CIDR in
+                    guard let c = CIDR(s) else { throw fail(keysFile, "\(at).\(field)[\(j)]", "'\(s)' is not an IP address or CIDR network") }
+                    return c
+                }
+            }
+            return APIKey(id: k.id, name: k.name, secret: k.secret, group: k.group, account: k.account,
+                          quota: try credits(k.quota, keysFile, "\(at).quota"),
+                          rateLimit5h: try credits(k.rate_limit_5h, keysFile, "\(at).rate_limit_5h"),
+                          rateLimit1d: try credits(k.rate_limit_1d, keysFile, "\(at).rate_limit_1d"),
+                          rateLimit7d: try credits(k.rate_limit_7d, keysFile, "\(at).rate_limit_7d"),
+                          expiresAt: expires, revoked: k.revoked ?? false,
+                          ipWhitelist: try cidrs(k.ip_whitelist, "ip_whitelist"),
+                          ipBlacklist: try cidrs(k.ip_blacklist, "ip_blacklist"),
+                          admin: k.admin ?? false, created: created)
+        }
+    }
+
+    private func isSlug(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x2F && $0 != 0x3F && $0 != 0x23 && $0 != 0x25 }
+    }
+}

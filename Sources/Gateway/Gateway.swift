@@ -1,0 +1,128 @@
+import HTTPCore
+import HTTPServer
+
+/// The gateway: one pipeline every request walks (surface → route → authenticate → endpoint →
+/// encode with the accounting envelope and request id). Surfaces only decode and encode.
+///
+/// Concurrency: Sendable; immutable except the shared stores, which lock internally.
+public final class Gateway: HTTPHandler {
+    public let fixtures: FixtureSet
+    public let catalog: Catalog
+    public let keys: KeyStore
+    public let clock: GatewayClock
+    let ids: RequestIDs
+    let router = Router()
+    let modelLists: ModelListCache
+
+    public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock()) {
+        self.fixtures = fixtures
+        catalog = Catalog(models: fixtures.models, retired: fixtures.retired, groups: fixtures.groups)
+        keys = KeyStore(keys: fixtures.keys, accounts: fixtures.accounts)
+        self.clock = clock
+        ids = RequestIDs(seed: seed)
+        modelLists = ModelListCache(catalog: catalog)
+    }
+
+    /// What the pipeline knows about a request while answering it.
+    struct Exchange {
+        let request: Request
+        let path: String
+        let requestID: String
+        let surface: Surface
+        var caller: Caller?
+        var envelope = Envelope()
+    }
+
+    public func handle(_ request: Request, responder: Responder) {
+        let path = request.path
+        var ex = Exchange(request: request, path: path, requestID: ids.next(),
+                          surface: Surface.detect(path: path, request: request))
+        let endpoint: Endpoint
+        switch router.match(request.method, path) {
+        case .success(let e): endpoint = e
+        case .failure(let error):
+            identify(&ex, responder)
+            return fail(error, ex, responder)
+        }
+        if ex.surface == .control {
+            return serveControl(endpoint, ex, responder)
+        }
+        let (caller, authError) = identify(&ex, responder)
+        if let authError { return fail(authError, ex, responder) }
+        guard let caller else { return fail(.unauthorized("missing API key"), ex, responder) }
+        switch endpoint {
+        case .listModels:
+            send(.ok, modelLists.body(group: caller.key.group, query: request.query), ex, responder)
+        case .getModel(let name):
+            switch modelObject(name, caller: caller) {
+            case .success(let body): send(.ok, body, ex, responder)
+            case .failure(let e): fail(e, ex, responder)
+            }
+        case .controlHealth:
+            serveControl(endpoint, ex, responder)
+        }
+    }
+
+    /// Resolves the caller from the credential, filling in the envelope from the key's state.
+    @discardableResult
+    private func identify(_ ex: inout Exchange, _ responder: Responder) -> (Caller?, GatewayError?) {
+        let request = ex.request
+        let secret = CredentialSource.extract({ request.header($0) }, queryKey: { Query(request.query).first("key") })
+        let now = clock.now
+        let (caller, error) = Authenticator.check(secret, store: keys, now: now, peer: { responder.peerAddress })
+        ex.caller = caller
+        if let caller { ex.envelope = Envelope(caller: caller, now: now) }
+        return (caller, error)
+    }
+
+    private func modelObject(_ name: String, caller: Caller) -> Result<[UInt8], GatewayError> {
+        if let r = catalog.retired[name] {
+            let hint = r.replacement.map { "; use \($0)" } ?? ""
+            return .failure(.notFound("model '\(name)' has been retired\(hint)", code: "model_not_found"))
+        }
+        guard let i = catalog.index(of: name), catalog.group(caller.key.group, reaches: catalog.models[i].id) else {
+            return .failure(.notFound("model '\(name)' does not exist or is not available to this key's routing group",
+                                      code: "model_not_found"))
+        }
+        return .success(catalog.encodedModels[i])
+    }
+
+    private func serveControl(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder) {
+        switch endpoint {
+        case .controlHealth:
+            var w = JSONWriter()
+            w.objectStart()
+            w.key("status"); w.string("ok")
+            w.key("models"); w.int(catalog.models.count)
+            w.key("keys"); w.int(fixtures.keys.count)
+            w.objectEnd()
+            send(.ok, w.bytes, ex, responder)
+        default:
+            fail(.notFound("no route for \(ex.request.method.rawValue) \(ex.path)"), ex, responder)
+        }
+    }
+
+    // MARK: encoding
+
+    func send(_ status: Status, _ body: [UInt8], _ ex: Exchange, _ responder: Responder, extra: HeaderList = HeaderList()) {
+        let surface = ex.surface
+        let envelope = ex.envelope
+        let id = ex.requestID
+        responder.send(status: status, body: body) { out in
+            out += Array("Content-Type: application/json\r\n".utf8)
+            out += Array("X-Request-Id: ".utf8); out += Array(id.utf8); out += [0x0D, 0x0A]
+            if surface == .anthropic { out += Array("request-id: ".utf8); out += Array(id.utf8); out += [0x0D, 0x0A] }
+            if surface != .control { envelope.write(to: &out) }
+            appendHeaders(extra, to: &out)
+        }
+    }
+
+    func fail(_ error: GatewayError, _ ex: Exchange, _ responder: Responder) {
+        send(error.status, ex.surface.errorBody(error, requestID: ex.requestID), ex, responder, extra: error.headers)
+    }
+
+    /// Server-level rejections (bad framing, limits, timeouts) in the gateway's OpenAI-style envelope.
+    public func protocolErrorResponse(status: Status, message: String) -> Response {
+        defaultProtocolErrorResponse(status: status, message: message)
+    }
+}

@@ -1,0 +1,80 @@
+/// A complete, parsed HTTP request: head plus fully read (de-chunked) body.
+///
+/// The head is kept as one byte array with field ranges into it, so parsing allocates twice
+/// per request and strings are materialised only for values a handler reads.
+public struct Request: Sendable {
+    /// Byte range of one header field inside `rawHead`.
+    struct FieldRange: Sendable {
+        var nameStart: Int32, nameEnd: Int32, valueStart: Int32, valueEnd: Int32
+    }
+
+    public let method: Method
+    public let version: Version
+    /// Whether the connection may be reused after the response (version default and `Connection`).
+    public let keepAlive: Bool
+    public var body: [UInt8]
+
+    let rawHead: [UInt8]
+    let targetRange: Range<Int>
+    let fieldRanges: [FieldRange]
+
+    init(method: Method, version: Version, keepAlive: Bool, rawHead: [UInt8], targetRange: Range<Int>,
+         fieldRanges: [FieldRange], body: [UInt8]) {
+        self.method = method
+        self.version = version
+        self.keepAlive = keepAlive
+        self.rawHead = rawHead
+        self.targetRange = targetRange
+        self.fieldRanges = fieldRanges
+        self.body = body
+    }
+
+    /// The request target exactly as sent, e.g. `/v1/models?capability=vision`.
+    public var target: String { String(decoding: rawHead[targetRange], as: UTF8.self) }
+
+    /// The target without its query string.
+    public var path: String {
+        let end = queryStart.map { $0 - 1 } ?? targetRange.upperBound
+        return String(decoding: rawHead[targetRange.lowerBound..<end], as: UTF8.self)
+    }
+
+    /// The raw query string after `?`, or nil.
+    public var query: String? {
+        queryStart.map { String(decoding: rawHead[$0..<targetRange.upperBound], as: UTF8.self) }
+    }
+
+    private var queryStart: Int? {
+        rawHead[targetRange].firstIndex(of: UInt8(ascii: "?")).map { $0 + 1 }
+    }
+
+    /// The first value of the header `name` (case-insensitive), or nil.
+    public func header(_ name: String) -> String? {
+        for f in fieldRanges where nameMatches(f, name) {
+            return String(decoding: rawHead[Int(f.valueStart)..<Int(f.valueEnd)], as: UTF8.self)
+        }
+        return nil
+    }
+
+    /// Whether a header named `name` is present.
+    public func hasHeader(_ name: String) -> Bool { fieldRanges.contains { nameMatches($0, name) } }
+
+    /// All header fields in order, materialised.
+    public var headers: HeaderList {
+        HeaderList(fieldRanges.map {
+            (String(decoding: rawHead[Int($0.nameStart)..<Int($0.nameEnd)], as: UTF8.self),
+             String(decoding: rawHead[Int($0.valueStart)..<Int($0.valueEnd)], as: UTF8.self))
+        })
+    }
+
+    private func nameMatches(_ f: FieldRange, _ name: String) -> Bool {
+        let len = Int(f.nameEnd - f.nameStart)
+        let n = name.utf8
+        guard len == n.count else { return false }
+        var i = Int(f.nameStart)
+        for b in n {
+            if asciiLower(rawHead[i]) != asciiLower(b) { return false }
+            i += 1
+        }
+        return true
+    }
+}

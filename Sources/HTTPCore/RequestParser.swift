@@ -1,0 +1,298 @@
+/// An incremental HTTP/1.1 request parser with explicit limits and RFC 9112 framing defences.
+///
+/// Feed it the bytes of the current message, from its first byte, as they accumulate: each call
+/// resumes where the previous one stopped, so input may arrive whole, byte by byte, or with
+/// further pipelined requests behind it. After `.request(_, consumed:)` the parser is ready for
+/// the next message, which starts `consumed` bytes later. After `.error` it stays failed.
+///
+/// ```swift
+/// var parser = RequestParser(limits: ParserLimits())
+/// switch parser.parse(buffer) {
+/// case .needMore: break                    // read more; `parser.headComplete` tells the phase
+/// case .request(let req, let consumed): ... // answer `req`, drop `consumed` bytes
+/// case .error(let e): ...                   // answer e.status, then close
+/// }
+/// ```
+public struct RequestParser: Sendable {
+    public enum Result: Sendable {
+        case needMore
+        case request(Request, consumed: Int)
+        case error(ParseError)
+    }
+
+    public let limits: ParserLimits
+
+    // Head scanning.
+    private var scanned = 0
+    private var lineStart = 0
+    private var messageStart = 0
+    private var requestLineDone = false
+    private var requestLineEnd = 0
+    private var method = Method.get
+    private var version = Version.http1_1
+    private var targetRange = 0..<0
+    private var fields: [Request.FieldRange] = []
+
+    // Framing facts gathered from the fields.
+    private var contentLength: Int?
+    private var transferCodings: [String] = []
+    private var hostCount = 0
+    private var connectionClose = false
+    private var connectionKeepAlive = false
+
+    /// True once the head has been parsed and the body is being read.
+    public private(set) var headComplete = false
+    /// True when the parsed head carries `Expect: 100-continue` and a body is expected.
+    public private(set) var expectsContinue = false
+    private var headEnd = 0
+    private var rawHead: [UInt8] = []
+    private var keepAlive = true
+
+    // Body.
+    private var chunked = false
+    private var body: [UInt8] = []
+    private var chunk = ChunkDecoder()
+    private var failure: ParseError?
+
+    public init(limits: ParserLimits = ParserLimits()) {
+        self.limits = limits
+    }
+
+    /// Convenience for tests and tools.
+    public mutating func parse(_ bytes: [UInt8]) -> Result {
+        bytes.withUnsafeBytes { parse($0) }
+    }
+
+    /// Parses as much of `buf` (the current message from its first byte) as possible.
+    public mutating func parse(_ buf: UnsafeRawBufferPointer) -> Result {
+        if let failure { return .error(failure) }
+        if !headComplete {
+            switch scanHead(buf) {
+            case .needMore: return .needMore
+            case .error(let e): return fail(e)
+            case .done: break
+            }
+        }
+        return readBody(buf)
+    }
+
+    private mutating func fail(_ e: ParseError) -> Result {
+        failure = e
+        return .error(e)
+    }
+
+    // MARK: head
+
+    private enum Step { case needMore, done, error(ParseError) }
+
+    private mutating func scanHead(_ buf: UnsafeRawBufferPointer) -> Step {
+        var i = scanned
+        let n = buf.count
+        while i < n {
+            let b = buf[i]
+            if b > 0x0D {
+                i += 1
+                if !requestLineDone {
+                    if i - lineStart > limits.maxRequestLine { return .error(.requestLineTooLong) }
+                } else if i - requestLineEnd > limits.maxHeaderBytes {
+                    return .error(.headersTooLarge)
+                }
+                continue
+            }
+            if b == 0x0A { return .error(.bareLineFeed) }
+            if b != 0x0D { i += 1; continue }  // other control bytes are judged per line
+            guard i + 1 < n else { break }  // CR at the end: wait for its LF
+            guard buf[i + 1] == 0x0A else { return .error(.bareCarriageReturn) }
+            let lineEnd = i
+            i += 2
+            if !requestLineDone {
+                if lineEnd == lineStart {  // empty lines before the request line are ignored
+                    lineStart = i
+                    messageStart = i
+                    if messageStart > limits.maxRequestLine { return .error(.malformedRequestLine("too many empty lines")) }
+                    continue
+                }
+                if lineEnd - lineStart > limits.maxRequestLine { return .error(.requestLineTooLong) }
+                if let e = parseRequestLine(buf, lineStart, lineEnd) { return .error(e) }
+                requestLineDone = true
+                requestLineEnd = i
+            } else if lineEnd == lineStart {
+                headEnd = i
+                scanned = i
+                return finishHead(buf)
+            } else {
+                if i - requestLineEnd > limits.maxHeaderBytes { return .error(.headersTooLarge) }
+                if let e = parseField(buf, lineStart, lineEnd) { return .error(e) }
+            }
+            lineStart = i
+        }
+        scanned = i
+        if !requestLineDone, i - lineStart > limits.maxRequestLine { return .error(.requestLineTooLong) }
+        return .needMore
+    }
+
+    private mutating func parseRequestLine(_ buf: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> ParseError? {
+        var sp1 = -1, sp2 = -1
+        for j in start..<end where buf[j] == 0x20 {
+            if sp1 < 0 { sp1 = j } else if sp2 < 0 { sp2 = j } else { return .malformedRequestLine("too many spaces") }
+        }
+        guard sp1 > start, sp2 > sp1 + 1, sp2 < end - 1 else { return .malformedRequestLine("expected METHOD SP TARGET SP VERSION") }
+        for j in start..<sp1 where !isTokenByte(buf[j]) { return .malformedRequestLine("invalid method") }
+        for j in (sp1 + 1)..<sp2 where buf[j] < 0x21 || buf[j] > 0x7E { return .malformedRequestLine("invalid byte in request target") }
+        let v = UnsafeRawBufferPointer(rebasing: buf[(sp2 + 1)..<end])
+        if v.elementsEqual("HTTP/1.1".utf8) {
+            version = .http1_1
+        } else if v.elementsEqual("HTTP/1.0".utf8) {
+            version = .http1_0
+        } else if v.count == 8, v.starts(with: "HTTP/".utf8), isDigit(v[5]), v[6] == 0x2E, isDigit(v[7]) {
+            return .unsupportedVersion
+        } else {
+            return .malformedRequestLine("invalid HTTP version")
+        }
+        let first = buf[sp1 + 1]
+        guard first == 0x2F || first == 0x2A || first == 0x68 || first == 0x48 else {
+            return .malformedRequestLine("request target must be origin, absolute or asterisk form")
+        }
+        method = Method(bytes: UnsafeRawBufferPointer(rebasing: buf[start..<sp1]))
+        targetRange = (sp1 + 1)..<sp2
+        return nil
+    }
+
+    private mutating func parseField(_ buf: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> ParseError? {
+        if buf[start] == 0x20 || buf[start] == 0x09 { return .obsoleteLineFolding }
+        var colon = -1
+        for j in start..<end {
+            let b = buf[j]
+            if b == 0x3A { colon = j; break }
+            if !isTokenByte(b) {
+                return .invalidHeader(b == 0x20 || b == 0x09 ? "whitespace before colon" : "invalid byte in field name")
+            }
+        }
+        guard colon > start else { return .invalidHeader(colon < 0 ? "missing colon" : "empty field name") }
+        var vs = colon + 1, ve = end
+        while vs < ve, buf[vs] == 0x20 || buf[vs] == 0x09 { vs += 1 }
+        while ve > vs, buf[ve - 1] == 0x20 || buf[ve - 1] == 0x09 { ve -= 1 }
+        for j in vs..<ve {
+            let b = buf[j]
+            if (b < 0x20 && b != 0x09) || b == 0x7F { return .invalidHeader("control character in field value") }
+        }
+        fields.append(.init(nameStart: Int32(start), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(ve)))
+        if fields.count > limits.maxHeaderCount { return .tooManyHeaders }
+        let name = UnsafeRawBufferPointer(rebasing: buf[start..<colon])
+        let value = UnsafeRawBufferPointer(rebasing: buf[vs..<ve])
+        if equalsLowercase(name, "content-length") {
+            return noteContentLength(value)
+        } else if equalsLowercase(name, "transfer-encoding") {
+            for token in listElements(value) { transferCodings.append(token) }
+        } else if equalsLowercase(name, "host") {
+            hostCount += 1
+        } else if equalsLowercase(name, "connection") {
+            for token in listElements(value) {
+                if token == "close" { connectionClose = true } else if token == "keep-alive" { connectionKeepAlive = true }
+            }
+        } else if equalsLowercase(name, "expect") {
+            guard equalsLowercase(value, "100-continue") else { return .unsupportedExpectation }
+            expectsContinue = true
+        }
+        return nil
+    }
+
+    private mutating func noteContentLength(_ value: UnsafeRawBufferPointer) -> ParseError? {
+        var any = false
+        for element in value.split(separator: 0x2C, omittingEmptySubsequences: false) {
+            var s = element.startIndex, e = element.endIndex
+            while s < e, element[s] == 0x20 || element[s] == 0x09 { s += 1 }
+            while e > s, element[e - 1] == 0x20 || element[e - 1] == 0x09 { e -= 1 }
+            guard s < e, e - s <= 18 else { return .invalidContentLength }
+            var n = 0
+            for j in s..<e {
+                guard isDigit(element[j]) else { return .invalidContentLength }
+                n = n * 10 + Int(element[j] - 0x30)
+            }
+            if let cl = contentLength, cl != n { return .invalidContentLength }
+            contentLength = n
+            any = true
+        }
+        return any ? nil : .invalidContentLength
+    }
+
+    private mutating func finishHead(_ buf: UnsafeRawBufferPointer) -> Step {
+        if version == .http1_1, hostCount != 1 { return .error(.missingHost) }
+        if hostCount > 1 { return .error(.missingHost) }
+        if !transferCodings.isEmpty {
+            if contentLength != nil { return .error(.contentLengthWithTransferEncoding) }
+            if version == .http1_0 { return .error(.transferEncodingNotChunked) }
+            guard transferCodings.last == "chunked" else { return .error(.transferEncodingNotChunked) }
+            if let other = transferCodings.dropLast().first(where: { $0 != "chunked" }) {
+                return .error(.unsupportedTransferCoding(other))
+            }
+            if transferCodings.count > 1 { return .error(.transferEncodingNotChunked) }
+            chunked = true
+        } else if let cl = contentLength, cl > limits.maxBodyBytes {
+            return .error(.bodyTooLarge)
+        }
+        keepAlive = version == .http1_1 ? !connectionClose : (connectionKeepAlive && !connectionClose)
+        let hasBody = chunked || (contentLength ?? 0) > 0
+        if !hasBody || version == .http1_0 { expectsContinue = false }
+        let base = messageStart
+        rawHead = Array(UnsafeRawBufferPointer(rebasing: buf[base..<headEnd]))
+        let shift = Int32(base)
+        for k in fields.indices {
+            fields[k].nameStart -= shift; fields[k].nameEnd -= shift
+            fields[k].valueStart -= shift; fields[k].valueEnd -= shift
+        }
+        targetRange = (targetRange.lowerBound - base)..<(targetRange.upperBound - base)
+        headComplete = true
+        return .done
+    }
+
+    // MARK: body
+
+    private mutating func readBody(_ buf: UnsafeRawBufferPointer) -> Result {
+        let end: Int
+        if chunked {
+            switch chunk.decode(buf, from: headEnd, into: &body, limits: limits) {
+            case .needMore: return .needMore
+            case .error(let e): return fail(e)
+            case .done(let at): end = at
+            }
+        } else {
+            let cl = contentLength ?? 0
+            guard buf.count - headEnd >= cl else { return .needMore }
+            if cl > 0 { body = Array(UnsafeRawBufferPointer(rebasing: buf[headEnd..<(headEnd + cl)])) }
+            end = headEnd + cl
+        }
+        let request = Request(method: method, version: version, keepAlive: keepAlive, rawHead: rawHead,
+                              targetRange: targetRange, fieldRanges: fields, body: body)
+        self = RequestParser(limits: limits)
+        return .request(request, consumed: end)
+    }
+}
+
+// MARK: byte helpers
+
+let tokenTable: [Bool] = (0..<256).map { b in
+    switch UInt8(b) {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): true
+    default: "!#$%&'*+-.^_`|~".utf8.contains(UInt8(b))
+    }
+}
+
+@inline(__always) func isTokenByte(_ b: UInt8) -> Bool { tokenTable[Int(b)] }
+@inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+/// Whether `bytes` equal the lowercase ASCII `lower`, ignoring the case of `bytes`.
+func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+    guard bytes.count == lower.utf8CodeUnitCount else { return false }
+    let p = lower.utf8Start
+    for j in 0..<bytes.count where asciiLower(bytes[j]) != p[j] { return false }
+    return true
+}
+
+/// The non-empty, trimmed, lowercased elements of a comma-separated field value.
+func listElements(_ value: UnsafeRawBufferPointer) -> [String] {
+    value.split(separator: 0x2C).compactMap { element in
+        let trimmed = element.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        return trimmed.isEmpty ? nil : String(decoding: trimmed.map(asciiLower), as: UTF8.self)
+    }
+}

@@ -1,0 +1,107 @@
+/// A complete response: status, headers, body. `Content-Length`, `Date` and `Connection` are
+/// added by the encoder; handlers never set them.
+public struct Response: Sendable {
+    public var status: Status
+    public var headers: HeaderList
+    public var body: [UInt8]
+
+    public init(status: Status, headers: HeaderList = HeaderList(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON response with `Content-Type: application/json`.
+    public static func json(_ status: Status, _ body: [UInt8], headers: HeaderList = HeaderList()) -> Response {
+        var h = HeaderList()
+        h.add("Content-Type", "application/json")
+        h.append(contentsOf: headers)
+        return Response(status: status, headers: h, body: body)
+    }
+}
+
+/// How the encoder frames a body.
+public enum BodyFraming: Sendable, Equatable {
+    /// `Content-Length: n`.
+    case length(Int)
+    /// `Transfer-Encoding: chunked` (HTTP/1.1 clients).
+    case chunked
+    /// No length: the body ends when the connection closes (streams to HTTP/1.0 clients).
+    case untilClose
+}
+
+/// Writes response heads into a byte buffer without building intermediate strings.
+public enum ResponseEncoder {
+    /// Appends `HTTP/1.1 <code> <reason>\r\n`, `Date`, the given headers, framing and
+    /// connection headers, and the blank line.
+    ///
+    /// - Parameters:
+    ///   - dateLine: a complete `Date: …\r\n` line (see ``HTTPDate``).
+    ///   - keepAlive: whether the connection stays open after this response.
+    ///   - requestVersion: `Connection: keep-alive` is spelt out only for HTTP/1.0 clients.
+    public static func writeHead(into out: inout [UInt8], status: Status, headers: HeaderList, framing: BodyFraming,
+                                 keepAlive: Bool, requestVersion: Version, dateLine: [UInt8]) {
+        writeHead(into: &out, status: status, framing: framing, keepAlive: keepAlive, requestVersion: requestVersion,
+                  dateLine: dateLine) { o in
+            for field in headers {
+                o.append(contentsOf: field.name.utf8)
+                o.append(contentsOf: colonSpace)
+                o.append(contentsOf: field.value.utf8)
+                o.append(contentsOf: crlf)
+            }
+        }
+    }
+
+    /// As above, with the header lines (`Name: value\r\n` each) written by `headers` directly.
+    public static func writeHead(into out: inout [UInt8], status: Status, framing: BodyFraming, keepAlive: Bool,
+                                 requestVersion: Version, dateLine: [UInt8], headers: (inout [UInt8]) -> Void) {
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(status.code, to: &out)
+        out.append(0x20)
+        out.append(contentsOf: status.reason.utf8)
+        out.append(contentsOf: crlf)
+        out.append(contentsOf: dateLine)
+        headers(&out)
+        switch framing {
+        case .length(let n):
+            out.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(n, to: &out)
+            out.append(contentsOf: crlf)
+        case .chunked:
+            out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+        case .untilClose:
+            break
+        }
+        if !keepAlive {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if requestVersion == .http1_0 {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
+        out.append(contentsOf: crlf)
+    }
+
+    /// The interim response sent for `Expect: 100-continue`.
+    public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+}
+
+let crlf: [UInt8] = [0x0D, 0x0A]
+let colonSpace: [UInt8] = [0x3A, 0x20]
+
+/// Appends the decimal digits of a non-negative or negative integer.
+@inlinable
+public func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+    if value < 0 {
+        out.append(0x2D)
+        appendDecimal(0 &- value, to: &out)
+        return
+    }
+    if value < 10 { out.append(0x30 + UInt8(value)); return }
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var v = value, n = 0
+    withUnsafeMutableBytes(of: &digits) { d in
+        while v > 0 { d[n] = 0x30 + UInt8(v % 10); v /= 10; n += 1 }
+        while n > 0 { n -= 1; out.append(d[n]) }
+    }
+}

@@ -1,0 +1,227 @@
+import CSystem
+import Glibc
+import HTTPCore
+
+/// One accepted TCP connection: reads and parses requests, hands them to the handler one at a
+/// time (pipelined requests wait in the buffer, answered in order), writes responses and streams.
+///
+/// Concurrency: confined to its event loop's thread. The timing rules live in the pure
+/// ``ConnectionStateMachine``; this class is the I/O shell that executes its decisions.
+final class Connection: EventSink {
+    struct InFlight {
+        var token: UInt64
+        var version: Version
+        var keepAlive: Bool
+        var isHead: Bool
+    }
+
+    let fd: Int32
+    let loop: EventLoop
+    let context: ServerContext
+    private(set) var gen: UInt32 = 0
+
+    // Input.
+    var input: [UInt8]
+    var inStart = 0
+    var inEnd = 0
+    var parser: RequestParser
+    var peerClosed = false
+    var sentContinue = false
+    var readPaused = false
+
+    // Output.
+    var output: [UInt8] = []
+    var outSent = 0
+    var writeInterest = false
+    var closeAfterFlush = false
+
+    // Request state.
+    var machine: ConnectionStateMachine
+    var armedDeadline: UInt64?
+    var nextToken: UInt64 = 0
+    var inFlight: InFlight?
+    var stream: ResponseStream?
+    var requestTimers: [UInt64: TimerID] = [:]
+    var nextTimerKey: UInt64 = 0
+    var processing = false
+    var lingering = false
+    var closed = false
+    private var cachedPeer: String?
+
+    init(fd: Int32, loop: EventLoop, context: ServerContext) {
+        self.fd = fd
+        self.loop = loop
+        self.context = context
+        input = [UInt8](repeating: 0, count: 16 * 1024)
+        parser = RequestParser(limits: context.config.parser)
+        machine = ConnectionStateMachine(timeouts: context.timeouts, now: loop.now)
+    }
+
+    /// Registers with the loop. Loop thread only.
+    func start() {
+        gen = loop.register(fd: fd, events: baseEvents, sink: self)
+        updateDeadline()
+    }
+
+    private var baseEvents: UInt32 {
+        (readPaused ? 0 : EPOLLIN.rawValue) | EPOLLRDHUP.rawValue | (writeInterest ? EPOLLOUT.rawValue : 0)
+    }
+
+    func updateInterest() {
+        guard !closed else { return }
+        loop.modify(fd: fd, gen: gen, events: baseEvents)
+    }
+
+    var peerAddress: String {
+        if let cachedPeer { return cachedPeer }
+        let p = Sys.peerAddress(fd)
+        cachedPeer = p
+        return p
+    }
+
+    func isCurrent(_ token: UInt64) -> Bool { !closed && inFlight?.token == token }
+
+    // MARK: events
+
+    func handleEvents(_ events: UInt32) {
+        if closed { return }
+        if events & EPOLLERR.rawValue != 0 || events & EPOLLHUP.rawValue != 0 {
+            abort()
+            return
+        }
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
+            readAvailable()
+        }
+        if !closed, events & EPOLLOUT.rawValue != 0 {
+            flush()
+        }
+    }
+
+    func deadlineReached() {
+        armedDeadline = nil
+        guard !closed else { return }
+        switch machine.timeoutAction(now: loop.now) {
+        case .none:
+            updateDeadline()
+        case .close:
+            abort()
+        case .requestTimeout:
+            inFlight = nil
+            stream = nil
+            rejectAndClose(.requestTimeout, "request was not received in time")
+        }
+    }
+
+    func shutdownRequested() {
+        guard !closed else { return }
+        if inFlight == nil, inStart == inEnd, output.count == outSent {
+            close(graceful: false)
+        }
+        // Otherwise the in-flight response ends with `Connection: close` (see `complete`).
+    }
+
+    func terminate() { abort() }
+
+    // MARK: reading
+
+    private func readAvailable() {
+        if lingering { drainLingering(); return }
+        while true {
+            if inEnd == input.count { makeRoom() }
+            let space = input.count - inEnd
+            let r: IOResult<Int>
+            do {
+                r = try input.withUnsafeMutableBytes { try Sys.read(fd, $0.baseAddress! + inEnd, space) }
+            } catch {
+                abort()
+                return
+            }
+            guard case .done(let n) = r else { break }
+            if n == 0 {
+                peerClosed = true
+                readPaused = true  // EOF stays readable under level triggering; stop polling for it
+                updateInterest()
+                break
+            }
+            inEnd += n
+            if n < space { break }
+        }
+        processInput()
+    }
+
+    /// Makes space at the end of the input buffer: compacts, or grows it.
+    private func makeRoom() {
+        if inStart > 0 {
+            let live = inEnd - inStart
+            input.withUnsafeMutableBytes { p in
+                p.baseAddress!.copyMemory(from: p.baseAddress! + inStart, byteCount: live)
+            }
+            inStart = 0
+            inEnd = live
+        }
+        if inEnd == input.count {
+            input.append(contentsOf: repeatElement(0, count: input.count))
+        }
+    }
+
+    /// Parses and dispatches buffered requests while no response is in progress.
+    func processInput() {
+        guard !processing, !closed else { return }
+        processing = true
+        defer { processing = false }
+        while !closed, inFlight == nil, !closeAfterFlush, inEnd > inStart {
+            if output.count - outSent > context.config.highWatermark { break }  // let a pipelining client drain first
+            let result = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
+            switch result {
+            case .needMore:
+                if parser.headComplete {
+                    machine.bodyBytesArrived(now: loop.now)
+                    if parser.expectsContinue, !sentContinue {
+                        sentContinue = true
+                        output.append(contentsOf: ResponseEncoder.continueResponse)
+                    }
+                } else {
+                    machine.headBytesArrived(now: loop.now)
+                }
+                if peerClosed { closeAfterFlush = true }
+                break
+            case .request(let request, let consumed):
+                inStart += consumed
+                if inStart == inEnd { inStart = 0; inEnd = 0 }
+                sentContinue = false
+                dispatch(request)
+                continue
+            case .error(let error):
+                rejectAndClose(error.status, error.message)
+                return
+            }
+            break
+        }
+        if inFlight == nil, peerClosed, inStart == inEnd { closeAfterFlush = true }
+        // Bound what a client can queue behind a slow response.
+        let shouldPause = inFlight != nil && (inEnd - inStart) > context.config.parser.maxRequestLine + context.config.parser.maxHeaderBytes
+        if shouldPause != readPaused, !peerClosed {
+            readPaused = shouldPause
+            updateInterest()
+        }
+        flush()
+    }
+
+    private func dispatch(_ request: Request) {
+        nextToken &+= 1
+        inFlight = InFlight(token: nextToken, version: request.version,
+                            keepAlive: request.keepAlive && !context.isShuttingDown,
+                            isHead: request.method == .head)
+        machine.requestDispatched()
+        context.handler.handle(request, responder: Responder(connection: self, token: nextToken))
+    }
+
+    // MARK: deadlines
+
+    func updateDeadline() {
+        guard !closed, let d = machine.deadline else { return }
+        if let armed = armedDeadline, armed <= d { return }
+        armedDeadline = d
+        loop.armDeadline(d, fd: fd, gen: gen)
+    }
+}

@@ -1,0 +1,52 @@
+import HTTPCore
+
+/// The handle a handler answers one request through. Confined to the connection's loop thread.
+///
+/// Calls after the request was answered, or after the connection closed, do nothing.
+public struct Responder {
+    let connection: Connection
+    let token: UInt64
+
+    /// The loop that owns the connection (for scheduling work on the same thread).
+    public var loop: EventLoop { connection.loop }
+
+    /// False once the request is answered or the client is gone.
+    public var isActive: Bool { connection.isCurrent(token) }
+
+    /// The client's IP address as text (`127.0.0.1`, `::1`).
+    public var peerAddress: String { connection.peerAddress }
+
+    /// Sends a complete response.
+    public func send(_ response: Response) {
+        connection.complete(token: token, status: response.status, body: response.body) { out in
+            appendHeaders(response.headers, to: &out)
+        }
+    }
+
+    /// Sends a complete response whose header lines (`Name: value\r\n` each) are written by
+    /// `headers` straight into the output buffer: the allocation-free path for hot endpoints.
+    public func send(status: Status, body: [UInt8], headers: (inout [UInt8]) -> Void) {
+        connection.complete(token: token, status: status, body: body, headers: headers)
+    }
+
+    /// Sends the head of a streamed response (chunked for HTTP/1.1, close-delimited for 1.0)
+    /// and returns the stream to write the body to; nil when the request is no longer active.
+    public func startStream(status: Status, headers: HeaderList) -> ResponseStream? {
+        connection.startStream(token: token, status: status) { out in appendHeaders(headers, to: &out) }
+    }
+
+    /// Runs `body` on the loop after `delay`; cancelled automatically if the connection closes first.
+    public func schedule(after delay: Duration, _ body: @escaping () -> Void) {
+        connection.scheduleForRequest(after: delay, body)
+    }
+}
+
+/// Appends `Name: value\r\n` for each field.
+public func appendHeaders(_ headers: HeaderList, to out: inout [UInt8]) {
+    for f in headers {
+        out.append(contentsOf: f.name.utf8)
+        out.append(0x3A); out.append(0x20)
+        out.append(contentsOf: f.value.utf8)
+        out.append(0x0D); out.append(0x0A)
+    }
+}

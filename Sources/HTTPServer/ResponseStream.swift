@@ -1,0 +1,98 @@
+import HTTPCore
+
+/// A response body written piece by piece, with backpressure. Confined to the loop thread.
+///
+/// Each `write` is flushed at once as one chunk. When the client reads slower than the stream
+/// writes and queued output passes the high watermark, `isWritable` turns false and the
+/// producer should pause until `onWritable` fires (queued output fell below the low watermark).
+/// A producer that ignores this is cut off at the hard output limit, so memory stays bounded.
+/// `onClose` fires once if the stream ends abnormally (client gone, write stall, shutdown cut).
+public final class ResponseStream {
+    unowned(unsafe) let connection: Connection
+    let token: UInt64
+    let chunked: Bool
+    private var timers: [UInt64: TimerID] = [:]
+    private var nextTimerKey: UInt64 = 0
+    private(set) var paused = false
+
+    /// Called when a paused stream may write again.
+    public var onWritable: (() -> Void)?
+    /// Called once when the stream is torn down before `end()` (client vanished, timeout, shutdown).
+    public var onClose: (() -> Void)?
+
+    public private(set) var isOpen = true
+
+    init(connection: Connection, token: UInt64, chunked: Bool) {
+        self.connection = connection
+        self.token = token
+        self.chunked = chunked
+    }
+
+    /// The loop that owns this stream.
+    public var loop: EventLoop { connection.loop }
+
+    /// False while queued output is above the high watermark, or after the stream closed.
+    public var isWritable: Bool { isOpen && !paused }
+
+    /// Writes one piece of the body and flushes it. Returns `isWritable`.
+    @discardableResult
+    public func write(_ bytes: some Collection<UInt8>) -> Bool {
+        guard isOpen, !bytes.isEmpty else { return isWritable }
+        connection.streamWrite(self, bytes)
+        return isWritable
+    }
+
+    /// Ends the body (the last chunk) and releases the connection for the next request.
+    public func end() {
+        guard isOpen else { return }
+        isOpen = false
+        cancelTimers()
+        connection.streamEnd(self)
+    }
+
+    /// Tears the connection down without ending the body (a broken stream, from the client's view).
+    public func abort() {
+        guard isOpen else { return }
+        connection.abort()
+    }
+
+    /// Runs `body` after `delay` unless the stream has closed by then.
+    @discardableResult
+    public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> TimerID {
+        let key = nextTimerKey
+        nextTimerKey &+= 1
+        let id = loop.schedule(after: delay) { [weak self] in
+            guard let self else { return }
+            self.timers[key] = nil
+            guard self.isOpen else { return }
+            body()
+        }
+        timers[key] = id
+        return id
+    }
+
+    func setPaused(_ value: Bool) {
+        let resumed = paused && !value
+        paused = value
+        if resumed, isOpen { onWritable?() }
+    }
+
+    /// Called by the connection when it closes under the stream.
+    func connectionClosed() {
+        guard isOpen else { return }
+        isOpen = false
+        cancelTimers()
+        let cb = onClose
+        onClose = nil
+        onWritable = nil
+        cb?()
+    }
+
+    /// Timers scheduled by this stream that have neither fired nor been cancelled.
+    var pendingTimerCount: Int { timers.count }
+
+    private func cancelTimers() {
+        for t in timers.values { loop.cancel(t) }
+        timers.removeAll()
+    }
+}

@@ -1,0 +1,23 @@
+import Synchronization
+import HTTPCore
+
+/// What every connection of one server shares. Sendable: immutable, plus atomics.
+final class ServerContext: Sendable {
+    let config: ServerConfiguration
+    let handler: any HTTPHandler
+    let timeouts: ConnectionStateMachine.Timeouts
+    let openConnections = Atomic<Int>(0)
+    private let shuttingDown = Atomic<Bool>(false)
+
+    init(config: ServerConfiguration, handler: any HTTPHandler) {
+        self.config = config
+        self.handler = handler
+        timeouts = .init(header: config.headerTimeout.nanoseconds, body: config.bodyTimeout.nanoseconds,
+                         idle: config.idleTimeout.nanoseconds, write: config.writeTimeout.nanoseconds)
+    }
+
+    var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
+    func beginShutdown() { shuttingDown.store(true, ordering: .relaxed) }
+
+    func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
+}

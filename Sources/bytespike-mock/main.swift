@@ -1,0 +1,3 @@
+// The executable only parses the command line and runs the server; see `Command.swift`.
+import ArgumentParser
+BytespikeMockCommand.main()
