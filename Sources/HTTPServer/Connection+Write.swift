@@ -93,6 +93,10 @@ extension Connection {
     /// Writes queued output until done or the socket is full, then acts on the outcome.
     func flush() {
         guard !closed else { return }
+        guard !output.isEmpty else {  // nothing queued: the phase is unchanged
+            if closeAfterFlush { close(graceful: true) } else { updateDeadline() }
+            return
+        }
         var progressed = false
         while outSent < output.count {
             let r: IOResult<Int>

@@ -17,7 +17,7 @@ public final class HTTPServer: Sendable {
     /// The port actually bound (useful with port 0).
     public let port: Int
     public let configuration: ServerConfiguration
-    private let loops: [EventLoop]
+    let loops: [EventLoop]
     private let context: ServerContext
     private let stopped = Mutex<Bool>(false)
 
