@@ -31,23 +31,33 @@ public enum FixtureLoader {
         }
         func path(_ name: String) -> String { directory.map { "\($0)/\(name)" } ?? name }
 
-        var catalog = try decode(CatalogFile.self, Array(EmbeddedFixtures.catalog.utf8), file: "catalog.json")
+        let builtInCatalog = try decode(CatalogFile.self, Array(EmbeddedFixtures.catalog.utf8), file: "catalog.json")
+        var models = sourced(builtInCatalog.models, "catalog.json (built-in)", "models")
+        var retired = sourced(builtInCatalog.retired, "catalog.json (built-in)", "retired")
         if let bytes = try override("catalog.json") {
-            let o = try decode(CatalogFile.self, bytes, file: path("catalog.json"))
+            let file = path("catalog.json")
+            let o = try decode(CatalogFile.self, bytes, file: file)
             let replace = o.mode == .replace
-            catalog.models = merge(catalog.models, o.models, replace: replace, id: \.id)
-            catalog.retired = merge(catalog.retired, o.retired, replace: replace, id: \.id)
+            models = merge(models, sourced(o.models, file, "models"), replace: replace, id: \.id)
+            retired = merge(retired, sourced(o.retired, file, "retired"), replace: replace, id: \.id)
         }
-        var keys = try decode(KeysFile.self, Array(EmbeddedFixtures.keys.utf8), file: "keys.json")
+        let builtInKeys = try decode(KeysFile.self, Array(EmbeddedFixtures.keys.utf8), file: "keys.json")
+        var groups = sourced(builtInKeys.groups, "keys.json (built-in)", "groups")
+        var accounts = sourced(builtInKeys.accounts, "keys.json (built-in)", "accounts")
+        var keys = sourced(builtInKeys.keys, "keys.json (built-in)", "keys")
         if let bytes = try override("keys.json") {
-            let o = try decode(KeysFile.self, bytes, file: path("keys.json"))
+            let file = path("keys.json")
+            let o = try decode(KeysFile.self, bytes, file: file)
             let replace = o.mode == .replace
-            keys.groups = merge(keys.groups, o.groups, replace: replace, id: \.name)
-            keys.accounts = merge(keys.accounts, o.accounts, replace: replace, id: \.id)
-            keys.keys = merge(keys.keys, o.keys, replace: replace, id: \.id)
+            groups = merge(groups, sourced(o.groups, file, "groups"), replace: replace, id: \.name)
+            accounts = merge(accounts, sourced(o.accounts, file, "accounts"), replace: replace, id: \.id)
+            keys = merge(keys, sourced(o.keys, file, "keys"), replace: replace, id: \.id)
         }
-        return try FixtureValidator(catalogFile: path("catalog.json"), keysFile: path("keys.json"))
-            .build(catalog: catalog, keys: keys)
+        return try FixtureValidator().build(models: models, retired: retired, groups: groups, accounts: accounts, keys: keys)
+    }
+
+    private static func sourced<T>(_ items: [T]?, _ file: String, _ array: String) -> [Sourced<T>] {
+        (items ?? []).enumerated().map { Sourced(value: $0.element, file: file, path: "\(array)[\($0.offset)]") }
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], file: String) throws(FixtureError) -> T {
@@ -73,14 +83,23 @@ public enum FixtureLoader {
         }
     }
 
-    private static func merge<T>(_ base: [T]?, _ extra: [T]?, replace: Bool, id: KeyPath<T, String>) -> [T]? {
-        guard let extra else { return replace ? [] : base }
-        var out = replace ? [] : (base ?? [])
+    /// Built-in entries, then the override's: same id replaces in place, new ids append.
+    /// With `replace`, the built-in entries are dropped (also when the override omits the array).
+    private static func merge<T>(_ base: [Sourced<T>], _ extra: [Sourced<T>], replace: Bool, id: KeyPath<T, String>) -> [Sourced<T>] {
+        var out = replace ? [] : base
         for item in extra {
-            if let i = out.firstIndex(where: { $0[keyPath: id] == item[keyPath: id] }) { out[i] = item } else { out.append(item) }
+            if let i = out.firstIndex(where: { $0.value[keyPath: id] == item.value[keyPath: id] }) { out[i] = item } else { out.append(item) }
         }
         return out
     }
+}
+
+/// A fixture entry and where it was written, so errors point into the right file.
+struct Sourced<T> {
+    var value: T
+    var file: String
+    /// `keys[3]`: the entry's position in its own file.
+    var path: String
 }
 
 /// Reads a whole file, or nil.

@@ -1,15 +1,13 @@
 /// Turns decoded fixture files into a ``FixtureSet``, checking every cross-reference.
 struct FixtureValidator {
-    let catalogFile: String
-    let keysFile: String
-
-    func build(catalog: CatalogFile, keys: KeysFile) throws(FixtureError) -> FixtureSet {
-        let models = try buildModels(catalog.models ?? [])
-        let retired = try buildRetired(catalog.retired ?? [], models: models)
-        let groups = try buildGroups(keys.groups ?? [])
-        let accounts = try buildAccounts(keys.accounts ?? [])
-        let apiKeys = try buildKeys(keys.keys ?? [], groups: groups, accounts: accounts)
-        return FixtureSet(models: models, retired: retired, groups: groups, accounts: accounts, keys: apiKeys)
+    func build(models: [Sourced<ModelFixture>], retired: [Sourced<RetiredFixture>], groups: [Sourced<GroupFixture>],
+               accounts: [Sourced<AccountFixture>], keys: [Sourced<KeyFixture>]) throws(FixtureError) -> FixtureSet {
+        let m = try buildModels(models)
+        let r = try buildRetired(retired, models: m)
+        let g = try buildGroups(groups)
+        let a = try buildAccounts(accounts)
+        let k = try buildKeys(keys, groups: g, accounts: a)
+        return FixtureSet(models: m, retired: r, groups: g, accounts: a, keys: k)
     }
 
     private func fail(_ file: String, _ field: String, _ problem: String) -> FixtureError {
@@ -22,11 +20,11 @@ struct FixtureValidator {
         return c
     }
 
-    private func buildModels(_ list: [ModelFixture]) throws(FixtureError) -> [CatalogModel] {
+    private func buildModels(_ list: [Sourced<ModelFixture>]) throws(FixtureError) -> [CatalogModel] {
         var seen = Set<String>()
         var out: [CatalogModel] = []
-        for (i, m) in list.enumerated() {
-            let at = "models[\(i)]"
+        for entry in list {
+            let m = entry.value, at = entry.path, catalogFile = entry.file
             guard isSlug(m.id) else { throw fail(catalogFile, "\(at).id", "must be a non-empty slug without spaces or slashes") }
             for name in [m.id] + (m.aliases ?? []) {
                 guard seen.insert(name).inserted else { throw fail(catalogFile, "\(at)", "id or alias '\(name)' is used twice") }
@@ -72,35 +70,37 @@ struct FixtureValidator {
         return out
     }
 
-    private func buildRetired(_ list: [RetiredFixture], models: [CatalogModel]) throws(FixtureError) -> [RetiredModel] {
+    private func buildRetired(_ list: [Sourced<RetiredFixture>], models: [CatalogModel]) throws(FixtureError) -> [RetiredModel] {
         let live = Set(models.flatMap { [$0.id] + $0.aliases })
         var seen = Set<String>()
-        return try list.enumerated().map { (i, r) throws(FixtureError) -> RetiredModel in
-            guard isSlug(r.id) else { throw fail(catalogFile, "retired[\(i)].id", "must be a slug") }
-            guard !live.contains(r.id) else { throw fail(catalogFile, "retired[\(i)].id", "'\(r.id)' is also a live model or alias") }
-            guard seen.insert(r.id).inserted else { throw fail(catalogFile, "retired[\(i)].id", "'\(r.id)' is listed twice") }
+        return try list.map { (entry) throws(FixtureError) -> RetiredModel in
+            let r = entry.value, catalogFile = entry.file, i = entry.path
+            guard isSlug(r.id) else { throw fail(catalogFile, "\(i).id", "must be a slug") }
+            guard !live.contains(r.id) else { throw fail(catalogFile, "\(i).id", "'\(r.id)' is also a live model or alias") }
+            guard seen.insert(r.id).inserted else { throw fail(catalogFile, "\(i).id", "'\(r.id)' is listed twice") }
             if let rep = r.replacement, !models.contains(where: { $0.id == rep }) {
-                throw fail(catalogFile, "retired[\(i)].replacement", "'\(rep)' is not a model in the catalog")
+                throw fail(catalogFile, "\(i).replacement", "'\(rep)' is not a model in the catalog")
             }
             return RetiredModel(id: r.id, replacement: r.replacement)
         }
     }
 
-    private func buildGroups(_ list: [GroupFixture]) throws(FixtureError) -> [RoutingGroup] {
+    private func buildGroups(_ list: [Sourced<GroupFixture>]) throws(FixtureError) -> [RoutingGroup] {
         var names = Set<String>(), ids = Set<Int>()
-        return try list.enumerated().map { (i, g) throws(FixtureError) -> RoutingGroup in
-            guard isSlug(g.name) else { throw fail(keysFile, "groups[\(i)].name", "must be a slug") }
-            guard names.insert(g.name).inserted else { throw fail(keysFile, "groups[\(i)].name", "'\(g.name)' is used twice") }
-            guard ids.insert(g.id).inserted else { throw fail(keysFile, "groups[\(i)].id", "\(g.id) is used twice") }
-            guard !g.models.isEmpty else { throw fail(keysFile, "groups[\(i)].models", "needs at least one model pattern") }
+        return try list.map { (entry) throws(FixtureError) -> RoutingGroup in
+            let g = entry.value, keysFile = entry.file, i = entry.path
+            guard isSlug(g.name) else { throw fail(keysFile, "\(i).name", "must be a slug") }
+            guard names.insert(g.name).inserted else { throw fail(keysFile, "\(i).name", "'\(g.name)' is used twice") }
+            guard ids.insert(g.id).inserted else { throw fail(keysFile, "\(i).id", "\(g.id) is used twice") }
+            guard !g.models.isEmpty else { throw fail(keysFile, "\(i).models", "needs at least one model pattern") }
             return RoutingGroup(id: g.id, name: g.name, description: g.description ?? "", patterns: g.models)
         }
     }
 
-    private func buildAccounts(_ list: [AccountFixture]) throws(FixtureError) -> [Account] {
+    private func buildAccounts(_ list: [Sourced<AccountFixture>]) throws(FixtureError) -> [Account] {
         var seen = Set<String>()
-        return try list.enumerated().map { (i, a) throws(FixtureError) -> Account in
-            let at = "accounts[\(i)]"
+        return try list.map { (entry) throws(FixtureError) -> Account in
+            let a = entry.value, keysFile = entry.file, at = entry.path
             guard !a.id.isEmpty, seen.insert(a.id).inserted else { throw fail(keysFile, "\(at).id", "missing or used twice") }
             guard let kind = Account.Kind(rawValue: a.kind) else { throw fail(keysFile, "\(at).kind", "must be personal or org") }
             guard let status = Account.Status(rawValue: a.status ?? "active") else { throw fail(keysFile, "\(at).status", "must be active or paused") }
@@ -122,10 +122,10 @@ struct FixtureValidator {
         }
     }
 
-    private func buildKeys(_ list: [KeyFixture], groups: [RoutingGroup], accounts: [Account]) throws(FixtureError) -> [APIKey] {
+    private func buildKeys(_ list: [Sourced<KeyFixture>], groups: [RoutingGroup], accounts: [Account]) throws(FixtureError) -> [APIKey] {
         var ids = Set<String>(), secrets = Set<String>()
-        return try list.enumerated().map { (i, k) throws(FixtureError) -> APIKey in
-            let at = "keys[\(i)]"
+        return try list.map { (entry) throws(FixtureError) -> APIKey in
+            let k = entry.value, keysFile = entry.file, at = entry.path
             guard !k.id.isEmpty, ids.insert(k.id).inserted else { throw fail(keysFile, "\(at).id", "missing or used twice") }
             guard k.secret.count >= 8, !k.secret.contains(where: { $0 == " " || $0 == "\t" || $0 == "," }) else {
                 throw fail(keysFile, "\(at).secret", "must be at least 8 characters without spaces or commas")

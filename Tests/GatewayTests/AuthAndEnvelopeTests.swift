@@ -1,0 +1,108 @@
+import HTTPCore
+import Testing
+@testable import Gateway
+
+@Suite struct AuthAndEnvelopeTests {
+    let fixtures = try! FixtureLoader.load()
+    var store: KeyStore { KeyStore(keys: fixtures.keys, accounts: fixtures.accounts) }
+    func secret(_ id: String) -> String { fixtures.keys.first { $0.id == id }!.secret }
+
+    @Test func credential_xApiKeyWinsThenBearerThenGoogleThenQuery() {
+        func pick(_ h: [String: String], _ q: String? = nil) -> String? {
+            CredentialSource.extract({ h[$0] }, queryKey: { q })
+        }
+        #expect(pick(["x-api-key": "A", "authorization": "Bearer B"]) == "A")
+        #expect(pick(["authorization": "bearer  B "]) == "B")
+        #expect(pick(["authorization": "Basic Zm9v"]) == "Basic Zm9v")
+        #expect(pick(["x-goog-api-key": "G"], "Q") == "G")
+        #expect(pick([:], "Q") == "Q")
+        #expect(pick([:]) == nil)
+    }
+
+    @Test(arguments: [
+        (nil, 401, "invalid_api_key", "missing API key"),
+        ("sk-byts-nope", 401, "invalid_api_key", "invalid x-api-key"),
+        ("sk-byts-revoked-test-key-0001", 401, "invalid_api_key", "revoked"),
+        ("sk-byts-expired-test-key-0001", 401, "invalid_api_key", "expired at 2026-01-01T00:00:00Z"),
+        ("sk-byts-paused-test-key-0001", 403, "permission_denied", "paused organization"),
+        ("sk-byts-ip-restricted-key-0001", 403, "permission_denied", "not in this key's ip_whitelist"),
+    ] as [(String?, Int, String, String)])
+    func authenticator_rejectsEachBadStateWithTheRightStatus(_ secret: String?, _ status: Int, _ code: String, _ message: String) {
+        let (_, error) = Authenticator.check(secret, store: store, now: 1_800_000_000, peer: { "127.0.0.1" })
+        #expect(error?.status.code == status)
+        #expect(error?.code == code)
+        #expect(error?.message.contains(message) == true, "\(String(describing: error?.message))")
+    }
+
+    @Test func authenticator_expiryFollowsTheClock() {
+        let clock = GatewayClock()
+        let exp = fixtures.keys.first { $0.id == "key_expired" }!.expiresAt!
+        clock.freeze(at: exp - 1)
+        #expect(Authenticator.check(secret("key_expired"), store: store, now: clock.now, peer: { "" }).1 == nil)
+        clock.advance(by: 1)
+        #expect(Authenticator.check(secret("key_expired"), store: store, now: clock.now, peer: { "" }).1?.status.code == 401)
+    }
+
+    @Test func authenticator_ipWhitelistAdmitsListedNetworks() {
+        let s = secret("key_ip")
+        #expect(Authenticator.check(s, store: store, now: 0, peer: { "10.1.2.3" }).1 == nil)
+        #expect(Authenticator.check(s, store: store, now: 0, peer: { "192.168.7.7" }).1 == nil)
+        #expect(Authenticator.check(s, store: store, now: 0, peer: { "8.8.8.8" }).1?.status.code == 403)
+    }
+
+    @Test func envelope_reportsTightestWindowAndWallets() throws {
+        let org = try #require(store.lookup(secret: secret("key_org")))
+        let e = Envelope(caller: org, now: 1000)
+        #expect(e.limit == Credits(micros: 50_000_000))
+        #expect(e.remaining == Credits(micros: 50_000_000))
+        #expect(e.reset == 1000 + 5 * 3600)
+        #expect(e.keyRemaining == Credits(micros: 500_000_000))
+        #expect(e.orgRemaining == Credits(micros: 8_420_650_000))
+        var out: [UInt8] = []
+        e.write(to: &out)
+        #expect(String(decoding: out, as: UTF8.self) ==
+            "X-RateLimit-Limit: 50.000000\r\nX-RateLimit-Remaining: 50.000000\r\nX-RateLimit-Reset: 19000\r\n"
+            + "X-Quota-Remaining-Credits: 500.000000\r\nX-Org-Quota-Remaining-Credits: 8420.650000\r\n")
+    }
+
+    @Test func envelope_unlimitedKeyShowsZerosAndWallet() throws {
+        let personal = try #require(store.lookup(secret: secret("key_default")))
+        let e = Envelope(caller: personal, now: 1000)
+        #expect(e.limit == .zero && e.remaining == .zero && e.reset == 0)
+        #expect(e.keyRemaining == personal.account.balance)
+        #expect(e.orgRemaining == nil)
+        let tiny = try #require(store.lookup(secret: secret("key_tiny")))
+        #expect(Envelope(caller: tiny, now: 0).keyRemaining == Credits(micros: 10_000))
+    }
+
+    @Test func catalog_groupsRouteTheirFamilies() {
+        let c = Catalog(models: fixtures.models, retired: fixtures.retired, groups: fixtures.groups)
+        #expect(c.group("claude-default", reaches: "claude-opus-4-8"))
+        #expect(c.group("claude-default", reaches: "deepseek-v3-anthropic"))
+        #expect(!c.group("claude-default", reaches: "gpt-5-4"))
+        #expect(c.group("gemini-default", reaches: "nano-banana"))
+        #expect(c.group("default", reaches: "sora-2"))
+        #expect(c.model(named: "glm-5.1")?.id == "glm-5-1")
+    }
+
+    @Test func modelLists_filterByCapabilityAndFamily() throws {
+        let c = Catalog(models: fixtures.models, retired: fixtures.retired, groups: fixtures.groups)
+        let cache = ModelListCache(catalog: c)
+        func ids(_ group: String, _ q: String?) -> [String] {
+            let text = String(decoding: cache.body(group: group, query: q), as: UTF8.self)
+            return text.split(separator: "\"id\":\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        }
+        let all = ids("default", nil)
+        #expect(all == fixtures.models.map(\.id))
+        #expect(ids("default", "capability=vision&capability=tool_use") ==
+            fixtures.models.filter { $0.has("vision") && $0.has("tool_use") }.map(\.id))
+        #expect(ids("default", "family=anthropic") == ids("default", "family=claude"))
+        #expect(ids("default", "family=Anthropic") == ids("default", "family=claude"))
+        #expect(ids("default", "family=google&family=moonshot") ==
+            fixtures.models.filter { ["google", "moonshot"].contains($0.ownedBy) }.map(\.id))
+        #expect(ids("default", "family=bogus").isEmpty)
+        #expect(ids("default", "capability=bogus").isEmpty)
+        #expect(ids("claude-default", "capability=thinking").allSatisfy { $0.hasPrefix("claude-") || $0.hasPrefix("deepseek") })
+        #expect(ids("default", "family=anthropic") == ids("default", "family=anthropic"))  // cached path agrees
+    }
+}
