@@ -1,3 +1,4 @@
 // The executable only parses the command line and runs the server; see `Command.swift`.
-import ArgumentParser
-BytespikeMockCommand.main()
+import Glibc
+
+exit(Command.main())

@@ -153,6 +153,31 @@ import TestSupport
         let second = try ChildProcess(MockProcess.binary, ["--check-fixtures", "--fixtures", dir])
         #expect(second.waitExit(seconds: 10) == 2)
         #expect(second.stderr.contains("catalog.json: models[0].owned_by: required field is missing"), "\(second.stderr)")
+        writeText(dir + "/catalog.json", "{\"models\": [1,]}")
+        let third = try ChildProcess(MockProcess.binary, ["--check-fixtures", "--fixtures", dir])
+        #expect(third.waitExit(seconds: 10) == 2)
+        #expect(third.stderr.contains("catalog.json: (top level): not valid JSON: line 1, column 15"), "\(third.stderr)")
+    }
+
+    @Test(arguments: [
+        (["--port", "abc"], "--port expects an integer in 0...65535, got 'abc'"),
+        (["--bogus"], "unknown option '--bogus'"),
+        (["--header-timeout", "-1"], "--header-timeout expects a positive number of seconds"),
+        (["--fixtures"], "--fixtures needs a value"),
+    ])
+    func badOptions_exitWith2AndSayWhy(_ args: [String], _ message: String) throws {
+        let child = try ChildProcess(MockProcess.binary, args)
+        #expect(child.waitExit(seconds: 10) == 2)
+        #expect(child.stderr.contains(message), "\(child.stderr)")
+    }
+
+    @Test func help_listsEveryLimitFlag() throws {
+        let child = try ChildProcess(MockProcess.binary, ["--help"])
+        #expect(child.waitExit(seconds: 10) == 0)
+        for flag in ["--max-request-line", "--max-header-bytes", "--max-header-count", "--max-body-bytes", "--header-timeout",
+                     "--body-timeout", "--idle-timeout", "--write-timeout", "--max-connections", "--port-file", "--fixtures"] {
+            #expect(child.stdout.contains(flag))
+        }
     }
 
     @Test func fixturesDirectory_extendsTheBuiltInCatalog() throws {

@@ -1,149 +1,175 @@
-/// The on-disk shapes of the fixture files. Field names follow the gateway's own snake_case.
-/// Money is USD in the files and integer credits at run time.
-
-/// `catalog.json`: the model catalog and retired slugs.
-struct CatalogFile: Decodable {
-    var mode: FixtureMode?
-    var models: [ModelFixture]?
-    var retired: [RetiredFixture]?
-}
-
-/// `keys.json`: routing groups, wallets (accounts) and API keys.
-struct KeysFile: Decodable {
-    var mode: FixtureMode?
-    var groups: [GroupFixture]?
-    var accounts: [AccountFixture]?
-    var keys: [KeyFixture]?
-}
+/// The on-disk shapes of the fixture files, read strictly (unknown fields are errors). Field
+/// names follow the gateway's own snake_case. Money is USD in the files and credits at run time.
 
 /// How a file in `--fixtures DIR` combines with the built-in one: `extend` (default) merges
 /// entries by id, later winning; `replace` drops the built-in entries of that file.
-enum FixtureMode: String, Decodable {
+enum FixtureMode: String {
     case extend, replace
 }
 
-struct ModelFixture: Decodable {
-    var id: String
-    var object: String?
-    var owned_by: String
-    var family: String
-    var kind: String
-    var capabilities: [String]
-    var context_window: Int
-    var max_output_tokens: Int
-    var input_modalities: [String]
-    var output_modalities: [String]
-    var pricing_url: String?
-    var created: Int
-    var protocols: [String]?
-    var aliases: [String]?
+/// `catalog.json`: the model catalog and retired slugs.
+struct CatalogFile {
+    var mode: FixtureMode
+    var models: [Sourced<ModelFixture>]
+    var retired: [Sourced<RetiredFixture>]
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["mode", "models", "retired"])
+        mode = try r.mode()
+        models = try r.objects("models").map { (m) throws(FixtureError) in Sourced(try ModelFixture(m), m) }
+        retired = try r.objects("retired").map { (m) throws(FixtureError) in Sourced(try RetiredFixture(m), m) }
+    }
+}
+
+/// `keys.json`: routing groups, wallets (accounts) and API keys.
+struct KeysFile {
+    var mode: FixtureMode
+    var groups: [Sourced<GroupFixture>]
+    var accounts: [Sourced<AccountFixture>]
+    var keys: [Sourced<KeyFixture>]
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["mode", "groups", "accounts", "keys"])
+        mode = try r.mode()
+        groups = try r.objects("groups").map { (g) throws(FixtureError) in Sourced(try GroupFixture(g), g) }
+        accounts = try r.objects("accounts").map { (a) throws(FixtureError) in Sourced(try AccountFixture(a), a) }
+        keys = try r.objects("keys").map { (k) throws(FixtureError) in Sourced(try KeyFixture(k), k) }
+    }
+}
+
+struct ModelFixture {
+    var id, owned_by, family, kind: String
+    var object, pricing_url: String?
+    var capabilities, input_modalities, output_modalities: [String]
+    var context_window, max_output_tokens, created: Int
+    var protocols, aliases: [String]?
     var pricing: PricingFixture?
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["id", "object", "owned_by", "family", "kind", "capabilities", "context_window", "max_output_tokens",
+                         "input_modalities", "output_modalities", "pricing_url", "created", "protocols", "aliases", "pricing"])
+        id = try r.string("id")
+        object = try r.optionalString("object")
+        owned_by = try r.string("owned_by")
+        family = try r.string("family")
+        kind = try r.string("kind")
+        capabilities = try r.strings("capabilities")
+        context_window = try r.int("context_window")
+        max_output_tokens = try r.int("max_output_tokens")
+        input_modalities = try r.strings("input_modalities")
+        output_modalities = try r.strings("output_modalities")
+        pricing_url = try r.optionalString("pricing_url")
+        created = try r.int("created")
+        protocols = try r.optionalStrings("protocols")
+        aliases = try r.optionalStrings("aliases")
+        pricing = try r.optionalObject("pricing").map { (p) throws(FixtureError) in try PricingFixture(p) }
+    }
 }
 
-struct PricingFixture: Decodable {
-    var input: Double?
-    var output: Double?
-    var cache_read: Double?
-    var cache_write: Double?
-    var per_image: Double?
-    var per_video_second: Double?
+struct PricingFixture {
+    var input, output, cache_read, cache_write, per_image, per_video_second: Double?
+
+    init() {}
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["input", "output", "cache_read", "cache_write", "per_image", "per_video_second"])
+        input = try r.optionalDouble("input")
+        output = try r.optionalDouble("output")
+        cache_read = try r.optionalDouble("cache_read")
+        cache_write = try r.optionalDouble("cache_write")
+        per_image = try r.optionalDouble("per_image")
+        per_video_second = try r.optionalDouble("per_video_second")
+    }
 }
 
-struct RetiredFixture: Decodable {
+struct RetiredFixture {
     var id: String
     var replacement: String?
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["id", "replacement"])
+        id = try r.string("id")
+        replacement = try r.optionalString("replacement")
+    }
 }
 
-struct GroupFixture: Decodable {
+struct GroupFixture {
     var id: Int
     var name: String
     var description: String?
     var models: [String]
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["id", "name", "description", "models"])
+        id = try r.int("id")
+        name = try r.string("name")
+        description = try r.optionalString("description")
+        models = try r.strings("models")
+    }
 }
 
-struct AccountFixture: Decodable {
-    var id: String
-    var kind: String
-    var name: String
-    var email: String?
-    var status: String?
-    var tier: String?
+struct AccountFixture {
+    var id, kind, name: String
+    var email, status, tier, created: String?
     var balance: Double
-    var lifetime_topup: Double?
-    var low_balance_threshold: Double?
+    var lifetime_topup, low_balance_threshold: Double?
     var concurrency: Int?
-    var created: String?
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["id", "kind", "name", "email", "status", "tier", "balance", "lifetime_topup",
+                         "low_balance_threshold", "concurrency", "created"])
+        id = try r.string("id")
+        kind = try r.string("kind")
+        name = try r.string("name")
+        email = try r.optionalString("email")
+        status = try r.optionalString("status")
+        tier = try r.optionalString("tier")
+        balance = try r.double("balance")
+        lifetime_topup = try r.optionalDouble("lifetime_topup")
+        low_balance_threshold = try r.optionalDouble("low_balance_threshold")
+        concurrency = try r.optionalInt("concurrency")
+        created = try r.optionalString("created")
+    }
 }
 
-struct KeyFixture: Decodable {
-    var id: String
-    var name: String
-    var secret: String
-    var group: String
-    var account: String
-    var quota: Double?
-    var rate_limit_5h: Double?
-    var rate_limit_1d: Double?
-    var rate_limit_7d: Double?
-    var expires_at: String?
-    var revoked: Bool?
-    var ip_whitelist: [String]?
-    var ip_blacklist: [String]?
-    var admin: Bool?
-    var created: String?
+struct KeyFixture {
+    var id, name, secret, group, account: String
+    var quota, rate_limit_5h, rate_limit_1d, rate_limit_7d: Double?
+    var expires_at, created: String?
+    var revoked, admin: Bool?
+    var ip_whitelist, ip_blacklist: [String]?
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["id", "name", "secret", "group", "account", "quota", "rate_limit_5h", "rate_limit_1d",
+                         "rate_limit_7d", "expires_at", "revoked", "ip_whitelist", "ip_blacklist", "admin", "created"])
+        id = try r.string("id")
+        name = try r.string("name")
+        secret = try r.string("secret")
+        group = try r.string("group")
+        account = try r.string("account")
+        quota = try r.optionalDouble("quota")
+        rate_limit_5h = try r.optionalDouble("rate_limit_5h")
+        rate_limit_1d = try r.optionalDouble("rate_limit_1d")
+        rate_limit_7d = try r.optionalDouble("rate_limit_7d")
+        expires_at = try r.optionalString("expires_at")
+        revoked = try r.optionalBool("revoked")
+        ip_whitelist = try r.optionalStrings("ip_whitelist")
+        ip_blacklist = try r.optionalStrings("ip_blacklist")
+        admin = try r.optionalBool("admin")
+        created = try r.optionalString("created")
+    }
 }
 
-/// The fields each object in each file may carry; anything else is reported as a likely typo.
-enum FixtureSchema {
-    static let catalogTop: Set = ["mode", "models", "retired"]
-    static let model: Set = ["id", "object", "owned_by", "family", "kind", "capabilities", "context_window",
-                             "max_output_tokens", "input_modalities", "output_modalities", "pricing_url", "created",
-                             "protocols", "aliases", "pricing"]
-    static let pricing: Set = ["input", "output", "cache_read", "cache_write", "per_image", "per_video_second"]
-    static let retired: Set = ["id", "replacement"]
-    static let keysTop: Set = ["mode", "groups", "accounts", "keys"]
-    static let group: Set = ["id", "name", "description", "models"]
-    static let account: Set = ["id", "kind", "name", "email", "status", "tier", "balance", "lifetime_topup",
-                               "low_balance_threshold", "concurrency", "created"]
-    static let key: Set = ["id", "name", "secret", "group", "account", "quota", "rate_limit_5h", "rate_limit_1d",
-                           "rate_limit_7d", "expires_at", "revoked", "ip_whitelist", "ip_blacklist", "admin", "created"]
+/// A fixture entry and where it was written, so errors point into the right file.
+struct Sourced<T> {
+    var value: T
+    var file: String
+    /// `keys[3]`: the entry's position in its own file.
+    var path: String
 
-    /// The first unknown field in `value` for the file `name`, as a path, or nil.
-    static func unknownField(in value: JSONValue, file name: String) -> String? {
-        guard case .object(let top) = value else { return nil }
-        switch name {
-        case "catalog.json":
-            return check(top, catalogTop, "")
-                ?? checkArray(top["models"], model, "models") { i, o in check(o["pricing"], pricing, "models[\(i)].pricing") }
-                ?? checkArray(top["retired"], retired, "retired", nil)
-        case "keys.json":
-            return check(top, keysTop, "")
-                ?? checkArray(top["groups"], group, "groups", nil)
-                ?? checkArray(top["accounts"], account, "accounts", nil)
-                ?? checkArray(top["keys"], key, "keys", nil)
-        default:
-            return nil
-        }
-    }
-
-    private static func check(_ v: JSONValue?, _ known: Set<String>, _ path: String) -> String? {
-        guard case .object(let o)? = v else { return nil }
-        return check(o, known, path)
-    }
-
-    private static func check(_ o: [String: JSONValue], _ known: Set<String>, _ path: String) -> String? {
-        for k in o.keys.sorted() where !known.contains(k) { return path.isEmpty ? k : "\(path).\(k)" }
-        return nil
-    }
-
-    private static func checkArray(_ v: JSONValue?, _ known: Set<String>, _ path: String,
-                                   _ nested: ((Int, [String: JSONValue]) -> String?)?) -> String? {
-        guard case .array(let items)? = v else { return nil }
-        for (i, item) in items.enumerated() {
-            guard case .object(let o) = item else { continue }
-            if let bad = check(o, known, "\(path)[\(i)]") { return bad }
-            if let bad = nested?(i, o) { return bad }
-        }
-        return nil
+    init(_ value: T, _ reader: FixtureReader) {
+        self.value = value
+        file = reader.file
+        path = reader.path
     }
 }

@@ -1,0 +1,110 @@
+import Gateway
+import HTTPCore
+import HTTPServer
+
+/// The command line, parsed by hand: a table of flags, each with its help text and how it sets
+/// the options. (swift-argument-parser was dropped: its reflection cost 3 ms of start-up and it
+/// pulled FoundationEssentials into an otherwise Foundation-free binary.)
+struct Options {
+    var mock = MockOptions()
+    var portFile: String?
+    var checkFixtures = false
+    var help = false
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private struct Flag: Sendable {
+        let name: String
+        let value: String?  // placeholder for the value; nil for a switch
+        let help: String
+        let apply: @Sendable (inout Options, String) throws(Failure) -> Void
+    }
+
+    private static let flags: [Flag] = [
+        Flag(name: "--host", value: "ADDR", help: "address to bind (default 127.0.0.1)") { o, v in o.mock.server.host = v },
+        Flag(name: "--port", value: "N", help: "port to bind; 0 picks a free one (default 8787)") { o, v throws(Failure) in
+            o.mock.server.port = try int(v, "--port", 0...65535) },
+        Flag(name: "--port-file", value: "PATH", help: "write the bound port to PATH once listening") { o, v in o.portFile = v },
+        Flag(name: "--fixtures", value: "DIR", help: "fixture files that extend or replace the built-in ones") { o, v in o.mock.fixturesDirectory = v },
+        Flag(name: "--seed", value: "N", help: "seed for deterministic ids (default 0)") { o, v throws(Failure) in
+            guard let s = UInt64(v) else { throw Failure(description: "--seed expects a non-negative integer, got '\(v)'") }
+            o.mock.seed = s },
+        Flag(name: "--loops", value: "N", help: "event-loop threads (default 1)") { o, v throws(Failure) in
+            o.mock.server.loops = try int(v, "--loops", 1...256) },
+        Flag(name: "--max-connections", value: "N", help: "open connections; more are answered 503 (default 10000)") { o, v throws(Failure) in
+            o.mock.server.maxConnections = try int(v, "--max-connections", 1...10_000_000) },
+        Flag(name: "--max-request-line", value: "BYTES", help: "request-line limit, 414 beyond (default 8192)") { o, v throws(Failure) in
+            o.mock.server.parser.maxRequestLine = try int(v, "--max-request-line", 16...(1 << 30)) },
+        Flag(name: "--max-header-bytes", value: "BYTES", help: "header-block limit, 431 beyond (default 65536)") { o, v throws(Failure) in
+            o.mock.server.parser.maxHeaderBytes = try int(v, "--max-header-bytes", 16...(1 << 30)) },
+        Flag(name: "--max-header-count", value: "N", help: "header-field limit, 431 beyond (default 100)") { o, v throws(Failure) in
+            o.mock.server.parser.maxHeaderCount = try int(v, "--max-header-count", 1...100_000) },
+        Flag(name: "--max-body-bytes", value: "BYTES", help: "request-body limit, 413 beyond (default 33554432)") { o, v throws(Failure) in
+            o.mock.server.parser.maxBodyBytes = try int(v, "--max-body-bytes", 0...(1 << 40)) },
+        Flag(name: "--header-timeout", value: "SECONDS", help: "time to receive a request head, 408 beyond (default 10)") { o, v throws(Failure) in
+            o.mock.server.headerTimeout = try seconds(v, "--header-timeout") },
+        Flag(name: "--body-timeout", value: "SECONDS", help: "time a request body may stall, 408 beyond (default 30)") { o, v throws(Failure) in
+            o.mock.server.bodyTimeout = try seconds(v, "--body-timeout") },
+        Flag(name: "--idle-timeout", value: "SECONDS", help: "idle keep-alive lifetime (default 60)") { o, v throws(Failure) in
+            o.mock.server.idleTimeout = try seconds(v, "--idle-timeout") },
+        Flag(name: "--write-timeout", value: "SECONDS", help: "time a client may read nothing before its response is cut (default 30)") { o, v throws(Failure) in
+            o.mock.server.writeTimeout = try seconds(v, "--write-timeout") },
+        Flag(name: "--shutdown-grace", value: "SECONDS", help: "how long shutdown waits for in-flight work (default 5)") { o, v throws(Failure) in
+            o.mock.server.shutdownGrace = try seconds(v, "--shutdown-grace") },
+        Flag(name: "--check-fixtures", value: nil, help: "validate the fixtures and exit (0 valid, 2 not)") { o, _ in o.checkFixtures = true },
+        Flag(name: "--help", value: nil, help: "show this help") { o, _ in o.help = true },
+    ]
+
+    /// Parses `arguments` (without the program name). Accepts `--flag value` and `--flag=value`.
+    init(_ arguments: [String]) throws(Failure) {
+        var i = 0
+        while i < arguments.count {
+            var arg = arguments[i]
+            var inline: String?
+            if let eq = arg.firstIndex(of: "="), arg.hasPrefix("--") {
+                inline = String(arg[arg.index(after: eq)...])
+                arg = String(arg[..<eq])
+            }
+            if arg == "-h" { arg = "--help" }
+            guard let flag = Self.flags.first(where: { $0.name == arg }) else {
+                throw Failure(description: "unknown option '\(arguments[i])' (see --help)")
+            }
+            var value = ""
+            if flag.value != nil {
+                if let inline { value = inline } else {
+                    i += 1
+                    guard i < arguments.count else { throw Failure(description: "\(arg) needs a value (\(flag.value!))") }
+                    value = arguments[i]
+                }
+            } else if inline != nil {
+                throw Failure(description: "\(arg) takes no value")
+            }
+            try flag.apply(&self, value)
+            i += 1
+        }
+    }
+
+    static var usage: String {
+        var s = "bytespike-mock: a local, offline, fixture-driven stand-in for the ByteSpike LLM gateway.\n\n"
+        s += "usage: bytespike-mock [options]\n\noptions:\n"
+        for f in flags {
+            let left = f.name + (f.value.map { " \($0)" } ?? "")
+            s += "  " + left + String(repeating: " ", count: max(1, 26 - left.count)) + f.help + "\n"
+        }
+        return s
+    }
+
+    private static func int(_ v: String, _ name: String, _ range: ClosedRange<Int>) throws(Failure) -> Int {
+        guard let n = Int(v), range.contains(n) else {
+            throw Failure(description: "\(name) expects an integer in \(range.lowerBound)...\(range.upperBound), got '\(v)'")
+        }
+        return n
+    }
+
+    private static func seconds(_ v: String, _ name: String) throws(Failure) -> Duration {
+        guard let d = Double(v), d > 0, d < 1e7 else { throw Failure(description: "\(name) expects a positive number of seconds, got '\(v)'") }
+        return .milliseconds(Int64((d * 1000).rounded(.up)))
+    }
+}
