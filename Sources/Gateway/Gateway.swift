@@ -109,9 +109,9 @@ public final class Gateway: HTTPHandler {
         let envelope = ex.envelope
         let id = ex.requestID
         responder.send(status: status, body: body) { out in
-            out += Array("Content-Type: application/json\r\n".utf8)
-            out += Array("X-Request-Id: ".utf8); out += Array(id.utf8); out += [0x0D, 0x0A]
-            if surface == .anthropic { out += Array("request-id: ".utf8); out += Array(id.utf8); out += [0x0D, 0x0A] }
+            out.appendLiteral("Content-Type: application/json\r\n")
+            out.appendHeader("X-Request-Id", id)
+            if surface == .anthropic { out.appendHeader("request-id", id) }
             if surface != .control { envelope.write(to: &out) }
             appendHeaders(extra, to: &out)
         }

@@ -55,27 +55,27 @@ public enum ResponseEncoder {
     /// As above, with the header lines (`Name: value\r\n` each) written by `headers` directly.
     public static func writeHead(into out: inout [UInt8], status: Status, framing: BodyFraming, keepAlive: Bool,
                                  requestVersion: Version, dateLine: [UInt8], headers: (inout [UInt8]) -> Void) {
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        out.appendLiteral("HTTP/1.1 ")
         appendDecimal(status.code, to: &out)
         out.append(0x20)
         out.append(contentsOf: status.reason.utf8)
-        out.append(contentsOf: crlf)
+        out.append(0x0D); out.append(0x0A)
         out.append(contentsOf: dateLine)
         headers(&out)
         switch framing {
         case .length(let n):
-            out.append(contentsOf: "Content-Length: ".utf8)
+            out.appendLiteral("Content-Length: ")
             appendDecimal(n, to: &out)
             out.append(contentsOf: crlf)
         case .chunked:
-            out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+            out.appendLiteral("Transfer-Encoding: chunked\r\n")
         case .untilClose:
             break
         }
         if !keepAlive {
-            out.append(contentsOf: "Connection: close\r\n".utf8)
+            out.appendLiteral("Connection: close\r\n")
         } else if requestVersion == .http1_0 {
-            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+            out.appendLiteral("Connection: keep-alive\r\n")
         }
         out.append(contentsOf: crlf)
     }
@@ -103,5 +103,22 @@ public func appendDecimal(_ value: Int, to out: inout [UInt8]) {
     withUnsafeMutableBytes(of: &digits) { d in
         while v > 0 { d[n] = 0x30 + UInt8(v % 10); v /= 10; n += 1 }
         while n > 0 { n -= 1; out.append(d[n]) }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends the bytes of a string literal without creating an intermediate array.
+    @inlinable
+    public mutating func appendLiteral(_ s: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// Appends `Name: value\r\n`.
+    @inlinable
+    public mutating func appendHeader(_ name: StaticString, _ value: String) {
+        appendLiteral(name)
+        append(0x3A); append(0x20)
+        append(contentsOf: value.utf8)
+        append(0x0D); append(0x0A)
     }
 }

@@ -10,14 +10,38 @@ extension Connection {
         guard let f = inFlight, f.token == token, !closed else { return }
         let keepAlive = f.keepAlive && !context.isShuttingDown && !peerClosed
         writeHead(status: status, framing: .length(body.count), keepAlive: keepAlive, version: f.version, headers: headers)
-        if !f.isHead { output.append(contentsOf: body) }
+        if !f.isHead { enqueue(body) }
         finishResponse(keepAlive: keepAlive)
     }
 
     private func writeHead(status: Status, framing: BodyFraming, keepAlive: Bool, version: Version, headers: (inout [UInt8]) -> Void) {
-        ResponseEncoder.writeHead(into: &output, status: status, framing: framing, keepAlive: keepAlive,
-                                  requestVersion: version, dateLine: loop.dateCache.current, headers: headers)
+        let date = loop.dateCache.current
+        appendQueued { out in
+            ResponseEncoder.writeHead(into: &out, status: status, framing: framing, keepAlive: keepAlive,
+                                      requestVersion: version, dateLine: date, headers: headers)
+        }
     }
+
+    /// Bodies at least this large are queued by reference and gathered into the send.
+    static let largeBody = 4096
+
+    /// Queues bytes behind everything already queued.
+    func enqueue(_ bytes: [UInt8]) {
+        if bytes.count >= Self.largeBody, large.isEmpty, tail.isEmpty {
+            large = bytes
+            largeSent = 0
+        } else {
+            appendQueued { $0.append(contentsOf: bytes) }
+        }
+    }
+
+    /// Lets `write` append to the last queued buffer.
+    func appendQueued(_ write: (inout [UInt8]) -> Void) {
+        if large.isEmpty, tail.isEmpty { write(&output) } else { write(&tail) }
+    }
+
+    /// Bytes queued and not yet written.
+    var pendingOutput: Int { output.count - outSent + large.count - largeSent + tail.count }
 
     private func finishResponse(keepAlive: Bool) {
         inFlight = nil
@@ -36,7 +60,7 @@ extension Connection {
         writeHead(status: response.status, framing: .length(response.body.count), keepAlive: false, version: .http1_1) { out in
             appendHeaders(response.headers, to: &out)
         }
-        output.append(contentsOf: response.body)
+        enqueue(response.body)
         closeAfterFlush = true
         flush()
     }
@@ -77,14 +101,14 @@ extension Connection {
     func streamWrite(_ s: ResponseStream, _ bytes: some Collection<UInt8>) {
         guard stream === s, !closed else { return }
         if inFlight?.isHead == true { return }
-        if s.chunked { Chunked.append(bytes, to: &output) } else { output.append(contentsOf: bytes) }
+        if s.chunked { appendQueued { Chunked.append(bytes, to: &$0) } } else { appendQueued { $0.append(contentsOf: bytes) } }
         flush()
     }
 
     func streamEnd(_ s: ResponseStream) {
         guard stream === s, !closed, let f = inFlight else { return }
         stream = nil
-        if s.chunked, !f.isHead { output.append(contentsOf: Chunked.end) }
+        if s.chunked, !f.isHead { enqueue(Chunked.end) }
         finishResponse(keepAlive: f.keepAlive && !context.isShuttingDown && !peerClosed)
     }
 
@@ -93,26 +117,43 @@ extension Connection {
     /// Writes queued output until done or the socket is full, then acts on the outcome.
     func flush() {
         guard !closed else { return }
-        guard !output.isEmpty else {  // nothing queued: the phase is unchanged
+        guard pendingOutput > 0 else {  // nothing queued: the phase is unchanged
             if closeAfterFlush { close(graceful: true) } else { updateDeadline() }
             return
         }
         var progressed = false
-        while outSent < output.count {
-            let r: IOResult<Int>
-            do {
-                r = try output.withUnsafeBytes { try Sys.send(fd, $0.baseAddress! + outSent, $0.count - outSent) }
-            } catch {
+        while pendingOutput > 0 {
+            let result: Result<IOResult<Int>, SystemError> = output.withUnsafeBytes { o in
+                let head = UnsafeRawBufferPointer(rebasing: o[outSent...])
+                if large.count == largeSent {
+                    return Result { () throws(SystemError) in try Sys.send(fd, head.baseAddress ?? o.baseAddress!, head.count) }
+                }
+                return large.withUnsafeBytes { l in
+                    Result { () throws(SystemError) in try Sys.send(fd, head, UnsafeRawBufferPointer(rebasing: l[largeSent...])) }
+                }
+            }
+            guard case .success(let r) = result else {
                 abort()
                 return
             }
-            guard case .done(let n) = r else { break }
-            outSent += n
+            guard case .done(var n) = r else { break }
             progressed = true
+            let fromHead = min(n, output.count - outSent)
+            outSent += fromHead
+            n -= fromHead
+            largeSent += n
+            if outSent == output.count, largeSent == large.count {
+                // Everything before `tail` is out: `tail` becomes the head of the queue.
+                if output.capacity > 64 * 1024 { output = [] } else { output.removeAll(keepingCapacity: true) }
+                swap(&output, &tail)
+                outSent = 0
+                large = []
+                largeSent = 0
+            }
         }
-        let pending = output.count - outSent
+        let pending = pendingOutput
         if pending == 0 {
-            if output.capacity > 1 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }
+            if output.capacity > 64 * 1024 { output = [] } else { output.removeAll(keepingCapacity: true) }
             outSent = 0
             setWriteInterest(false)
             machine.outputDrained(now: loop.now, responseComplete: inFlight == nil)

@@ -29,9 +29,13 @@ final class Connection: EventSink {
     var sentContinue = false
     var readPaused = false
 
-    // Output.
+    // Output, in order: `output`, then `large` (a big body queued by reference, not copied),
+    // then `tail` (whatever was queued behind the large body).
     var output: [UInt8] = []
     var outSent = 0
+    var large: [UInt8] = []
+    var largeSent = 0
+    var tail: [UInt8] = []
     var writeInterest = false
     var closeAfterFlush = false
 
@@ -52,7 +56,7 @@ final class Connection: EventSink {
         self.fd = fd
         self.loop = loop
         self.context = context
-        input = [UInt8](repeating: 0, count: 16 * 1024)
+        input = [UInt8](repeating: 0, count: 4 * 1024)
         parser = RequestParser(limits: context.config.parser)
         machine = ConnectionStateMachine(timeouts: context.timeouts, now: loop.now)
     }
@@ -114,7 +118,7 @@ final class Connection: EventSink {
 
     func shutdownRequested() {
         guard !closed else { return }
-        if inFlight == nil, inStart == inEnd, output.count == outSent {
+        if inFlight == nil, inStart == inEnd, pendingOutput == 0 {
             close(graceful: false)
         }
         // Otherwise the in-flight response ends with `Connection: close` (see `complete`).
@@ -170,7 +174,7 @@ final class Connection: EventSink {
         processing = true
         defer { processing = false }
         while !closed, inFlight == nil, !closeAfterFlush, inEnd > inStart {
-            if output.count - outSent > context.config.highWatermark { break }  // let a pipelining client drain first
+            if pendingOutput > context.config.highWatermark { break }  // let a pipelining client drain first
             let result = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
             switch result {
             case .needMore:
@@ -178,7 +182,7 @@ final class Connection: EventSink {
                     machine.bodyBytesArrived(now: loop.now)
                     if parser.expectsContinue, !sentContinue {
                         sentContinue = true
-                        output.append(contentsOf: ResponseEncoder.continueResponse)
+                        enqueue(ResponseEncoder.continueResponse)
                     }
                 } else {
                     machine.headBytesArrived(now: loop.now)

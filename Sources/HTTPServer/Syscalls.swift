@@ -38,6 +38,20 @@ enum Sys {
         try call("send") { Glibc.send(fd, p, n, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// Gathers two buffers into one `sendmsg` (no copy of either), MSG_NOSIGNAL.
+    static func send(_ fd: Int32, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+        var iov = (iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count),
+                   iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count))
+        return try withUnsafeMutablePointer(to: &iov) { (p) throws(SystemError) -> IOResult<Int> in
+            try p.withMemoryRebound(to: iovec.self, capacity: 2) { (v) throws(SystemError) -> IOResult<Int> in
+                var msg = msghdr()
+                msg.msg_iov = v
+                msg.msg_iovlen = 2
+                return try call("sendmsg") { Glibc.sendmsg(fd, &msg, Int32(MSG_NOSIGNAL)) }
+            }
+        }
+    }
+
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     static func setInt(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {

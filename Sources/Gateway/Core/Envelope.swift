@@ -31,12 +31,12 @@ struct Envelope: Sendable, Equatable {
 
     /// Appends the header lines.
     func write(to out: inout [UInt8]) {
-        out += Array("X-RateLimit-Limit: ".utf8); limit.appendUSD(to: &out); out += [0x0D, 0x0A]
-        out += Array("X-RateLimit-Remaining: ".utf8); remaining.appendUSD(to: &out); out += [0x0D, 0x0A]
-        out += Array("X-RateLimit-Reset: ".utf8); appendDecimal(reset, to: &out); out += [0x0D, 0x0A]
-        out += Array("X-Quota-Remaining-Credits: ".utf8); keyRemaining.appendUSD(to: &out); out += [0x0D, 0x0A]
+        out.appendLiteral("X-RateLimit-Limit: "); limit.appendUSD(to: &out); out.appendLiteral("\r\n")
+        out.appendLiteral("X-RateLimit-Remaining: "); remaining.appendUSD(to: &out); out.appendLiteral("\r\n")
+        out.appendLiteral("X-RateLimit-Reset: "); appendDecimal(reset, to: &out); out.appendLiteral("\r\n")
+        out.appendLiteral("X-Quota-Remaining-Credits: "); keyRemaining.appendUSD(to: &out); out.appendLiteral("\r\n")
         if let org = orgRemaining {
-            out += Array("X-Org-Quota-Remaining-Credits: ".utf8); org.appendUSD(to: &out); out += [0x0D, 0x0A]
+            out.appendLiteral("X-Org-Quota-Remaining-Credits: "); org.appendUSD(to: &out); out.appendLiteral("\r\n")
         }
     }
 }

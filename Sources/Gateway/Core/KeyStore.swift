@@ -1,3 +1,4 @@
+import HTTPCore
 import Synchronization
 
 /// The authenticated caller: the key and the account whose wallet it spends.
@@ -35,21 +36,21 @@ public final class KeyStore: Sendable {
 /// `x-api-key` wins over `Authorization: Bearer`; Gemini clients may use `x-goog-api-key` or `?key=`.
 enum CredentialSource {
     static func extract(_ header: (String) -> String?, queryKey: () -> String?) -> String? {
-        if let v = header("x-api-key") { return trim(v) }
+        if let v = header("x-api-key") { return v }
         if let v = header("authorization") {
-            let t = trim(v)
-            if t.count > 7, t.prefix(7).lowercased() == "bearer " { return trim(String(t.dropFirst(7))) }
-            return t  // another scheme: treated as an unknown key
+            // "Bearer <key>", scheme case-insensitive; values arrive trimmed by the parser.
+            let u = v.utf8
+            if u.count > 7, let space = u.firstIndex(of: 0x20), u.distance(from: u.startIndex, to: space) == 6,
+               asciiCaseInsensitiveEquals(String(v[..<space]), "bearer") {
+                var rest = v[v.index(after: space)...]
+                while rest.first == " " { rest.removeFirst() }
+                while rest.last == " " { rest.removeLast() }
+                return String(rest)
+            }
+            return v  // another scheme: treated as an unknown key
         }
-        if let v = header("x-goog-api-key") { return trim(v) }
+        if let v = header("x-goog-api-key") { return v }
         return queryKey()
-    }
-
-    private static func trim(_ s: String) -> String {
-        var sub = Substring(s)
-        while sub.first == " " || sub.first == "\t" { sub.removeFirst() }
-        while sub.last == " " || sub.last == "\t" { sub.removeLast() }
-        return String(sub)
     }
 }
 

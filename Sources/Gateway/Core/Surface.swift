@@ -11,11 +11,13 @@ public enum Surface: String, Sendable {
 
     /// Identifies the surface from the path, and on shared paths (`/v1/models`) from the
     /// client's headers: an `anthropic-version` header means an Anthropic SDK.
+    /// Byte-level checks only: this runs on every request.
     static func detect(path: String, request: Request) -> Surface {
-        if path.hasPrefix("/__mock/") { return .control }
-        if path.hasPrefix("/v1beta/") || path.contains(":generateContent") || path.contains(":streamGenerateContent")
-            || path.contains(":countTokens") { return .gemini }
-        if path.hasPrefix("/v1/messages") { return .anthropic }
+        let p = path.utf8
+        if p.starts(with: "/__mock/".utf8) { return .control }
+        // Gemini: its own prefix, or a `model:action` path (`/v1/models/x:generateContent`).
+        if p.starts(with: "/v1beta/".utf8) || p.contains(0x3A) { return .gemini }
+        if p.starts(with: "/v1/messages".utf8) { return .anthropic }
         if request.hasHeader("anthropic-version") { return .anthropic }
         return .openAI
     }
