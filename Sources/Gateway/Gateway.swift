@@ -121,8 +121,17 @@ public final class Gateway: HTTPHandler {
         send(error.status, ex.surface.errorBody(error, requestID: ex.requestID), ex, responder, extra: error.headers)
     }
 
-    /// Server-level rejections (bad framing, limits, timeouts) in the gateway's OpenAI-style envelope.
+    /// Server-level rejections (bad framing, limits, timeouts) in the gateway's OpenAI-style envelope,
+    /// with a request id and the (unauthenticated, all-zero) accounting envelope like every response.
     public func protocolErrorResponse(status: Status, message: String) -> Response {
-        defaultProtocolErrorResponse(status: status, message: message)
+        var r = defaultProtocolErrorResponse(status: status, message: message)
+        r.headers.add("X-Request-Id", ids.next())
+        var envelope: [UInt8] = []
+        Envelope().write(to: &envelope)
+        for line in String(decoding: envelope, as: UTF8.self).split(separator: "\r\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            r.headers.add(String(parts[0]), String(parts[1].dropFirst()))
+        }
+        return r
     }
 }

@@ -8,7 +8,9 @@ import HTTPCore
 /// A producer that ignores this is cut off at the hard output limit, so memory stays bounded.
 /// `onClose` fires once if the stream ends abnormally (client gone, write stall, shutdown cut).
 public final class ResponseStream {
-    unowned(unsafe) let connection: Connection
+    /// Strong: a producer's timer may outlive the connection's registration. The cycle through
+    /// `Connection.stream` is broken when the stream ends or the connection closes.
+    let connection: Connection
     let token: UInt64
     let chunked: Bool
     private var timers: [UInt64: TimerID] = [:]

@@ -1,0 +1,44 @@
+import Gateway
+import HTTPServer
+import Testing
+import TestSupport
+
+/// The library entry point: the whole mock in-process on port 0.
+@Suite struct MockServerTests {
+    @Test func start_servesOnAFreePortAndReportsItsBaseURL() throws {
+        var options = MockOptions()
+        options.server.port = 0
+        let mock = try MockServer.start(options)
+        defer { mock.stop() }
+        #expect(mock.port > 0)
+        #expect(mock.baseURL == "http://127.0.0.1:\(mock.port)")
+        let c = try TestClient(port: mock.port)
+        try c.send(TestClient.get("/v1/models/gpt-5-4", ["Authorization": "Bearer sk-byts-default-test-key-0001"]))
+        let r = try c.readResponse()
+        #expect(r.status == 200)
+        #expect(r.text.hasPrefix(#"{"id":"gpt-5-4","object":"model","owned_by":"openai","family":"gpt""#))
+    }
+
+    /// Rejections made by the HTTP layer still carry a request id and the envelope.
+    @Test func serverLevelRejections_carryRequestIDAndEnvelope() throws {
+        var options = MockOptions()
+        options.server.port = 0
+        let mock = try MockServer.start(options)
+        defer { mock.stop() }
+        let c = try TestClient(port: mock.port)
+        try c.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let r = try c.readResponse()
+        #expect(r.status == 400)
+        #expect(r.header("x-request-id")?.hasPrefix("req_") == true)
+        #expect(r.header("x-quota-remaining-credits") == "0.000000")
+        #expect(r.header("x-ratelimit-limit") == "0.000000")
+        #expect(r.text.contains("Content-Length and Transfer-Encoding together are not allowed"))
+    }
+
+    @Test func start_reportsFixtureErrors() {
+        var options = MockOptions()
+        options.server.port = 0
+        options.fixturesDirectory = "/nonexistent/dir"
+        #expect(throws: MockServer.StartError.self) { try MockServer.start(options) }
+    }
+}
