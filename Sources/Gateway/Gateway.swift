@@ -126,12 +126,7 @@ public final class Gateway: HTTPHandler {
     public func protocolErrorResponse(status: Status, message: String) -> Response {
         var r = defaultProtocolErrorResponse(status: status, message: message)
         r.headers.add("X-Request-Id", ids.next())
-        var envelope: [UInt8] = []
-        Envelope().write(to: &envelope)
-        for line in String(decoding: envelope, as: UTF8.self).split(separator: "\r\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            r.headers.add(String(parts[0]), String(parts[1].dropFirst()))
-        }
+        r.headers.append(contentsOf: Envelope().headerList)
         return r
     }
 }

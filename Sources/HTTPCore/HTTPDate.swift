@@ -11,10 +11,9 @@ public enum HTTPDate {
     }
 
     static func bytes(_ seconds: Int) -> [UInt8] {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secs = seconds - days * 86_400
+        let (days, secs) = CivilCalendar.split(seconds)
         let weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday
-        let (y, m, d) = civil(fromDays: days)
+        let (y, m, d) = CivilCalendar.date(fromDays: days)
         var out: [UInt8] = []
         out.reserveCapacity(29)
         out += Array(weekdays[weekday].utf8) + [0x2C, 0x20]
@@ -26,19 +25,6 @@ public enum HTTPDate {
         two(secs % 60, &out)
         out += Array(" GMT".utf8)
         return out
-    }
-
-    /// Howard Hinnant's days-to-civil algorithm.
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     private static func two(_ v: Int, _ out: inout [UInt8]) {

@@ -39,4 +39,17 @@ struct Envelope: Sendable, Equatable {
             out.appendLiteral("X-Org-Quota-Remaining-Credits: "); org.appendUSD(to: &out); out.appendLiteral("\r\n")
         }
     }
+
+    /// The same fields as a header list (for the rare responses built as values), derived from
+    /// `write(to:)` so the two can never disagree.
+    var headerList: HeaderList {
+        var bytes: [UInt8] = []
+        write(to: &bytes)
+        var list = HeaderList()
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\r\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            list.add(String(parts[0]), String(parts[1].dropFirst()))
+        }
+        return list
+    }
 }
