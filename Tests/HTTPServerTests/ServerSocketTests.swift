@@ -247,6 +247,22 @@ import TestSupport
         #expect(r.body.allSatisfy { $0 == 0x78 })
     }
 
+    /// A client that reads nothing at all is cut at the write-stall deadline; the stream learns of it.
+    @Test func stalledReader_isCutAtTheWriteTimeout() throws {
+        let (server, handler) = try makeServer { $0.writeTimeout = .milliseconds(300) }
+        defer { server.shutdown() }
+        let c = try TestClient(port: server.port)
+        var small: Int32 = 4096
+        setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        try c.send(TestClient.get("/flood"))
+        #expect(waitUntil { handler.stats.withLock { $0.pauses } >= 1 })
+        let start = monotonicSeconds()
+        #expect(waitUntil(5) { handler.stats.withLock { $0.streamsClosed } == 1 })
+        #expect(monotonicSeconds() - start < 3)
+        #expect(waitUntil { server.openConnections == 0 })
+        #expect(waitUntil { serverSocketCount(port: server.port) == 0 })
+    }
+
     /// Shutdown lets an in-flight stream finish, then stops accepting.
     @Test func gracefulShutdown_finishesInFlightStream() throws {
         let (server, handler) = try makeServer { $0.shutdownGrace = .seconds(5) }
