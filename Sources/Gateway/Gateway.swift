@@ -8,18 +8,20 @@ import HTTPServer
 public final class Gateway: HTTPHandler {
     public let fixtures: FixtureSet
     public let catalog: Catalog
-    public let keys: KeyStore
+    public let accounting: Accounting
     public let clock: GatewayClock
     let ids: RequestIDs
+    let secrets: SecretGenerator
     let router = Router()
     let modelLists: ModelListCache
 
     public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock()) {
         self.fixtures = fixtures
         catalog = Catalog(models: fixtures.models, retired: fixtures.retired, groups: fixtures.groups)
-        keys = KeyStore(keys: fixtures.keys, accounts: fixtures.accounts)
+        accounting = Accounting(keys: fixtures.keys, accounts: fixtures.accounts, transactions: fixtures.transactions)
         self.clock = clock
         ids = RequestIDs(seed: seed)
+        secrets = SecretGenerator(seed: seed)
         modelLists = ModelListCache(catalog: catalog)
     }
 
@@ -50,16 +52,27 @@ public final class Gateway: HTTPHandler {
         let (caller, authError) = identify(&ex, responder)
         if let authError { return fail(authError, ex, responder) }
         guard let caller else { return fail(.unauthorized("missing API key"), ex, responder) }
+        if endpoint == .listModels {  // the hot path: a pre-encoded body
+            return send(.ok, modelLists.body(group: caller.key.group, query: request.query), ex, responder)
+        }
+        let now = clock.now
+        let query = Query(request.query)
+        let result: Result<(Status, [UInt8]), GatewayError>
         switch endpoint {
-        case .listModels:
-            send(.ok, modelLists.body(group: caller.key.group, query: request.query), ex, responder)
-        case .getModel(let name):
-            switch modelObject(name, caller: caller) {
-            case .success(let body): send(.ok, body, ex, responder)
-            case .failure(let e): fail(e, ex, responder)
-            }
-        case .controlHealth:
-            serveControl(endpoint, ex, responder)
+        case .getModel(let name): result = modelObject(name, caller: caller).map { (.ok, $0) }
+        case .usageRows: result = usageRows(caller, query).map { (.ok, $0) }
+        case .balance: result = .success((.ok, balance(caller, now: now)))
+        case .meAccount: result = .success((.ok, meAccount(caller)))
+        case .meUsage: result = meUsage(caller, query, now: now).map { (.ok, $0) }
+        case .billingTransactions: result = billingTransactions(caller, query).map { (.ok, $0) }
+        case .groupsAvailable, .listKeys, .createKey, .getKey, .updateKey, .revokeKey, .rotateKey, .revealKey:
+            result = manageKeys(endpoint, caller, request, now: now)
+        case .listModels, .controlHealth, .controlReset, .controlClock, .controlTopUp, .controlSpend:
+            result = .failure(.notFound("no route for \(request.method.rawValue) \(path)"))
+        }
+        switch result {
+        case .success(let (status, body)): send(status, body, ex, responder)
+        case .failure(let e): fail(e, ex, responder)
         }
     }
 
@@ -69,9 +82,9 @@ public final class Gateway: HTTPHandler {
         let request = ex.request
         let secret = CredentialSource.extract({ request.header($0) }, queryKey: { Query(request.query).first("key") })
         let now = clock.now
-        let (caller, error) = Authenticator.check(secret, store: keys, now: now, peer: { responder.peerAddress })
+        let (caller, error) = Authenticator.check(secret, store: accounting, now: now, peer: { responder.peerAddress })
         ex.caller = caller
-        if let caller { ex.envelope = Envelope(caller: caller, now: now) }
+        if let caller { ex.envelope = accounting.envelope(keyID: caller.key.id, now: now) }
         return (caller, error)
     }
 
@@ -85,21 +98,6 @@ public final class Gateway: HTTPHandler {
                                       code: "model_not_found"))
         }
         return .success(catalog.encodedModels[i])
-    }
-
-    private func serveControl(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder) {
-        switch endpoint {
-        case .controlHealth:
-            var w = JSONWriter()
-            w.objectStart()
-            w.key("status"); w.string("ok")
-            w.key("models"); w.int(catalog.models.count)
-            w.key("keys"); w.int(fixtures.keys.count)
-            w.objectEnd()
-            send(.ok, w.bytes, ex, responder)
-        default:
-            fail(.notFound("no route for \(ex.request.method.rawValue) \(ex.path)"), ex, responder)
-        }
     }
 
     // MARK: encoding

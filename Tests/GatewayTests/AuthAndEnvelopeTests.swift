@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct AuthAndEnvelopeTests {
     let fixtures = try! FixtureLoader.load()
-    var store: KeyStore { KeyStore(keys: fixtures.keys, accounts: fixtures.accounts) }
+    var store: Accounting { Accounting(keys: fixtures.keys, accounts: fixtures.accounts) }
     func secret(_ id: String) -> String { fixtures.keys.first { $0.id == id }!.secret }
 
     @Test func credential_xApiKeyWinsThenBearerThenGoogleThenQuery() {
@@ -51,28 +51,26 @@ import Testing
     }
 
     @Test func envelope_reportsTightestWindowAndWallets() throws {
-        let org = try #require(store.lookup(secret: secret("key_org")))
-        let e = Envelope(caller: org, now: 1000)
+        let e = store.envelope(keyID: "key_org", now: 1000)
         #expect(e.limit == Credits(micros: 50_000_000))
         #expect(e.remaining == Credits(micros: 50_000_000))
-        #expect(e.reset == 1000 + 5 * 3600)
+        #expect(e.reset == 1000)  // nothing spent: the bucket is already full
         #expect(e.keyRemaining == Credits(micros: 500_000_000))
         #expect(e.orgRemaining == Credits(micros: 8_420_650_000))
         var out: [UInt8] = []
         e.write(to: &out)
         #expect(String(decoding: out, as: UTF8.self) ==
-            "X-RateLimit-Limit: 50.000000\r\nX-RateLimit-Remaining: 50.000000\r\nX-RateLimit-Reset: 19000\r\n"
+            "X-RateLimit-Limit: 50.000000\r\nX-RateLimit-Remaining: 50.000000\r\nX-RateLimit-Reset: 1000\r\n"
             + "X-Quota-Remaining-Credits: 500.000000\r\nX-Org-Quota-Remaining-Credits: 8420.650000\r\n")
     }
 
     @Test func envelope_unlimitedKeyShowsZerosAndWallet() throws {
         let personal = try #require(store.lookup(secret: secret("key_default")))
-        let e = Envelope(caller: personal, now: 1000)
+        let e = store.envelope(keyID: "key_default", now: 1000)
         #expect(e.limit == .zero && e.remaining == .zero && e.reset == 0)
         #expect(e.keyRemaining == personal.account.balance)
         #expect(e.orgRemaining == nil)
-        let tiny = try #require(store.lookup(secret: secret("key_tiny")))
-        #expect(Envelope(caller: tiny, now: 0).keyRemaining == Credits(micros: 10_000))
+        #expect(store.envelope(keyID: "key_tiny", now: 0).keyRemaining == Credits(micros: 10_000))
     }
 
     @Test func catalog_groupsRouteTheirFamilies() {

@@ -16,19 +16,6 @@ struct Envelope: Sendable, Equatable {
 
     init() {}
 
-    init(caller: Caller, now: Int) {
-        let key = caller.key
-        var best: (Credits, Credits, Int)?
-        for (cap, seconds) in [(key.rateLimit5h, 5 * 3600), (key.rateLimit1d, 86_400), (key.rateLimit7d, 7 * 86_400)] {
-            guard cap.micros > 0 else { continue }
-            let left = cap  // spend tracking arrives with the accounting engine
-            if best == nil || left < best!.1 { best = (cap, left, now + seconds) }
-        }
-        if let best { (limit, remaining, reset) = best }
-        keyRemaining = key.quota.micros > 0 ? key.quota : caller.account.balance
-        if caller.account.kind == .org { orgRemaining = caller.account.balance }
-    }
-
     /// Appends the header lines.
     func write(to out: inout [UInt8]) {
         out.appendLiteral("X-RateLimit-Limit: "); limit.appendUSD(to: &out); out.appendLiteral("\r\n")

@@ -35,6 +35,9 @@ public final class GatewayClock: Sendable {
         }
     }
 
+    /// Whether time is stopped.
+    public var isFrozen: Bool { state.withLock { $0.frozenAt != nil } }
+
     /// Back to real time.
     public func reset() { state.withLock { $0 = State() } }
 }

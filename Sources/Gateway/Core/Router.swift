@@ -4,7 +4,27 @@ import HTTPCore
 enum Endpoint: Sendable, Equatable {
     case listModels
     case getModel(String)
+    // Accounting reads (free).
+    case usageRows
+    case balance
+    case meAccount
+    case meUsage
+    case billingTransactions
+    // Key management (admin key).
+    case groupsAvailable
+    case listKeys
+    case createKey
+    case getKey(String)
+    case updateKey(String)
+    case revokeKey(String)
+    case rotateKey(String)
+    case revealKey(String)
+    // The mock's own control API.
     case controlHealth
+    case controlReset
+    case controlClock
+    case controlTopUp(String)
+    case controlSpend
 }
 
 /// Maps method and path to an endpoint: a flat table of path patterns built once, where
@@ -14,20 +34,40 @@ struct Router: Sendable {
     private struct Route: Sendable {
         let segments: [Segment]
         let methods: [Method]
-        let make: @Sendable ([String]) -> Endpoint
+        let make: @Sendable (Method, [String]) -> Endpoint
     }
 
     private let routes: [Route]
 
     init() {
-        func route(_ pattern: String, _ methods: [Method], _ make: @escaping @Sendable ([String]) -> Endpoint) -> Route {
+        func route(_ pattern: String, _ methods: [Method], _ make: @escaping @Sendable (Method, [String]) -> Endpoint) -> Route {
             let segs = pattern.split(separator: "/").map { $0.hasPrefix("{") ? Segment.parameter : .literal(String($0)) }
             return Route(segments: segs, methods: methods, make: make)
         }
+        let read: [Method] = [.get, .head]
         routes = [
-            route("/v1/models", [.get, .head]) { _ in .listModels },
-            route("/v1/models/{model}", [.get, .head]) { .getModel($0[0]) },
-            route("/__mock/health", [.get, .head]) { _ in .controlHealth },
+            route("/v1/models", read) { _, _ in .listModels },
+            route("/v1/models/{model}", read) { .getModel($1[0]) },
+            route("/v1/usage", read) { _, _ in .usageRows },
+            route("/api/v1/usage", read) { _, _ in .usageRows },
+            route("/v1/balance", read) { _, _ in .balance },
+            route("/api/v1/me/account", read) { _, _ in .meAccount },
+            route("/api/v1/me/usage", read) { _, _ in .meUsage },
+            route("/api/v1/me/billing/transactions", read) { _, _ in .billingTransactions },
+            route("/api/v1/groups/available", read) { _, _ in .groupsAvailable },
+            route("/api/v1/keys", read + [.post]) { m, _ in m == .post ? .createKey : .listKeys },
+            route("/api/v1/keys/{id}", read + [.patch, .put, .delete]) { m, p in
+                m == .delete ? .revokeKey(p[0]) : (m == .patch || m == .put) ? .updateKey(p[0]) : .getKey(p[0])
+            },
+            route("/api/v1/keys/{id}/revoke", [.post]) { .revokeKey($1[0]) },
+            route("/api/v1/keys/{id}/rotate", [.post]) { .rotateKey($1[0]) },
+            route("/api/v1/keys/{id}/reveal", read) { .revealKey($1[0]) },
+            route("/v1/keys/{id}/reveal", read) { .revealKey($1[0]) },
+            route("/__mock/health", read) { _, _ in .controlHealth },
+            route("/__mock/reset", [.post]) { _, _ in .controlReset },
+            route("/__mock/clock", read + [.post]) { _, _ in .controlClock },
+            route("/__mock/accounts/{id}/topup", [.post]) { .controlTopUp($1[0]) },
+            route("/__mock/spend", [.post]) { _, _ in .controlSpend },
         ]
     }
 
@@ -45,7 +85,7 @@ struct Router: Sendable {
                 if !ok { break }
             }
             guard ok else { continue }
-            if r.methods.contains(method) { return .success(r.make(params)) }
+            if r.methods.contains(method) { return .success(r.make(method, params)) }
             allowed += r.methods
         }
         if !allowed.isEmpty { return .failure(.methodNotAllowed(allowed)) }

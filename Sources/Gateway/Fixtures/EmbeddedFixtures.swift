@@ -1095,6 +1095,119 @@ enum EmbeddedFixtures {
       "admin": false,
       "created": "2026-04-01T00:00:00Z"
     }
+  ],
+  "transactions": [
+    {
+      "id": 900101,
+      "account": "acct_ada",
+      "created": "2026-01-04T07:20:00Z",
+      "kind": "topup",
+      "amount": 100.0,
+      "source": {
+        "provider": "stripe",
+        "receipt_id": "ch_3PYj000mock0101",
+        "method": "card_visa_4242"
+      }
+    },
+    {
+      "id": 900102,
+      "account": "acct_ada",
+      "created": "2026-01-04T07:20:00Z",
+      "kind": "bonus",
+      "amount": 5.0,
+      "source": {
+        "ladder": "100-499.99 +5%"
+      }
+    },
+    {
+      "id": 900103,
+      "account": "acct_ada",
+      "created": "2026-03-15T10:02:11Z",
+      "kind": "topup",
+      "amount": 200.0,
+      "source": {
+        "provider": "stripe",
+        "receipt_id": "ch_3PYj000mock0103",
+        "method": "apple_pay"
+      }
+    },
+    {
+      "id": 900104,
+      "account": "acct_ada",
+      "created": "2026-03-15T10:02:11Z",
+      "kind": "bonus",
+      "amount": 10.0,
+      "source": {
+        "ladder": "100-499.99 +5%"
+      }
+    },
+    {
+      "id": 900105,
+      "account": "acct_ada",
+      "created": "2026-04-02T16:45:00Z",
+      "kind": "refund",
+      "amount": 0.42,
+      "source": {
+        "request_id": "req_mock_failed_call"
+      },
+      "note": "Failed-call rebate"
+    },
+    {
+      "id": 900201,
+      "account": "org_dosia",
+      "created": "2025-11-20T09:30:00Z",
+      "kind": "topup",
+      "amount": 1000.0,
+      "source": {
+        "provider": "stripe",
+        "receipt_id": "ch_3PYj000mock0201",
+        "method": "card_amex_0005"
+      }
+    },
+    {
+      "id": 900202,
+      "account": "org_dosia",
+      "created": "2025-11-20T09:30:00Z",
+      "kind": "bonus",
+      "amount": 112.0,
+      "source": {
+        "ladder": "1000-1250 +11.2%"
+      }
+    },
+    {
+      "id": 900203,
+      "account": "org_dosia",
+      "created": "2026-02-01T00:00:00Z",
+      "kind": "subscription_renew",
+      "amount": -200.0,
+      "source": {
+        "plan": "max"
+      },
+      "note": "Max plan renewal"
+    },
+    {
+      "id": 900204,
+      "account": "org_dosia",
+      "created": "2026-05-15T08:14:02Z",
+      "kind": "admin_credit",
+      "amount": 5.0,
+      "source": {
+        "actor": "ops@bytespike.ai"
+      },
+      "note": "Goodwill credit for a degraded region"
+    },
+    {
+      "id": 900301,
+      "account": "acct_broke",
+      "created": "2026-03-03T03:10:00Z",
+      "kind": "topup",
+      "amount": 5.0,
+      "source": {
+        "provider": "stripe",
+        "receipt_id": "ch_3PYj000mock0301",
+        "method": "card_visa_4242"
+      }
+    }
   ]
 }
 """#

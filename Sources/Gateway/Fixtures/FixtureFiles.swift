@@ -27,13 +27,35 @@ struct KeysFile {
     var groups: [Sourced<GroupFixture>]
     var accounts: [Sourced<AccountFixture>]
     var keys: [Sourced<KeyFixture>]
+    var transactions: [Sourced<TransactionFixture>]
 
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["mode", "groups", "accounts", "keys"])
+        try r.allowOnly(["mode", "groups", "accounts", "keys", "transactions"])
         mode = try r.mode()
         groups = try r.objects("groups").map { (g) throws(FixtureError) in Sourced(try GroupFixture(g), g) }
         accounts = try r.objects("accounts").map { (a) throws(FixtureError) in Sourced(try AccountFixture(a), a) }
         keys = try r.objects("keys").map { (k) throws(FixtureError) in Sourced(try KeyFixture(k), k) }
+        transactions = try r.objects("transactions").map { (t) throws(FixtureError) in Sourced(try TransactionFixture(t), t) }
+    }
+}
+
+/// A past wallet movement (top-up, bonus, refund, admin credit/debit, subscription renewal).
+struct TransactionFixture {
+    var id: Int
+    var account, created, kind: String
+    var amount: Double
+    var source: [(String, String)]
+    var note: String?
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["id", "account", "created", "kind", "amount", "source", "note"])
+        id = try r.int("id")
+        account = try r.string("account")
+        created = try r.string("created")
+        kind = try r.string("kind")
+        amount = try r.double("amount")
+        source = try r.optionalStringMap("source") ?? []
+        note = try r.optionalString("note")
     }
 }
 

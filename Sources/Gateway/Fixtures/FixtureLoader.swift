@@ -36,14 +36,17 @@ public enum FixtureLoader {
         }
         let builtInKeys = try KeysFile(.root(Array(EmbeddedFixtures.keys.utf8), file: "keys.json (built-in)"))
         var groups = builtInKeys.groups, accounts = builtInKeys.accounts, keys = builtInKeys.keys
+        var transactions = builtInKeys.transactions
         if let bytes = try override("keys.json") {
             let o = try KeysFile(.root(bytes, file: path("keys.json")))
             let replace = o.mode == .replace
             groups = merge(groups, o.groups, replace: replace, id: \.name)
             accounts = merge(accounts, o.accounts, replace: replace, id: \.id)
             keys = merge(keys, o.keys, replace: replace, id: \.id)
+            transactions = replace ? o.transactions : transactions + o.transactions
         }
-        return try FixtureValidator().build(models: models, retired: retired, groups: groups, accounts: accounts, keys: keys)
+        return try FixtureValidator().build(models: models, retired: retired, groups: groups, accounts: accounts, keys: keys,
+                                            transactions: transactions)
     }
 
     /// Built-in entries, then the override's: same id replaces in place, new ids append.

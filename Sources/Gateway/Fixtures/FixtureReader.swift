@@ -83,6 +83,14 @@ struct FixtureReader {
 
     func strings(_ key: String) throws(FixtureError) -> [String] { try required(key, optionalStrings) }
 
+    /// An object whose members are all strings, in document order.
+    func optionalStringMap(_ key: String) throws(FixtureError) -> [(String, String)]? {
+        guard let o = try optionalObject(key) else { return nil }
+        var out: [(String, String)] = []
+        for name in o.object.keys { out.append((name, try o.string(name))) }
+        return out
+    }
+
     func optionalObject(_ key: String) throws(FixtureError) -> FixtureReader? {
         guard let v = value(key) else { return nil }
         guard case .object(let o) = v else { throw fail(key, "expected an object, found \(v.typeDescription)") }

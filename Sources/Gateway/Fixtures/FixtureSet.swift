@@ -5,6 +5,7 @@ public struct FixtureSet: Sendable {
     public var groups: [RoutingGroup]
     public var accounts: [Account]
     public var keys: [APIKey]
+    public var transactions: [WalletTransaction]
 }
 
 /// A fixture problem, naming the file and the field. Start-up stops with exit code 2.

@@ -1,13 +1,41 @@
 /// Turns decoded fixture files into a ``FixtureSet``, checking every cross-reference.
 struct FixtureValidator {
     func build(models: [Sourced<ModelFixture>], retired: [Sourced<RetiredFixture>], groups: [Sourced<GroupFixture>],
-               accounts: [Sourced<AccountFixture>], keys: [Sourced<KeyFixture>]) throws(FixtureError) -> FixtureSet {
+               accounts: [Sourced<AccountFixture>], keys: [Sourced<KeyFixture>],
+               transactions: [Sourced<TransactionFixture>]) throws(FixtureError) -> FixtureSet {
         let m = try buildModels(models)
         let r = try buildRetired(retired, models: m)
         let g = try buildGroups(groups)
         let a = try buildAccounts(accounts)
         let k = try buildKeys(keys, groups: g, accounts: a)
-        return FixtureSet(models: m, retired: r, groups: g, accounts: a, keys: k)
+        let t = try buildTransactions(transactions, accounts: a)
+        return FixtureSet(models: m, retired: r, groups: g, accounts: a, keys: k, transactions: t)
+    }
+
+    /// Wallet history; `balance_after` is the running sum per account in time order.
+    private func buildTransactions(_ list: [Sourced<TransactionFixture>], accounts: [Account]) throws(FixtureError) -> [WalletTransaction] {
+        var ids = Set<Int>()
+        var out: [WalletTransaction] = []
+        for entry in list {
+            let t = entry.value, file = entry.file, at = entry.path
+            guard ids.insert(t.id).inserted else { throw fail(file, "\(at).id", "\(t.id) is used twice") }
+            guard accounts.contains(where: { $0.id == t.account }) else { throw fail(file, "\(at).account", "no account with id '\(t.account)'") }
+            guard let kind = WalletTransaction.Kind(rawValue: t.kind) else {
+                throw fail(file, "\(at).kind", "must be one of \(WalletTransaction.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let time = Timestamp.parse(t.created) else { throw fail(file, "\(at).created", "expected an RFC 3339 timestamp") }
+            guard let magnitude = Credits(usd: abs(t.amount)) else { throw fail(file, "\(at).amount", "must be a USD amount with at most 6 decimals") }
+            let amount = Credits(micros: t.amount < 0 ? -magnitude.micros : magnitude.micros)
+            out.append(WalletTransaction(id: t.id, time: time, accountID: t.account, kind: kind, amount: amount,
+                                         balanceAfter: .zero, source: t.source, note: t.note))
+        }
+        out.sort { ($0.time, $0.id) < ($1.time, $1.id) }
+        var running: [String: Int] = [:]
+        for i in out.indices {
+            running[out[i].accountID, default: 0] += out[i].amount.micros
+            out[i].balanceAfter = Credits(micros: running[out[i].accountID]!)
+        }
+        return out
     }
 
     private func fail(_ file: String, _ field: String, _ problem: String) -> FixtureError {

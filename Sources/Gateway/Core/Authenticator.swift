@@ -1,35 +1,9 @@
 import HTTPCore
-import Synchronization
 
 /// The authenticated caller: the key and the account whose wallet it spends.
 public struct Caller: Sendable, Equatable {
     public var key: APIKey
     public var account: Account
-}
-
-/// API keys and accounts, looked up by secret. Sendable through a Mutex: later the control and
-/// management APIs change keys at run time.
-public final class KeyStore: Sendable {
-    private struct State {
-        var bySecret: [String: APIKey] = [:]
-        var accounts: [String: Account] = [:]
-    }
-    private let state: Mutex<State>
-
-    public init(keys: [APIKey], accounts: [Account]) {
-        var s = State()
-        for k in keys { s.bySecret[k.secret] = k }
-        for a in accounts { s.accounts[a.id] = a }
-        state = Mutex(s)
-    }
-
-    /// The key and account for `secret`, whatever their state.
-    public func lookup(secret: String) -> Caller? {
-        state.withLock { s in
-            guard let k = s.bySecret[secret], let a = s.accounts[k.account] else { return nil }
-            return Caller(key: k, account: a)
-        }
-    }
 }
 
 /// Where a request's credential came from, in the order the gateway consults them:
@@ -57,7 +31,7 @@ enum CredentialSource {
 /// Authentication and authorisation of a caller, in the gateway's order: credential present,
 /// key known, not revoked, not expired (401); account not paused, IP allowed (403).
 enum Authenticator {
-    static func check(_ secret: String?, store: KeyStore, now: Int, peer: () -> String) -> (Caller?, GatewayError?) {
+    static func check(_ secret: String?, store: Accounting, now: Int, peer: () -> String) -> (Caller?, GatewayError?) {
         guard let secret, !secret.isEmpty else {
             return (nil, .unauthorized("missing API key: send Authorization: Bearer sk-byts-… or x-api-key"))
         }

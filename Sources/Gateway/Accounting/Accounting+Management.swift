@@ -1,0 +1,96 @@
+import Synchronization
+
+/// Wallet top-ups and key management: the runtime changes the management and control APIs make.
+extension Accounting {
+    /// The documented bonus ladder: the percentage (in tenths of a percent) for a top-up.
+    static func bonusPermille(forTopup usd: Credits) -> Int? {
+        switch usd.micros {
+        case 5_000_000..<20_000_000: 0
+        case 20_000_000..<100_000_000: 30
+        case 100_000_000..<500_000_000: 50
+        case 500_000_000..<1_000_000_000: 80
+        case 1_000_000_000...1_250_000_000: 112
+        default: nil
+        }
+    }
+
+    /// Credits `amount` plus its bonus to an account's wallet: one wallet movement, two rows
+    /// (`topup`, then `bonus` when the ladder gives one). Amounts outside $5–$1,250 are rejected.
+    public func topUp(accountID: String, amount: Credits, now: Int, source: [(String, String)]) -> Result<[WalletTransaction], GatewayError> {
+        guard let permille = Self.bonusPermille(forTopup: amount) else {
+            return .failure(.badRequest("top-up amount must be between 5.00 and 1250.00 USD", code: "invalid_param", param: "amount_usd"))
+        }
+        let bonus = Credits(micros: amount.micros * permille / 1000)
+        return state.withLock { s -> Result<[WalletTransaction], GatewayError> in
+            guard var a = s.accounts[accountID] else { return .failure(.notFound("no account '\(accountID)'", code: "account_not_found")) }
+            var rows: [WalletTransaction] = []
+            var balance = a.account.balance
+            for (kind, value, src) in [(WalletTransaction.Kind.topup, amount, source),
+                                       (.bonus, bonus, [("ladder", "+\(Double(permille) / 10)%")])] where value.micros > 0 {
+                balance = balance + value
+                rows.append(WalletTransaction(id: s.nextTransactionID, time: now, accountID: accountID, kind: kind,
+                                              amount: value, balanceAfter: balance, source: src, note: nil))
+                s.nextTransactionID += 1
+            }
+            a.account.balance = balance
+            a.account.lifetimeTopup = a.account.lifetimeTopup + amount
+            s.accounts[accountID] = a
+            s.transactions += rows
+            return .success(rows)
+        }
+    }
+
+    /// Changes a key in place (limits, group, name, IP lists, revocation, expiry).
+    public func updateKey(_ id: String, _ change: (inout APIKey) -> Void) -> APIKey? {
+        state.withLock { s in
+            guard var k = s.keys[id] else { return nil }
+            let oldSecret = k.key.secret
+            change(&k.key)
+            if k.key.secret != oldSecret {
+                s.idBySecret[oldSecret] = nil
+                s.idBySecret[k.key.secret] = id
+            }
+            s.keys[id] = k
+            return k.key
+        }
+    }
+
+    /// Adds a key; fails when its secret is taken.
+    public func addKey(_ key: APIKey) -> Bool {
+        state.withLock { s in
+            guard s.idBySecret[key.secret] == nil, s.keys[key.id] == nil else { return false }
+            s.keys[key.id] = KeyState(key: key)
+            s.keyOrder.append(key.id)
+            s.idBySecret[key.secret] = key.id
+            return true
+        }
+    }
+
+    /// The keys of an account, in creation order.
+    public func keys(accountID: String) -> [APIKey] {
+        state.withLock { s in s.keyOrder.compactMap { s.keys[$0]?.key }.filter { $0.account == accountID } }
+    }
+
+    /// A fresh unique id number for created keys.
+    func nextKeyNumber() -> Int {
+        state.withLock { s in
+            defer { s.nextKeyNumber += 1 }
+            return s.nextKeyNumber
+        }
+    }
+
+    /// Ledger rows of an account, oldest first.
+    public func ledger(accountID: String) -> [LedgerRow] {
+        state.withLock { s in s.ledger.filter { $0.accountID == accountID } }
+    }
+
+    /// Wallet movements of an account, oldest first.
+    public func transactions(accountID: String) -> [WalletTransaction] {
+        state.withLock { s in s.transactions.filter { $0.accountID == accountID } }
+    }
+
+    /// The account's current state and lifetime spend.
+    public func account(_ id: String) -> (account: Account, spent: Credits)? {
+        state.withLock { s in s.accounts[id].map { ($0.account, $0.spent) } }
+    }
+}

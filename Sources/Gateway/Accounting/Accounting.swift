@@ -1,0 +1,234 @@
+import HTTPCore
+import Synchronization
+
+/// A request that passed admission: it holds one of its account's concurrency slots until
+/// ``Accounting/release(_:)``. Streams release when they end.
+public struct Admission: Sendable, Equatable {
+    public let keyID: String
+    public let accountID: String
+    public let model: String
+}
+
+/// The one accounting engine every surface goes through: keys and wallets, the credit ledger,
+/// rolling spend windows, lifetime quotas and per-account concurrency.
+///
+/// Order of checks for a billable request (``admit(_:model:catalog:now:)``): routing group (403
+/// `model_not_in_group`) → wallet (402 `insufficient_balance`) → key quota (402
+/// `quota_exceeded`) → rate windows, tightest first (429 naming the bucket, with `Retry-After`)
+/// → account concurrency (429 `concurrency_limit`). Authentication and IP rules come before, in
+/// ``Authenticator``. Only ``bill(_:usage:pricing:surface:requestID:now:)`` moves money, and
+/// surfaces call it for 2xx responses only.
+///
+/// Concurrency: Sendable; all state sits behind one Mutex, so a bill and the headers computed
+/// after it are consistent, and concurrent requests never lose or double-count a credit.
+public final class Accounting: Sendable {
+    struct KeyState {
+        var key: APIKey
+        var spent = Credits.zero
+        /// (time, credits) of billed requests younger than the longest window.
+        var events: [(time: Int, credits: Int)] = []
+    }
+
+    struct AccountState {
+        var account: Account
+        var spent = Credits.zero
+        var inFlight = 0
+    }
+
+    struct State {
+        var keys: [String: KeyState] = [:]
+        var keyOrder: [String] = []
+        var idBySecret: [String: String] = [:]
+        var accounts: [String: AccountState] = [:]
+        var ledger: [LedgerRow] = []
+        var transactions: [WalletTransaction] = []
+        var nextTransactionID = 900_001
+        var nextKeyNumber = 1
+    }
+
+    /// The gateway's three rolling windows of a key, with their caps (0 = unlimited).
+    static func windowCaps(_ key: APIKey) -> [(name: String, seconds: Int, limit: Credits)] {
+        [("5h", 5 * 3600, key.rateLimit5h), ("1d", 86_400, key.rateLimit1d), ("7d", 7 * 86_400, key.rateLimit7d)]
+    }
+
+    let state: Mutex<State>
+    private let initial: State
+
+    public init(keys: [APIKey], accounts: [Account], transactions: [WalletTransaction] = []) {
+        var s = State()
+        for a in accounts {  // spend before the mock started: what was topped up and is no longer there
+            s.accounts[a.id] = AccountState(account: a, spent: Credits(micros: max(0, a.lifetimeTopup.micros - a.balance.micros)))
+        }
+        for k in keys {
+            s.keys[k.id] = KeyState(key: k)
+            s.keyOrder.append(k.id)
+            s.idBySecret[k.secret] = k.id
+        }
+        s.transactions = transactions
+        s.nextTransactionID = (transactions.map(\.id).max() ?? 900_000) + 1
+        initial = s
+        state = Mutex(s)
+    }
+
+    /// Back to the fixture state: ledger, wallets, runtime key changes and in-flight counts.
+    public func reset() { state.withLock { $0 = initial } }
+
+    // MARK: callers
+
+    /// The key and account for `secret`, whatever their state.
+    public func lookup(secret: String) -> Caller? {
+        state.withLock { s in
+            guard let id = s.idBySecret[secret], let k = s.keys[id], let a = s.accounts[k.key.account] else { return nil }
+            return Caller(key: k.key, account: a.account)
+        }
+    }
+
+    public func caller(keyID: String) -> Caller? {
+        state.withLock { s in
+            guard let k = s.keys[keyID], let a = s.accounts[k.key.account] else { return nil }
+            return Caller(key: k.key, account: a.account)
+        }
+    }
+
+    // MARK: admission and billing
+
+    /// Runs the money and limit checks for `caller` calling `model` (a canonical id, or nil for
+    /// an endpoint that is not tied to a model) and takes a concurrency slot.
+    public func admit(_ caller: Caller, model: String?, catalog: Catalog, now: Int) -> Result<Admission, GatewayError> {
+        if let model, !catalog.group(caller.key.group, reaches: model) {
+            return .failure(.forbidden("model '\(model)' is not in routing group '\(caller.key.group)' of this key",
+                                       code: "model_not_in_group"))
+        }
+        return state.withLock { s -> Result<Admission, GatewayError> in
+            guard var k = s.keys[caller.key.id], var a = s.accounts[k.key.account] else {
+                return .failure(.unauthorized("invalid x-api-key"))
+            }
+            if a.account.balance.micros <= 0 {
+                return .failure(GatewayError(.payment, status: .paymentRequired,
+                                             message: "insufficient balance: the \(a.account.kind == .org ? "organization" : "account") wallet is empty; top up to continue",
+                                             code: "insufficient_balance"))
+            }
+            if k.key.quota.micros > 0, k.spent >= k.key.quota {
+                return .failure(GatewayError(.payment, status: .paymentRequired,
+                                             message: "quota exceeded: this key has spent \(k.spent.usd2) of its \(k.key.quota.usd2) lifetime quota",
+                                             code: "quota_exceeded"))
+            }
+            Self.prune(&k, now: now)
+            s.keys[k.key.id] = k
+            for w in Self.windowStates(k, now: now) where w.remaining.micros <= 0 {
+                let wait = max(1, w.nextRelease - now)
+                var e = GatewayError(.rateLimited, status: .tooManyRequests,
+                                     message: "rate_limit_\(w.name) exceeded: \(w.spent.usd2) / \(w.limit.usd2) used; resets at \(Self.utc(w.nextRelease))",
+                                     code: "rate_limit_\(w.name)")
+                e.headers.add("Retry-After", String(wait))
+                return .failure(e)
+            }
+            if a.inFlight >= a.account.concurrency {
+                var e = GatewayError(.rateLimited, status: .tooManyRequests,
+                                     message: "concurrency limit reached: \(a.account.concurrency) requests in flight for this account",
+                                     code: "concurrency_limit")
+                e.headers.add("Retry-After", "1")
+                return .failure(e)
+            }
+            a.inFlight += 1
+            s.accounts[a.account.id] = a
+            return .success(Admission(keyID: k.key.id, accountID: a.account.id, model: model ?? ""))
+        }
+    }
+
+    /// Frees the admission's concurrency slot. Call exactly once per admission.
+    public func release(_ admission: Admission) {
+        state.withLock { s in
+            if var a = s.accounts[admission.accountID] {
+                a.inFlight = max(0, a.inFlight - 1)
+                s.accounts[admission.accountID] = a
+            }
+        }
+    }
+
+    /// Bills `usage` to the key and its wallet and appends the ledger row. Only for 2xx responses.
+    @discardableResult
+    public func bill(_ admission: Admission, usage: Usage, pricing: CatalogModel.Pricing, surface: String,
+                     requestID: String, now: Int) -> LedgerRow {
+        let credits = pricing.cost(of: usage)
+        let row = LedgerRow(requestID: requestID, time: now, keyID: admission.keyID, accountID: admission.accountID,
+                            model: admission.model, surface: surface, usage: usage, credits: credits)
+        state.withLock { s in
+            if var k = s.keys[admission.keyID] {
+                k.spent = k.spent + credits
+                k.events.append((now, credits.micros))
+                Self.prune(&k, now: now)
+                s.keys[admission.keyID] = k
+            }
+            if var a = s.accounts[admission.accountID] {
+                a.account.balance = a.account.balance - credits
+                a.spent = a.spent + credits
+                s.accounts[admission.accountID] = a
+            }
+            s.ledger.append(row)
+        }
+        return row
+    }
+
+    /// In-flight requests of an account.
+    public func inFlight(accountID: String) -> Int { state.withLock { $0.accounts[accountID]?.inFlight ?? 0 } }
+
+    // MARK: envelope and windows
+
+    /// The accounting headers for `keyID` as of `now`.
+    func envelope(keyID: String, now: Int) -> Envelope {
+        state.withLock { s in
+            guard var k = s.keys[keyID], let a = s.accounts[k.key.account] else { return Envelope() }
+            Self.prune(&k, now: now)
+            var e = Envelope()
+            if let tight = Self.windowStates(k, now: now).min(by: { $0.remaining < $1.remaining }) {
+                e.limit = tight.limit
+                e.remaining = tight.remaining
+                e.reset = tight.reset
+            }
+            let wallet = Credits(micros: max(0, a.account.balance.micros))
+            e.keyRemaining = k.key.quota.micros > 0 ? Credits(micros: max(0, k.key.quota.micros - k.spent.micros)) : wallet
+            if a.account.kind == .org { e.orgRemaining = wallet }
+            return e
+        }
+    }
+
+    /// The configured windows of a key (unlimited ones are left out).
+    public func windows(keyID: String, now: Int) -> [WindowState] {
+        state.withLock { s in s.keys[keyID].map { Self.windowStates($0, now: now) } ?? [] }
+    }
+
+    /// Lifetime spend of a key.
+    public func spent(keyID: String) -> Credits { state.withLock { $0.keys[keyID]?.spent ?? .zero } }
+
+    static func windowStates(_ k: KeyState, now: Int) -> [WindowState] {
+        windowCaps(k.key).compactMap { w in
+            let limit = w.limit
+            guard limit.micros > 0 else { return nil }
+            let inside = k.events.filter { $0.time > now - w.seconds }
+            let spent = inside.reduce(0) { $0 + $1.credits }
+            return WindowState(name: w.name, seconds: w.seconds, limit: limit, spent: Credits(micros: spent),
+                               reset: inside.last.map { $0.time + w.seconds } ?? now,
+                               nextRelease: inside.first.map { $0.time + w.seconds } ?? now)
+        }
+    }
+
+    static func prune(_ k: inout KeyState, now: Int) {
+        let horizon = now - 7 * 86_400
+        if let first = k.events.first, first.time <= horizon { k.events.removeAll { $0.time <= horizon } }
+    }
+
+    static func utc(_ t: Int) -> String {
+        let s = Timestamp.format(t)  // 2026-05-25T14:00:00Z
+        return String(s.prefix(10)) + " " + String(s.dropFirst(11).prefix(8)) + " UTC"
+    }
+}
+
+extension Credits {
+    /// `50.00`: USD with two decimals, rounded down, for messages.
+    var usd2: String {
+        var out: [UInt8] = []
+        appendFixed(micros / 10_000, decimals: 2, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,150 @@
+import HTTPCore
+import HTTPServer
+
+/// The mock's own API under `/__mock/` (this issue's part of it): health, reset, the virtual
+/// clock, wallet top-ups and synthetic spend. Never billed, no accounting envelope.
+extension Gateway {
+    func serveControl(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder) {
+        let result: Result<[UInt8], GatewayError>
+        switch endpoint {
+        case .controlHealth:
+            var w = JSONWriter()
+            w.objectStart()
+            w.key("status"); w.string("ok")
+            w.key("models"); w.int(catalog.models.count)
+            w.key("keys"); w.int(fixtures.keys.count)
+            w.key("now"); w.int(clock.now)
+            w.objectEnd()
+            result = .success(w.bytes)
+        case .controlReset:
+            accounting.reset()
+            clock.reset()
+            result = .success(Array(#"{"status":"reset"}"#.utf8))
+        case .controlClock:
+            result = ex.request.method == .post ? EndpointSupport.jsonObject(ex.request.body).flatMap(changeClock) : .success(clockState())
+        case .controlTopUp(let account):
+            result = EndpointSupport.jsonObject(ex.request.body).flatMap { topUp(account, $0) }
+        case .controlSpend:
+            result = EndpointSupport.jsonObject(ex.request.body).flatMap { spend($0, requestID: ex.requestID) }
+        default:
+            result = .failure(.notFound("no route for \(ex.request.method.rawValue) \(ex.path)"))
+        }
+        switch result {
+        case .success(let body): send(.ok, body, ex, responder)
+        case .failure(let e): fail(e, ex, responder)
+        }
+    }
+
+    private func clockState() -> [UInt8] {
+        var w = JSONWriter()
+        w.objectStart()
+        w.key("now"); w.int(clock.now)
+        w.key("now_iso"); w.time(clock.now)
+        w.key("frozen"); w.bool(clock.isFrozen)
+        w.objectEnd()
+        return w.bytes
+    }
+
+    /// `{"action": "freeze" | "advance" | "set" | "resume" | "reset", "seconds": N, "time": T}`.
+    private func changeClock(_ body: JSONObject) -> Result<[UInt8], GatewayError> {
+        guard case .string(let action)? = body["action"] else {
+            return .failure(.badRequest("'action' must be freeze, advance, set, resume or reset", param: "action"))
+        }
+        func time() -> Int? {
+            switch body["time"] {
+            case .int(let t)?: t
+            case .string(let s)?: Timestamp.parse(s)
+            default: nil
+            }
+        }
+        switch action {
+        case "freeze": clock.freeze(at: time())
+        case "resume": clock.resume()
+        case "reset": clock.reset()
+        case "advance":
+            guard case .int(let n)? = body["seconds"], n >= 0 else {
+                return .failure(.badRequest("'seconds' must be a non-negative integer", param: "seconds"))
+            }
+            clock.advance(by: n)
+        case "set":
+            guard let t = time() else { return .failure(.badRequest("'time' must be Unix seconds or RFC 3339", param: "time")) }
+            clock.freeze(at: t)
+        default:
+            return .failure(.badRequest("unknown action '\(action)'", param: "action"))
+        }
+        return .success(clockState())
+    }
+
+    /// `{"amount_usd": 100, "method": "card_visa_4242"}`: credits the wallet with the bonus ladder.
+    private func topUp(_ accountID: String, _ body: JSONObject) -> Result<[UInt8], GatewayError> {
+        guard let usd = body["amount_usd"]?.number, let amount = Credits(usd: usd) else {
+            return .failure(.badRequest("'amount_usd' must be a USD amount", param: "amount_usd"))
+        }
+        var method = "card_visa_4242"
+        if case .string(let m)? = body["method"] { method = m }
+        let now = clock.now
+        return accounting.topUp(accountID: accountID, amount: amount, now: now,
+                                source: [("provider", "mock"), ("receipt_id", "mock_\(now)"), ("method", method)]).map { rows in
+            var w = JSONWriter()
+            w.objectStart()
+            w.key("transactions"); w.arrayStart()
+            for t in rows {
+                w.objectStart()
+                w.key("id"); w.int(t.id)
+                w.key("kind"); w.string(t.kind.rawValue)
+                w.key("amount_usd"); w.usd(t.amount)
+                w.key("balance_after_usd"); w.usd(t.balanceAfter)
+                w.objectEnd()
+            }
+            w.arrayEnd()
+            w.key("balance_usd"); w.usd(accounting.account(accountID)?.account.balance ?? .zero)
+            w.objectEnd()
+            return w.bytes
+        }
+    }
+
+    /// Bills synthetic usage through the same engine as real traffic: `{"key": id or secret,
+    /// "model": id, "input_tokens", "output_tokens", "thinking_tokens", "cache_read_tokens",
+    /// "cache_write_tokens", "images", "video_seconds", "enforce": true}`. With `enforce` (the
+    /// default) the admission checks run and their error is returned, as real traffic would see it.
+    private func spend(_ body: JSONObject, requestID: String) -> Result<[UInt8], GatewayError> {
+        guard case .string(let keyRef)? = body["key"],
+              let caller = accounting.caller(keyID: keyRef) ?? accounting.lookup(secret: keyRef) else {
+            return .failure(.badRequest("'key' must name a key by id or secret", param: "key"))
+        }
+        guard case .string(let modelName)? = body["model"], let model = catalog.model(named: modelName) else {
+            return .failure(.badRequest("'model' must be a catalog model", param: "model"))
+        }
+        var usage = Usage()
+        for (field, path) in [("input_tokens", \Usage.inputTokens), ("output_tokens", \.outputTokens), ("thinking_tokens", \.thinkingTokens),
+                              ("cache_read_tokens", \.cacheReadTokens), ("cache_write_tokens", \.cacheWriteTokens),
+                              ("images", \.images), ("video_seconds", \.videoSeconds)] {
+            guard let v = body[field] else { continue }
+            guard case .int(let n) = v, n >= 0 else { return .failure(.badRequest("'\(field)' must be a non-negative integer", param: field)) }
+            usage[keyPath: path] = n
+        }
+        var enforce = true
+        if case .bool(let b)? = body["enforce"] { enforce = b }
+        let now = clock.now
+        let admission: Admission
+        if enforce {
+            switch accounting.admit(caller, model: model.id, catalog: catalog, now: now) {
+            case .success(let a): admission = a
+            case .failure(let e): return .failure(e)
+            }
+        } else {
+            admission = Admission(keyID: caller.key.id, accountID: caller.account.id, model: model.id)
+        }
+        let row = accounting.bill(admission, usage: usage, pricing: model.pricing, surface: "control", requestID: requestID, now: now)
+        if enforce { accounting.release(admission) }
+        var w = JSONWriter()
+        w.objectStart()
+        w.key("request_id"); w.string(row.requestID)
+        w.key("api_key_id"); w.string(row.keyID)
+        w.key("model"); w.string(row.model)
+        w.key("credits"); w.int(row.credits.micros)
+        w.key("cost_usd"); w.usd(row.credits)
+        w.objectEnd()
+        return .success(w.bytes)
+    }
+}

@@ -1,0 +1,51 @@
+import HTTPCore
+
+/// Small shared pieces of the JSON endpoints: body parsing, time and paging parameters.
+enum EndpointSupport {
+    /// The request body as a JSON object; an empty body is an empty object.
+    static func jsonObject(_ body: [UInt8]) -> Result<JSONObject, GatewayError> {
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return .success(JSONObject()) }
+        do {
+            guard case .object(let o) = try JSONParser.parse(body) else {
+                return .failure(.badRequest("request body must be a JSON object", code: "invalid_json"))
+            }
+            return .success(o)
+        } catch {
+            return .failure(.badRequest("request body is not valid JSON: \(error)", code: "invalid_json"))
+        }
+    }
+
+    /// A time parameter: RFC 3339, a date (`2026-05-21`, midnight UTC), or Unix seconds.
+    static func time(_ q: Query, _ name: String) -> Result<Int?, GatewayError> {
+        guard let raw = q.first(name), !raw.isEmpty else { return .success(nil) }
+        if let n = Int(raw) { return .success(n) }
+        if let t = Timestamp.parse(raw) { return .success(t) }
+        if raw.count == 10, let t = Timestamp.parse(raw + "T00:00:00Z") { return .success(t) }
+        return .failure(.badRequest("'\(name)' must be an RFC 3339 timestamp, a date (YYYY-MM-DD) or Unix seconds", param: name))
+    }
+
+    /// `page` (from 1) and `page_size` (1...max).
+    static func paging(_ q: Query, defaultSize: Int, maxSize: Int) -> Result<(page: Int, size: Int), GatewayError> {
+        let page = q.first("page").map { Int($0) ?? 0 } ?? 1
+        let size = q.first("page_size").map { Int($0) ?? 0 } ?? defaultSize
+        guard page >= 1 else { return .failure(.badRequest("'page' must be an integer of at least 1", param: "page")) }
+        guard (1...maxSize).contains(size) else {
+            return .failure(.badRequest("'page_size' must be an integer from 1 to \(maxSize)", param: "page_size"))
+        }
+        return .success((page, size))
+    }
+
+    static func page<T>(_ items: [T], _ p: (page: Int, size: Int)) -> ArraySlice<T> {
+        let start = min(items.count, (p.page - 1) * p.size)
+        return items[start..<min(items.count, start + p.size)]
+    }
+}
+
+extension JSONWriter {
+    /// USD with six decimals from credits: exact to the credit.
+    mutating func usd(_ c: Credits) { fixed(c.micros, decimals: 6) }
+
+    mutating func time(_ t: Int) { string(Timestamp.format(t)) }
+
+    mutating func optionalString(_ s: String?) { if let s { string(s) } else { null() } }
+}
