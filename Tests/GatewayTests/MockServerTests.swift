@@ -42,3 +42,40 @@ import TestSupport
         #expect(throws: MockServer.StartError.self) { try MockServer.start(options) }
     }
 }
+
+/// Key state changes through the control API, and expiry on the virtual clock.
+@Suite struct ControlKeyTests {
+    func post(_ port: Int, _ path: String, _ body: String) throws -> TestClient.Response {
+        let c = try TestClient(port: port)
+        try c.send("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+        return try c.readResponse()
+    }
+
+    func models(_ port: Int) throws -> Int {
+        let c = try TestClient(port: port)
+        try c.send(TestClient.get("/v1/models", ["Authorization": "Bearer sk-byts-default-test-key-0001"]))
+        return try c.readResponse().status
+    }
+
+    @Test func controlKeys_revokeExpireAndRestore() throws {
+        var options = MockOptions()
+        options.server.port = 0
+        let mock = try MockServer.start(options)
+        defer { mock.stop() }
+        #expect(try models(mock.port) == 200)
+        #expect(try post(mock.port, "/__mock/keys/key_default", #"{"revoked":true}"#).status == 200)
+        #expect(try models(mock.port) == 401)
+        #expect(try post(mock.port, "/__mock/keys/key_default", #"{"revoked":false}"#).status == 200)
+        #expect(try models(mock.port) == 200)
+        #expect(try post(mock.port, "/__mock/clock", #"{"action":"set","time":"2027-01-01T00:00:00Z"}"#).status == 200)
+        #expect(try post(mock.port, "/__mock/keys/key_default", #"{"expires_at":"2027-01-01T00:00:10Z"}"#).status == 200)
+        #expect(try models(mock.port) == 200)
+        #expect(try post(mock.port, "/__mock/clock", #"{"action":"advance","seconds":10}"#).text.contains("\"now\":1798761610"))
+        #expect(try models(mock.port) == 401)
+        let bad = try post(mock.port, "/__mock/keys/key_default", #"{"expires_at":"soon"}"#)
+        #expect(bad.status == 400 && bad.text.contains("\"param\":\"expires_at\""))
+        #expect(try post(mock.port, "/__mock/keys/nope", "{}").status == 404)
+        #expect(try post(mock.port, "/__mock/reset", "").status == 200)
+        #expect(try models(mock.port) == 200)
+    }
+}

@@ -25,6 +25,7 @@ enum Endpoint: Sendable, Equatable {
     case controlClock
     case controlTopUp(String)
     case controlSpend
+    case controlKey(String)
 }
 
 /// Maps method and path to an endpoint: a flat table of path patterns built once, where
@@ -68,6 +69,7 @@ struct Router: Sendable {
             route("/__mock/clock", read + [.post]) { _, _ in .controlClock },
             route("/__mock/accounts/{id}/topup", [.post]) { .controlTopUp($1[0]) },
             route("/__mock/spend", [.post]) { _, _ in .controlSpend },
+            route("/__mock/keys/{id}", read + [.post, .patch]) { .controlKey($1[0]) },
         ]
     }
 

@@ -26,6 +26,10 @@ extension Gateway {
             result = EndpointSupport.jsonObject(ex.request.body).flatMap { topUp(account, $0) }
         case .controlSpend:
             result = EndpointSupport.jsonObject(ex.request.body).flatMap { spend($0, requestID: ex.requestID) }
+        case .controlKey(let id):
+            result = ex.request.method == .get || ex.request.method == .head
+                ? (accounting.caller(keyID: id).map { .success(encodeKey($0.key, secret: true)) } ?? .failure(.notFound("no key '\(id)'", code: "key_not_found")))
+                : EndpointSupport.jsonObject(ex.request.body).flatMap { changeKey(id, $0) }
         default:
             result = .failure(.notFound("no route for \(ex.request.method.rawValue) \(ex.path)"))
         }
@@ -33,6 +37,31 @@ extension Gateway {
         case .success(let body): send(.ok, body, ex, responder)
         case .failure(let e): fail(e, ex, responder)
         }
+    }
+
+    /// Key state changes without an admin key: every management field plus `revoked` (bool) and
+    /// `expires_at` (RFC 3339, Unix seconds or null).
+    private func changeKey(_ id: String, _ body: JSONObject) -> Result<[UInt8], GatewayError> {
+        guard var key = accounting.caller(keyID: id)?.key else { return .failure(.notFound("no key '\(id)'", code: "key_not_found")) }
+        var rest = JSONObject()
+        for (k, v) in zip(body.keys, body.values) {
+            switch k {
+            case "revoked":
+                guard case .bool(let b) = v else { return .failure(.badRequest("'revoked' must be true or false", param: k)) }
+                key.revoked = b
+            case "expires_at":
+                switch v {
+                case .null: key.expiresAt = nil
+                case .int(let t): key.expiresAt = t
+                case .string(let s) where Timestamp.parse(s) != nil: key.expiresAt = Timestamp.parse(s)
+                default: return .failure(.badRequest("'expires_at' must be RFC 3339, Unix seconds or null", param: k))
+                }
+            default: rest.append(k, v)
+            }
+        }
+        if case .failure(let e) = apply(rest, to: &key, now: clock.now, creating: false) { return .failure(e) }
+        let updated = key
+        return .success(encodeKey(accounting.updateKey(id) { $0 = updated } ?? updated, secret: true))
     }
 
     private func clockState() -> [UInt8] {

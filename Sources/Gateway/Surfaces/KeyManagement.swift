@@ -82,9 +82,9 @@ extension Gateway {
     /// Applies create/update fields: `name`, `group_id` (number or name), `quota`,
     /// `rate_limit_5h|1d|7d` (USD, 0 = unlimited), `expires_in_days`, `ip_whitelist`,
     /// `ip_blacklist`, and on create `custom_key`.
-    private func apply(_ body: JSONObject, to key: inout APIKey, now: Int, creating: Bool) -> Result<Void, GatewayError> {
-        var known: Set = ["name", "group_id", "quota", "rate_limit_5h", "rate_limit_1d", "rate_limit_7d", "expires_in_days",
-                          "ip_whitelist", "ip_blacklist"]
+    func apply(_ body: JSONObject, to key: inout APIKey, now: Int, creating: Bool, extra: Set<String> = []) -> Result<Void, GatewayError> {
+        var known: Set<String> = extra.union(["name", "group_id", "quota", "rate_limit_5h", "rate_limit_1d", "rate_limit_7d",
+                                              "expires_in_days", "ip_whitelist", "ip_blacklist"])
         if creating { known.insert("custom_key") }
         if let bad = body.keys.first(where: { !known.contains($0) }) {
             return .failure(.badRequest("unknown field '\(bad)'", param: bad))
