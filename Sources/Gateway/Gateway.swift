@@ -70,6 +70,9 @@ public final class Gateway: HTTPHandler {
         case .listModels, .controlHealth, .controlReset, .controlClock, .controlTopUp, .controlSpend, .controlKey:
             result = .failure(.notFound("no route for \(request.method.rawValue) \(path)"))
         }
+        // An endpoint may have changed the caller's own key (PATCH, rotate, revoke): the headers
+        // describe the state after it, as the client will next see it.
+        ex.envelope = accounting.envelope(keyID: caller.key.id, now: now)
         switch result {
         case .success(let (status, body)): send(status, body, ex, responder)
         case .failure(let e): fail(e, ex, responder)

@@ -56,8 +56,12 @@ public final class Accounting: Sendable {
 
     public init(keys: [APIKey], accounts: [Account], transactions: [WalletTransaction] = []) {
         var s = State()
-        for a in accounts {  // spend before the mock started: what was topped up and is no longer there
-            s.accounts[a.id] = AccountState(account: a, spent: Credits(micros: max(0, a.lifetimeTopup.micros - a.balance.micros)))
+        for a in accounts {
+            // Spend before the mock started: what came into the wallet (its listed movements, or its
+            // lifetime top-up when none are listed) and is no longer there.
+            let movements = transactions.filter { $0.accountID == a.id }
+            let cameIn = movements.isEmpty ? a.lifetimeTopup.micros : movements.reduce(0) { $0 + $1.amount.micros }
+            s.accounts[a.id] = AccountState(account: a, spent: Credits(micros: max(0, cameIn - a.balance.micros)))
         }
         for k in keys {
             s.keys[k.id] = KeyState(key: k)

@@ -38,15 +38,8 @@ enum Authenticator {
         guard let caller = store.lookup(secret: secret) else {
             return (nil, .unauthorized("invalid x-api-key"))
         }
+        if let e = keyState(caller, now: now) { return (caller, e) }
         let key = caller.key
-        if key.revoked { return (caller, .unauthorized("API key \(key.masked) has been revoked")) }
-        if let exp = key.expiresAt, now >= exp {
-            return (caller, .unauthorized("API key \(key.masked) expired at \(Timestamp.format(exp))"))
-        }
-        if caller.account.status == .paused {
-            return (caller, .forbidden("API key \(key.masked) belongs to a paused organization; no models are granted",
-                                       code: "permission_denied"))
-        }
         if !key.ipWhitelist.isEmpty || !key.ipBlacklist.isEmpty {
             let ip = peer()
             if key.ipBlacklist.contains(where: { $0.contains(ip) }) {
@@ -57,5 +50,19 @@ enum Authenticator {
             }
         }
         return (caller, nil)
+    }
+
+    /// The checks on the key itself, in order: revoked, expired (401), paused account (403).
+    static func keyState(_ caller: Caller, now: Int) -> GatewayError? {
+        let key = caller.key
+        if key.revoked { return .unauthorized("API key \(key.masked) has been revoked") }
+        if let exp = key.expiresAt, now >= exp {
+            return .unauthorized("API key \(key.masked) expired at \(Timestamp.format(exp))")
+        }
+        if caller.account.status == .paused {
+            return .forbidden("API key \(key.masked) belongs to a paused organization; no models are granted",
+                              code: "permission_denied")
+        }
+        return nil
     }
 }

@@ -858,7 +858,7 @@ enum EmbeddedFixtures {
       "status": "active",
       "tier": "max",
       "balance": 8420.65,
-      "lifetime_topup": 12000.0,
+      "lifetime_topup": 1000.0,
       "low_balance_threshold": 100.0,
       "created": "2025-11-20T09:00:00Z"
     },
@@ -1163,6 +1163,18 @@ enum EmbeddedFixtures {
         "receipt_id": "ch_3PYj000mock0201",
         "method": "card_amex_0005"
       }
+    },
+    {
+      "id": 900205,
+      "account": "org_dosia",
+      "created": "2025-12-01T10:00:00Z",
+      "kind": "admin_credit",
+      "amount": 11000.0,
+      "source": {
+        "actor": "billing@bytespike.ai",
+        "invoice": "INV-2025-12-DOSIA"
+      },
+      "note": "Enterprise invoice settled"
     },
     {
       "id": 900202,

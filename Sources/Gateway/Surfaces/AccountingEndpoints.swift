@@ -158,10 +158,17 @@ extension Gateway {
         }
         guard until > since else { return .failure(.badRequest("'until' must be after 'since'", param: "until")) }
         guard until - since <= 90 * 86_400 + 1 else { return .failure(.badRequest("the window is capped at 90 days", param: "since")) }
-        let groups = (q.first("group_by") ?? "day").split(separator: ",").map { String($0).trimmingSpaces }
+        var groups: [String] = []
+        for g in (q.first("group_by") ?? "").split(separator: ",").map({ String($0).trimmingSpaces }) where !groups.contains(g) {
+            groups.append(g)
+        }
+        if groups.isEmpty { groups = ["day"] }
         let known: Set = ["day", "hour", "model", "api_key"]
         if let bad = groups.first(where: { !known.contains($0) }) {
             return .failure(.badRequest("'group_by' takes day, hour, model, api_key; got '\(bad)'", param: "group_by"))
+        }
+        if groups.contains("day"), groups.contains("hour") {
+            return .failure(.badRequest("'group_by' takes day or hour, not both", param: "group_by"))
         }
         let model = q.first("model"), key = q.first("api_key")
         let rows = accounting.ledger(accountID: caller.account.id).filter { r in

@@ -135,7 +135,8 @@ extension Gateway {
     /// Bills synthetic usage through the same engine as real traffic: `{"key": id or secret,
     /// "model": id, "input_tokens", "output_tokens", "thinking_tokens", "cache_read_tokens",
     /// "cache_write_tokens", "images", "video_seconds", "enforce": true}`. With `enforce` (the
-    /// default) the admission checks run and their error is returned, as real traffic would see it.
+    /// default) the key-state and admission checks run and their error is returned, as real
+    /// traffic would see it (IP rules excepted: synthetic spend has no client address).
     private func spend(_ body: JSONObject, requestID: String) -> Result<[UInt8], GatewayError> {
         guard case .string(let keyRef)? = body["key"],
               let caller = accounting.caller(keyID: keyRef) ?? accounting.lookup(secret: keyRef) else {
@@ -157,6 +158,7 @@ extension Gateway {
         let now = clock.now
         let admission: Admission
         if enforce {
+            if let e = Authenticator.keyState(caller, now: now) { return .failure(e) }
             switch accounting.admit(caller, model: model.id, catalog: catalog, now: now) {
             case .success(let a): admission = a
             case .failure(let e): return .failure(e)
