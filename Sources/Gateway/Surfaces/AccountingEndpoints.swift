@@ -8,9 +8,9 @@ extension Gateway {
     /// `page`/`page_size` (1–1000, default 100); `totals` cover every filtered row.
     func usageRows(_ caller: Caller, _ q: Query) -> Result<[UInt8], GatewayError> {
         let since: Int?, until: Int?, p: (page: Int, size: Int)
-        switch (EndpointSupport.time(q, "since"), EndpointSupport.time(q, "until"), EndpointSupport.paging(q, defaultSize: 100, maxSize: 1000)) {
-        case (.success(let s), .success(let u), .success(let pg)): (since, until, p) = (s, u, pg)
-        case (.failure(let e), _, _), (_, .failure(let e), _), (_, _, .failure(let e)): return .failure(e)
+        switch EndpointSupport.listing(q, defaultSize: 100, maxSize: 1000) {
+        case .success(let l): (since, until, p) = l
+        case .failure(let e): return .failure(e)
         }
         let model = q.first("model"), key = q.first("key") ?? q.first("api_key_id")
         let rows: [LedgerRow] = accounting.ledger(accountID: caller.account.id).filter { r in
@@ -220,9 +220,9 @@ extension Gateway {
     /// `until`, `page`, `page_size` (1–200, default 50).
     func billingTransactions(_ caller: Caller, _ q: Query) -> Result<[UInt8], GatewayError> {
         let since: Int?, until: Int?, p: (page: Int, size: Int)
-        switch (EndpointSupport.time(q, "since"), EndpointSupport.time(q, "until"), EndpointSupport.paging(q, defaultSize: 50, maxSize: 200)) {
-        case (.success(let s), .success(let u), .success(let pg)): (since, until, p) = (s, u, pg)
-        case (.failure(let e), _, _), (_, .failure(let e), _), (_, _, .failure(let e)): return .failure(e)
+        switch EndpointSupport.listing(q, defaultSize: 50, maxSize: 200) {
+        case .success(let l): (since, until, p) = l
+        case .failure(let e): return .failure(e)
         }
         var kind: WalletTransaction.Kind?
         if let k = q.first("kind") {

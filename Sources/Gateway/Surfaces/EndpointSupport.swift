@@ -35,6 +35,15 @@ enum EndpointSupport {
         return .success((page, size))
     }
 
+    /// The common filter trio of the listing endpoints: `since`, `until` and paging.
+    static func listing(_ q: Query, defaultSize: Int, maxSize: Int) -> Result<(since: Int?, until: Int?, page: (page: Int, size: Int)), GatewayError> {
+        time(q, "since").flatMap { since in
+            time(q, "until").flatMap { until in
+                paging(q, defaultSize: defaultSize, maxSize: maxSize).map { (since, until, $0) }
+            }
+        }
+    }
+
     static func page<T>(_ items: [T], _ p: (page: Int, size: Int)) -> ArraySlice<T> {
         let start = min(items.count, (p.page - 1) * p.size)
         return items[start..<min(items.count, start + p.size)]
