@@ -116,7 +116,7 @@ extension Connection {
 
     /// Writes queued output until done or the socket is full, then acts on the outcome.
     func flush() {
-        guard !closed else { return }
+        guard !closed, !lingering else { return }  // lingering: the last response is out, only draining remains
         guard pendingOutput > 0 else {  // nothing queued: the phase is unchanged
             if closeAfterFlush { close(graceful: true) } else { updateDeadline() }
             return
@@ -169,6 +169,9 @@ extension Connection {
             }
         }
         updateDeadline()
+        // Pipelined requests may wait in the buffer (parsing pauses above the high watermark);
+        // the client sends nothing more to wake us, so resume once the output has drained.
+        if pending == 0, inFlight == nil, inEnd > inStart, !processing { processInput() }
     }
 
     private func setWriteInterest(_ on: Bool) {

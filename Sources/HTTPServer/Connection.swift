@@ -118,7 +118,7 @@ final class Connection: EventSink {
 
     func shutdownRequested() {
         guard !closed else { return }
-        if inFlight == nil, inStart == inEnd, pendingOutput == 0 {
+        if lingering || (inFlight == nil && inStart == inEnd && pendingOutput == 0) {
             close(graceful: false)
         }
         // Otherwise the in-flight response ends with `Connection: close` (see `complete`).
@@ -170,11 +170,28 @@ final class Connection: EventSink {
 
     /// Parses and dispatches buffered requests while no response is in progress.
     func processInput() {
-        guard !processing, !closed else { return }
+        guard !processing, !closed, !lingering else { return }
         processing = true
         defer { processing = false }
+        while true {
+            let stoppedForOutput = parseAndDispatch()
+            // Bound what a client can queue behind a slow response.
+            let shouldPause = inFlight != nil && (inEnd - inStart) > context.config.parser.maxRequestLine + context.config.parser.maxHeaderBytes
+            if shouldPause != readPaused, !peerClosed {
+                readPaused = shouldPause
+                updateInterest()
+            }
+            flush()
+            // Stopped because answers were piling up, and the socket took them all: go on.
+            guard stoppedForOutput, !closed, pendingOutput <= context.config.highWatermark else { return }
+        }
+    }
+
+    /// Answers complete buffered requests in order; true when it stopped because queued output
+    /// passed the high watermark (a pipelining client must drain first).
+    private func parseAndDispatch() -> Bool {
         while !closed, inFlight == nil, !closeAfterFlush, inEnd > inStart {
-            if pendingOutput > context.config.highWatermark { break }  // let a pipelining client drain first
+            if pendingOutput > context.config.highWatermark { return true }
             let result = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
             switch result {
             case .needMore:
@@ -188,27 +205,19 @@ final class Connection: EventSink {
                     machine.headBytesArrived(now: loop.now)
                 }
                 if peerClosed { closeAfterFlush = true }
-                break
+                return false
             case .request(let request, let consumed):
                 inStart += consumed
                 if inStart == inEnd { inStart = 0; inEnd = 0 }
                 sentContinue = false
                 dispatch(request)
-                continue
             case .error(let error):
                 rejectAndClose(error.status, error.message)
-                return
+                return false
             }
-            break
         }
         if inFlight == nil, peerClosed, inStart == inEnd { closeAfterFlush = true }
-        // Bound what a client can queue behind a slow response.
-        let shouldPause = inFlight != nil && (inEnd - inStart) > context.config.parser.maxRequestLine + context.config.parser.maxHeaderBytes
-        if shouldPause != readPaused, !peerClosed {
-            readPaused = shouldPause
-            updateInterest()
-        }
-        flush()
+        return false
     }
 
     private func dispatch(_ request: Request) {

@@ -36,6 +36,20 @@ import TestSupport
         #expect(try c.readResponse().text == "GET /echo/last ")
     }
 
+    /// Pipelined requests whose answers exceed the high watermark: parsing pauses while output
+    /// queues and must resume when it drains, with no new bytes from the client.
+    @Test func pipelining_resumesAfterOutputBackpressure() throws {
+        let (server, _) = try makeServer()
+        defer { server.shutdown() }
+        let c = try TestClient(port: server.port)
+        try c.send(String(repeating: TestClient.get("/big"), count: 40) + TestClient.get("/echo/end"))
+        for _ in 0..<40 {
+            let r = try c.readResponse()
+            #expect(r.status == 200 && r.body.count == 16 * 1024)
+        }
+        #expect(try c.readResponse().text == "GET /echo/end ")
+    }
+
     @Test func halfClose_requestIsStillAnsweredThenClosed() throws {
         let (server, _) = try makeServer()
         defer { server.shutdown() }
@@ -289,5 +303,19 @@ import TestSupport
         #expect(monotonicSeconds() - start < 3)
         #expect(handler.stats.withLock { $0.streamsClosed } == 1)
         _ = try? c.readToEnd()
+    }
+}
+
+extension ServerSocketTests {
+    /// A rejected request with a large unread body: the client still reads the whole error
+    /// (the server half-closes and drains instead of resetting).
+    @Test func rejectionWithUnreadBody_isReadIntactByTheClient() throws {
+        let (server, _) = try makeServer { $0.parser = ParserLimits(maxRequestLine: 256, maxHeaderBytes: 512, maxHeaderCount: 20, maxBodyBytes: 1024) }
+        defer { server.shutdown() }
+        let c = try TestClient(port: server.port)
+        try c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n" + String(repeating: "z", count: 200_000))
+        let r = try c.readResponse()
+        #expect(r.status == 413)
+        #expect(r.text.contains("request body exceeds the configured limit"))
     }
 }

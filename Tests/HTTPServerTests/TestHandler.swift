@@ -7,6 +7,7 @@ import TestSupport
 /// - `/echo`: 200 with the method, target and body echoed as text.
 /// - `/delay/<ms>`: answers after a loop timer (for pipelining order).
 /// - `/stream/<n>/<ms>`: n chunked events `event i\n`, one every ms; n = 0 streams until closed.
+/// - `/big`: a 16 KiB body.
 /// - `/flood`: writes 16 KiB pieces while writable, pausing on backpressure, 32 MiB in all.
 final class TestHandler: HTTPHandler {
     struct Stats {
@@ -30,6 +31,8 @@ final class TestHandler: HTTPHandler {
             stream(count: Int(parts[1]) ?? 1, intervalMS: Int(parts[2]) ?? 1, responder)
         case "flood":
             flood(responder)
+        case "big":
+            responder.send(Response(status: .ok, body: [UInt8](repeating: 0x62, count: 16 * 1024)))
         default:
             let text = "\(request.method.rawValue) \(request.target) \(String(decoding: request.body, as: UTF8.self))"
             responder.send(Response(status: .ok, headers: ["Content-Type": "text/plain"], body: Array(text.utf8)))
