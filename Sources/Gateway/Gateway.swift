@@ -32,7 +32,6 @@ public final class Gateway: HTTPHandler {
         let requestID: String
         let surface: Surface
         var caller: Caller?
-        var envelope = Envelope()
     }
 
     public func handle(_ request: Request, responder: Responder) {
@@ -70,16 +69,13 @@ public final class Gateway: HTTPHandler {
         case .listModels, .controlHealth, .controlReset, .controlClock, .controlTopUp, .controlSpend, .controlKey:
             result = .failure(.notFound("no route for \(request.method.rawValue) \(path)"))
         }
-        // An endpoint may have changed the caller's own key (PATCH, rotate, revoke): the headers
-        // describe the state after it, as the client will next see it.
-        ex.envelope = accounting.envelope(keyID: caller.key.id, now: now)
         switch result {
         case .success(let (status, body)): send(status, body, ex, responder)
         case .failure(let e): fail(e, ex, responder)
         }
     }
 
-    /// Resolves the caller from the credential, filling in the envelope from the key's state.
+    /// Resolves the caller from the credential (also for rejected keys, whose state the headers show).
     @discardableResult
     private func identify(_ ex: inout Exchange, _ responder: Responder) -> (Caller?, GatewayError?) {
         let request = ex.request
@@ -87,7 +83,6 @@ public final class Gateway: HTTPHandler {
         let now = clock.now
         let (caller, error) = Authenticator.check(secret, store: accounting, now: now, peer: { responder.peerAddress })
         ex.caller = caller
-        if let caller { ex.envelope = accounting.envelope(keyID: caller.key.id, now: now) }
         return (caller, error)
     }
 
@@ -107,7 +102,9 @@ public final class Gateway: HTTPHandler {
 
     func send(_ status: Status, _ body: [UInt8], _ ex: Exchange, _ responder: Responder, extra: HeaderList = HeaderList()) {
         let surface = ex.surface
-        let envelope = ex.envelope
+        // Computed at encode time, once: after the endpoint ran (it may have changed the caller's
+        // own key), so the headers show the state the client observes next.
+        let envelope = ex.caller.map { accounting.envelope(keyID: $0.key.id, now: clock.now) } ?? Envelope()
         let id = ex.requestID
         responder.send(status: status, body: body) { out in
             out.appendLiteral("Content-Type: application/json\r\n")

@@ -88,8 +88,6 @@ public final class EventLoop: @unchecked Sendable {
     /// Asks the loop to exit after its current iteration. Callable from any thread.
     func stop() { execute { [self] in running = false } }
 
-    /// Whether the caller runs on this loop's thread.
-    public var inLoop: Bool { threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
 
     /// Runs `body` on the loop thread soon. Callable from any thread.
     public func execute(_ body: @escaping @Sendable () -> Void) {

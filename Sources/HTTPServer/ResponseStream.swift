@@ -90,9 +90,6 @@ public final class ResponseStream {
         cb?()
     }
 
-    /// Timers scheduled by this stream that have neither fired nor been cancelled.
-    var pendingTimerCount: Int { timers.count }
-
     private func cancelTimers() {
         for t in timers.values { loop.cancel(t) }
         timers.removeAll()
