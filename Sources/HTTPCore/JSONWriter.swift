@@ -84,3 +84,40 @@ public func appendFixed(_ units: Int, decimals: Int, to out: inout [UInt8]) {
     while frac > 0 { digits[k] = 0x30 + UInt8(frac % 10); frac /= 10; k -= 1 }
     out += digits
 }
+
+extension JSONWriter {
+    /// Any parsed JSON value, compactly, keys in document order.
+    public mutating func value(_ v: JSONValue) {
+        switch v {
+        case .null: null()
+        case .bool(let b): bool(b)
+        case .int(let i): int(i)
+        case .double(let d): raw(Array(JSONWriter.format(d).utf8))
+        case .string(let s): string(s)
+        case .array(let a):
+            arrayStart()
+            for e in a { value(e) }
+            arrayEnd()
+        case .object(let o):
+            objectStart()
+            for (k, e) in zip(o.keys, o.values) { key(k); value(e) }
+            objectEnd()
+        }
+    }
+
+    /// A double as a JSON number: integral values keep one decimal (`1.0`), others the
+    /// shortest round-trip form.
+    public static func format(_ d: Double) -> String {
+        guard d.isFinite else { return "0" }
+        return "\(d)"
+    }
+}
+
+extension JSONValue {
+    /// The value encoded as compact JSON.
+    public var encoded: [UInt8] {
+        var w = JSONWriter(capacity: 64)
+        w.value(self)
+        return w.bytes
+    }
+}

@@ -1,0 +1,121 @@
+import HTTPCore
+
+/// Reads one JSON object of a request body field by field. Every problem is a 400
+/// `invalid_request_error` naming the field's path (`messages[2].content`) as `param`, so each
+/// surface renders it in its own envelope.
+struct BodyReader {
+    let object: JSONObject
+    /// Path of this object inside the body ("" for the body itself).
+    let path: String
+
+    init(_ object: JSONObject, path: String = "") {
+        self.object = object
+        self.path = path
+    }
+
+    func at(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func fail(_ key: String, _ problem: String) -> GatewayError {
+        .badRequest("\(at(key)): \(problem)", code: "invalid_request_error", param: at(key))
+    }
+
+    /// The member, treating JSON null as absent.
+    func value(_ key: String) -> JSONValue? {
+        guard let v = object[key], v != .null else { return nil }
+        return v
+    }
+
+    func has(_ key: String) -> Bool { value(key) != nil }
+
+    /// For proto3 JSON (Gemini): the lowerCamel key if present, else its snake_case spelling.
+    func pick(_ camel: String) -> String {
+        if object[camel] != nil { return camel }
+        var snake = ""
+        for c in camel {
+            if c.isUppercase { snake.append("_"); snake.append(contentsOf: c.lowercased()) } else { snake.append(c) }
+        }
+        return object[snake] != nil ? snake : camel
+    }
+
+    func string(_ key: String) throws(GatewayError) -> String? {
+        guard let v = value(key) else { return nil }
+        guard case .string(let s) = v else { throw fail(key, "expected a string, found \(v.typeDescription)") }
+        return s
+    }
+
+    func requiredString(_ key: String) throws(GatewayError) -> String {
+        guard let s = try string(key) else { throw fail(key, "field required") }
+        return s
+    }
+
+    /// An integer; a number with no fractional part (`100.0`) is accepted.
+    func int(_ key: String) throws(GatewayError) -> Int? {
+        guard let v = value(key) else { return nil }
+        switch v {
+        case .int(let n): return n
+        case .double(let d) where d == d.rounded() && abs(d) < 1e15: return Int(d)
+        default: throw fail(key, "expected an integer, found \(v.typeDescription)")
+        }
+    }
+
+    func requiredInt(_ key: String) throws(GatewayError) -> Int {
+        guard let n = try int(key) else { throw fail(key, "field required") }
+        return n
+    }
+
+    func double(_ key: String) throws(GatewayError) -> Double? {
+        guard let v = value(key) else { return nil }
+        guard let d = v.number else { throw fail(key, "expected a number, found \(v.typeDescription)") }
+        return d
+    }
+
+    func bool(_ key: String) throws(GatewayError) -> Bool? {
+        guard let v = value(key) else { return nil }
+        guard case .bool(let b) = v else { throw fail(key, "expected a boolean, found \(v.typeDescription)") }
+        return b
+    }
+
+    func object(_ key: String) throws(GatewayError) -> BodyReader? {
+        guard let v = value(key) else { return nil }
+        guard case .object(let o) = v else { throw fail(key, "expected an object, found \(v.typeDescription)") }
+        return BodyReader(o, path: at(key))
+    }
+
+    func array(_ key: String) throws(GatewayError) -> [JSONValue]? {
+        guard let v = value(key) else { return nil }
+        guard case .array(let a) = v else { throw fail(key, "expected an array, found \(v.typeDescription)") }
+        return a
+    }
+
+    func requiredArray(_ key: String) throws(GatewayError) -> [JSONValue] {
+        guard let a = try array(key) else { throw fail(key, "field required") }
+        return a
+    }
+
+    /// Strings, or a single string standing for a one-element list (OpenAI `stop`).
+    func strings(_ key: String) throws(GatewayError) -> [String]? {
+        guard let v = value(key) else { return nil }
+        if case .string(let s) = v { return [s] }
+        guard case .array(let a) = v else { throw fail(key, "expected a string or an array of strings, found \(v.typeDescription)") }
+        var out: [String] = []
+        for (i, e) in a.enumerated() {
+            guard case .string(let s) = e else { throw fail("\(key)[\(i)]", "expected a string, found \(e.typeDescription)") }
+            out.append(s)
+        }
+        return out
+    }
+
+    /// The objects of the array member `key`, each as a reader with its indexed path.
+    func objects(_ key: String) throws(GatewayError) -> [BodyReader]? {
+        guard let a = try array(key) else { return nil }
+        var out: [BodyReader] = []
+        for (i, e) in a.enumerated() {
+            guard case .object(let o) = e else { throw fail("\(key)[\(i)]", "expected an object, found \(e.typeDescription)") }
+            out.append(BodyReader(o, path: "\(at(key))[\(i)]"))
+        }
+        return out
+    }
+
+    /// The member as compact JSON ("{}" when absent).
+    func json(_ key: String) -> [UInt8] { value(key)?.encoded ?? Array("{}".utf8) }
+}

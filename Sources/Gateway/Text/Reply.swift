@@ -1,0 +1,77 @@
+import HTTPCore
+
+/// A reply in neutral form: one value drives both the JSON body and the event stream of every
+/// surface, so streamed and non-streamed answers carry the same text and token counts.
+struct Reply: Sendable {
+    enum Block: Sendable, Equatable {
+        /// Reasoning shown before the answer; `signature` is the opaque proof Anthropic clients echo.
+        case thinking(text: String, signature: String)
+        case text(String)
+        /// `arguments` is compact JSON text, as OpenAI carries it.
+        case toolCall(id: String, name: String, arguments: String)
+        case refusal(String)
+    }
+
+    enum StopReason: Sendable, Equatable {
+        case endTurn, maxTokens, toolUse, refusal
+        case stopSequence(String)
+    }
+
+    /// The model's canonical id (what bodies report in `model`).
+    var model: String
+    var blocks: [Block]
+    var stopReason: StopReason
+    var inputTokens: Int
+    /// Tokens of text, refusal and tool-call arguments.
+    var outputTokens: Int
+    var thinkingTokens: Int
+    /// Pacing for the stream of this reply.
+    var pacing: Pacing
+    /// When set, the stream breaks with this in-band error after `errorAfterEvents` events.
+    var streamError: GatewayError?
+    var errorAfterEvents = 0
+
+    var usage: Usage { Usage(inputTokens: inputTokens, outputTokens: outputTokens, thinkingTokens: thinkingTokens) }
+
+    /// All visible text, concatenated.
+    var text: String {
+        blocks.map { if case .text(let t) = $0 { t } else { "" } }.joined()
+    }
+
+    var hasToolCalls: Bool { blocks.contains { if case .toolCall = $0 { true } else { false } } }
+}
+
+/// Stream timing: a delay before the first event and a token rate after it (0 = as fast as
+/// the socket takes them).
+struct Pacing: Sendable, Equatable {
+    var firstTokenMillis = 0
+    var tokensPerSecond = 0.0
+
+    static let fast = Pacing()
+
+    /// Delay before an event that carries `tokens` output tokens.
+    func delay(forTokens tokens: Int) -> Duration {
+        guard tokensPerSecond > 0, tokens > 0 else { return .zero }
+        return .microseconds(Int64(Double(tokens) / tokensPerSecond * 1_000_000))
+    }
+}
+
+/// Per-response identity and time every encoder needs, fixed before encoding so the body,
+/// every stream event and a stored copy agree.
+struct ReplyMeta: Sendable {
+    /// `msg_…`, `chatcmpl-…`, `resp_…` or a Gemini response id.
+    var responseID: String
+    /// Unix seconds on the gateway clock.
+    var created: Int
+    var requestID: String
+    /// A seed for ids derived inside the reply (tool call ids, item ids).
+    var seed: UInt64
+}
+
+/// One event of an encoded stream: its bytes (already framed as SSE or as a JSON-array
+/// element) and how many output tokens have been sent once it is written.
+struct StreamEvent: Sendable {
+    var bytes: [UInt8]
+    /// Output tokens (text, tool arguments and thinking) carried by this event alone.
+    var tokens: Int
+}
