@@ -29,6 +29,8 @@ let package = Package(
             // and trims idle RSS (8 vs 11 MB): measured with scripts/bench.
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
+        /// Load generator for scripts/bench: N keep-alive connections streaming SSE responses back to back.
+        .executableTarget(name: "bytespike-loadgen", dependencies: ["CSystem"], swiftSettings: strict),
         /// Raw-socket HTTP client and process helpers shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
