@@ -14,6 +14,9 @@ public final class Gateway: HTTPHandler {
     let secrets: SecretGenerator
     let router = Router()
     let modelLists: ModelListCache
+    let replies: ReplyEngine
+    let responseStore = ResponseStore()
+    let seed: UInt64
 
     public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock()) {
         self.fixtures = fixtures
@@ -23,6 +26,8 @@ public final class Gateway: HTTPHandler {
         ids = RequestIDs(seed: seed)
         secrets = SecretGenerator(seed: seed)
         modelLists = ModelListCache(catalog: catalog)
+        replies = ReplyEngine(rules: fixtures.replies, pacing: fixtures.pacing, seed: seed)
+        self.seed = seed
     }
 
     /// What the pipeline knows about a request while answering it.
@@ -52,13 +57,39 @@ public final class Gateway: HTTPHandler {
         if let authError { return fail(authError, ex, responder) }
         guard let caller else { return fail(.unauthorized("missing API key"), ex, responder) }
         if endpoint == .listModels {  // the hot path: a pre-encoded body
-            return send(.ok, modelLists.body(group: caller.key.group, query: request.query), ex, responder)
+            switch ex.surface {
+            case .gemini: return reply(geminiModelList(caller, Query(request.query)), ex, responder)
+            case .anthropic: return reply(anthropicModelList(caller, Query(request.query)), ex, responder)
+            default: return send(.ok, modelLists.body(group: caller.key.group, query: request.query), ex, responder)
+            }
+        }
+        switch endpoint {
+        case .messages: return serveText(.messages, ex, responder, caller)
+        case .chatCompletions: return serveText(.chatCompletions, ex, responder, caller)
+        case .responses: return serveText(.responses, ex, responder, caller)
+        case .countTokens: return serveCountTokens(.messages, model: nil, ex, responder, caller)
+        case .geminiAction(let model, let action):
+            switch action {
+            case "generateContent": return serveText(.gemini(model: model, stream: false), ex, responder, caller)
+            case "streamGenerateContent": return serveText(.gemini(model: model, stream: true), ex, responder, caller)
+            case "countTokens": return serveCountTokens(.gemini, model: model, ex, responder, caller)
+            default:
+                return fail(.notFound("method '\(action)' is not supported; use generateContent, streamGenerateContent or countTokens"), ex, responder)
+            }
+        default: break
         }
         let now = clock.now
         let query = Query(request.query)
         let result: Result<(Status, [UInt8]), GatewayError>
         switch endpoint {
-        case .getModel(let name): result = modelObject(name, caller: caller).map { (.ok, $0) }
+        case .getModel(let name):
+            switch ex.surface {
+            case .gemini: result = geminiModel(name, caller: caller).map { (.ok, $0) }
+            case .anthropic: result = modelObject(name, caller: caller).map { _ in (.ok, anthropicModel(name)) }
+            default: result = modelObject(name, caller: caller).map { (.ok, $0) }
+            }
+        case .getResponse(let id): result = storedResponse(id, caller: caller).map { (.ok, $0) }
+        case .deleteResponse(let id): result = deleteStoredResponse(id, caller: caller).map { (.ok, $0) }
         case .usageRows: result = usageRows(caller, query).map { (.ok, $0) }
         case .balance: result = .success((.ok, balance(caller, now: now)))
         case .meAccount: result = .success((.ok, meAccount(caller)))
@@ -66,7 +97,8 @@ public final class Gateway: HTTPHandler {
         case .billingTransactions: result = billingTransactions(caller, query).map { (.ok, $0) }
         case .groupsAvailable, .listKeys, .createKey, .getKey, .updateKey, .revokeKey, .rotateKey, .revealKey:
             result = manageKeys(endpoint, caller, request, now: now)
-        case .listModels, .controlHealth, .controlReset, .controlClock, .controlTopUp, .controlSpend, .controlKey:
+        case .listModels, .controlHealth, .controlReset, .controlClock, .controlTopUp, .controlSpend, .controlKey,
+             .controlReplies, .controlReply, .controlPacing, .messages, .chatCompletions, .responses, .countTokens, .geminiAction:
             result = .failure(.notFound("no route for \(request.method.rawValue) \(path)"))
         }
         switch result {
@@ -100,14 +132,22 @@ public final class Gateway: HTTPHandler {
 
     // MARK: encoding
 
-    func send(_ status: Status, _ body: [UInt8], _ ex: Exchange, _ responder: Responder, extra: HeaderList = HeaderList()) {
+    func reply(_ result: Result<[UInt8], GatewayError>, _ ex: Exchange, _ responder: Responder) {
+        switch result {
+        case .success(let body): send(.ok, body, ex, responder)
+        case .failure(let e): fail(e, ex, responder)
+        }
+    }
+
+    func send(_ status: Status, _ body: [UInt8], _ ex: Exchange, _ responder: Responder, extra: HeaderList = HeaderList(),
+              contentType: String = "application/json") {
         let surface = ex.surface
         // Computed at encode time, once: after the endpoint ran (it may have changed the caller's
         // own key), so the headers show the state the client observes next.
         let envelope = ex.caller.map { accounting.envelope(keyID: $0.key.id, now: clock.now) } ?? Envelope()
         let id = ex.requestID
         responder.send(status: status, body: body) { out in
-            out.appendLiteral("Content-Type: application/json\r\n")
+            out.appendHeader("Content-Type", contentType)
             out.appendHeader("X-Request-Id", id)
             if surface == .anthropic { out.appendHeader("request-id", id) }
             if surface != .control { envelope.write(to: &out) }

@@ -4,6 +4,15 @@ import HTTPCore
 enum Endpoint: Sendable, Equatable {
     case listModels
     case getModel(String)
+    // Text surfaces.
+    case messages
+    case countTokens
+    case chatCompletions
+    case responses
+    case getResponse(String)
+    case deleteResponse(String)
+    /// `POST …/models/{model}:{action}` (Gemini `generateContent`, `streamGenerateContent`, `countTokens`).
+    case geminiAction(model: String, action: String)
     // Accounting reads (free).
     case usageRows
     case balance
@@ -26,6 +35,9 @@ enum Endpoint: Sendable, Equatable {
     case controlTopUp(String)
     case controlSpend
     case controlKey(String)
+    case controlReplies
+    case controlReply(String)
+    case controlPacing
 }
 
 /// Maps method and path to an endpoint: a flat table of path patterns built once, where
@@ -48,7 +60,14 @@ struct Router: Sendable {
         let read: [Method] = [.get, .head]
         routes = [
             route("/v1/models", read) { _, _ in .listModels },
-            route("/v1/models/{model}", read) { .getModel($1[0]) },
+            route("/v1/models/{model}", read + [.post]) { m, p in m == .post ? Router.gemini(p[0]) : .getModel(p[0]) },
+            route("/v1beta/models", read) { _, _ in .listModels },
+            route("/v1beta/models/{model}", read + [.post]) { m, p in m == .post ? Router.gemini(p[0]) : .getModel(p[0]) },
+            route("/v1/messages", [.post]) { _, _ in .messages },
+            route("/v1/messages/count_tokens", [.post]) { _, _ in .countTokens },
+            route("/v1/chat/completions", [.post]) { _, _ in .chatCompletions },
+            route("/v1/responses", [.post]) { _, _ in .responses },
+            route("/v1/responses/{id}", read + [.delete]) { m, p in m == .delete ? .deleteResponse(p[0]) : .getResponse(p[0]) },
             route("/v1/usage", read) { _, _ in .usageRows },
             route("/api/v1/usage", read) { _, _ in .usageRows },
             route("/v1/balance", read) { _, _ in .balance },
@@ -70,7 +89,17 @@ struct Router: Sendable {
             route("/__mock/accounts/{id}/topup", [.post]) { .controlTopUp($1[0]) },
             route("/__mock/spend", [.post]) { _, _ in .controlSpend },
             route("/__mock/keys/{id}", read + [.post, .patch]) { .controlKey($1[0]) },
+            route("/__mock/replies", read + [.post, .delete]) { _, _ in .controlReplies },
+            route("/__mock/replies/{id}", read + [.delete]) { .controlReply($1[0]) },
+            route("/__mock/pacing", read + [.post, .delete]) { _, _ in .controlPacing },
         ]
+    }
+
+    /// `model:action` from a Gemini path segment (the model may itself contain colons? no: the
+    /// action is after the last one).
+    static func gemini(_ segment: String) -> Endpoint {
+        guard let colon = segment.lastIndex(of: ":") else { return .geminiAction(model: segment, action: "") }
+        return .geminiAction(model: String(segment[..<colon]), action: String(segment[segment.index(after: colon)...]))
     }
 
     func match(_ method: Method, _ path: String) -> Result<Endpoint, GatewayError> {

@@ -19,6 +19,11 @@ public enum Surface: String, Sendable {
         if p.starts(with: "/v1beta/".utf8) || p.contains(0x3A) { return .gemini }
         if p.starts(with: "/v1/messages".utf8) { return .anthropic }
         if request.hasHeader("anthropic-version") { return .anthropic }
+        // google-genai calls `/v1/models` with its own headers; REST samples use `?key=`.
+        if request.hasHeader("x-goog-api-key") || request.hasHeader("x-goog-api-client") { return .gemini }
+        if p.starts(with: "/v1/models".utf8), let q = request.query, q.utf8.starts(with: "key=".utf8) || q.contains("&key=") {
+            return .gemini
+        }
         return .openAI
     }
 

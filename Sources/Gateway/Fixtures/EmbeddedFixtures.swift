@@ -1224,4 +1224,42 @@ enum EmbeddedFixtures {
 }
 """#
 
+    static let replies = #"""
+{
+  "pacing": {"first_token_ms": 0, "tokens_per_second": 0},
+  "replies": [
+    {
+      "id": "demo-refusal",
+      "match": {"contains": "mock:refuse"},
+      "reply": {"refusal": "I can't help with that request."}
+    },
+    {
+      "id": "demo-thinking",
+      "match": {"contains": "mock:think"},
+      "reply": {"thinking": "Two plus two is four.", "text": "The answer is 4."}
+    },
+    {
+      "id": "demo-weather-tool",
+      "match": {"contains": "mock:weather", "tool_result": false},
+      "reply": {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius"}}]}
+    },
+    {
+      "id": "demo-parallel-tools",
+      "match": {"contains": "mock:parallel", "tool_result": false},
+      "reply": {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}, {"name": "get_time", "arguments": {"timezone": "Europe/Paris"}}]}
+    },
+    {
+      "id": "demo-overloaded",
+      "match": {"contains": "mock:overloaded"},
+      "reply": {"error": {"status": 529, "type": "overloaded_error", "message": "Overloaded"}}
+    },
+    {
+      "id": "demo-stream-error",
+      "match": {"contains": "mock:stream-error"},
+      "reply": {"text": "This answer breaks off part of the way through.", "error": {"status": 500, "message": "The server had an error while streaming", "after_events": 4}}
+    }
+  ]
+}
+"""#
+
 }

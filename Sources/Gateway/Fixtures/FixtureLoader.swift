@@ -2,11 +2,11 @@ import Glibc
 
 /// Loads the built-in fixtures, applies an optional override directory, and validates the result.
 ///
-/// Each file in the directory (`catalog.json`, `keys.json`) extends the built-in file of the same
+/// Each file in the directory (`catalog.json`, `keys.json`, `replies.json`) extends the built-in file of the same
 /// name by id, or replaces it when it says `"mode": "replace"`. Any problem is a ``FixtureError``
 /// naming the file and the field.
 public enum FixtureLoader {
-    public static let fileNames = ["catalog.json", "keys.json"]
+    public static let fileNames = ["catalog.json", "keys.json", "replies.json"]
 
     public static func load(directory: String? = nil) throws(FixtureError) -> FixtureSet {
         if let directory {
@@ -45,8 +45,22 @@ public enum FixtureLoader {
             keys = merge(keys, o.keys, replace: replace, id: \.id)
             transactions = replace ? o.transactions : transactions + o.transactions
         }
-        return try FixtureValidator().build(models: models, retired: retired, groups: groups, accounts: accounts, keys: keys,
-                                            transactions: transactions)
+        let builtInReplies = try RepliesFile(.root(Array(EmbeddedFixtures.replies.utf8), file: "replies.json (built-in)"))
+        var rules = builtInReplies.rules, pacing = builtInReplies.pacing
+        if let bytes = try override("replies.json") {
+            let o = try RepliesFile(.root(bytes, file: path("replies.json")))
+            rules = o.mode == .replace ? o.rules : o.rules + rules.filter { r in !o.rules.contains { $0.id == r.id } }
+            if o.mode == .replace || o.pacing != nil { pacing = o.pacing }
+            var seen = Set<String>()
+            for r in o.rules where !seen.insert(r.id).inserted {
+                throw FixtureError(file: path("replies.json"), field: "replies", problem: "id '\(r.id)' is used twice")
+            }
+        }
+        var set = try FixtureValidator().build(models: models, retired: retired, groups: groups, accounts: accounts, keys: keys,
+                                               transactions: transactions)
+        set.replies = rules
+        set.pacing = pacing
+        return set
     }
 
     /// Built-in entries, then the override's: same id replaces in place, new ids append.

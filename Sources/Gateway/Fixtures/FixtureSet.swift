@@ -6,6 +6,10 @@ public struct FixtureSet: Sendable {
     public var accounts: [Account]
     public var keys: [APIKey]
     public var transactions: [WalletTransaction]
+    /// Scripted reply rules, in the order they are tried.
+    var replies: [ReplyRule] = []
+    /// Default stream pacing.
+    var pacing: Pacing?
 }
 
 /// A fixture problem, naming the file and the field. Start-up stops with exit code 2.

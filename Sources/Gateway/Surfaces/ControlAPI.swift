@@ -19,6 +19,8 @@ extension Gateway {
         case .controlReset:
             accounting.reset()
             clock.reset()
+            replies.reset()
+            responseStore.reset()
             result = .success(Array(#"{"status":"reset"}"#.utf8))
         case .controlClock:
             result = ex.request.method == .post ? EndpointSupport.jsonObject(ex.request.body).flatMap(changeClock) : .success(clockState())
@@ -30,6 +32,8 @@ extension Gateway {
             result = ex.request.method == .get || ex.request.method == .head
                 ? (accounting.caller(keyID: id).map { .success(encodeKey($0.key, secret: true)) } ?? .failure(.notFound("no key '\(id)'", code: "key_not_found")))
                 : EndpointSupport.jsonObject(ex.request.body).flatMap { changeKey(id, $0) }
+        case .controlReplies, .controlReply, .controlPacing:
+            result = serveControlReplies(endpoint, ex.request)
         default:
             result = .failure(.notFound("no route for \(ex.request.method.rawValue) \(ex.path)"))
         }

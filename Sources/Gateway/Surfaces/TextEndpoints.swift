@@ -1,0 +1,280 @@
+import HTTPCore
+import HTTPServer
+
+/// The text pipeline shared by the four protocols: parse → decode (surface) → validate against
+/// the catalog → admit (accounting) → reply engine → encode (surface) → send or stream → bill.
+///
+/// Billing: a 2xx non-streaming reply bills its usage before the response is written (so its
+/// headers show the charge). A stream sends its headers first (pre-charge state) and bills when
+/// it ends: all of it when complete, the input and the output sent so far when the client goes
+/// away, nothing when a scripted in-band error breaks it. Every admitted request releases its
+/// concurrency slot exactly once, when its response is complete.
+extension Gateway {
+    enum TextCall {
+        case messages, chatCompletions, responses
+        case gemini(model: String, stream: Bool)
+
+        var surface: TextSurface {
+            switch self {
+            case .messages: .messages
+            case .chatCompletions: .chat
+            case .responses: .responses
+            case .gemini: .gemini
+            }
+        }
+    }
+
+    func serveText(_ call: TextCall, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
+        let surface = call.surface
+        var request: ChatRequest
+        switch decodeText(call, ex) {
+        case .success(let r): request = r
+        case .failure(let e): return fail(e, ex, responder)
+        }
+        var requestPacing: Pacing?
+        if let h = ex.request.header("x-mock-pacing") {
+            switch Pacing.parseHeader(h) {
+            case .success(let p): requestPacing = p
+            case .failure(let e): return fail(e, ex, responder)
+            }
+        }
+        let model: CatalogModel
+        switch validate(&request, surface: surface) {
+        case .success(let m): model = m
+        case .failure(let e): return fail(e, ex, responder)
+        }
+        let now = clock.now
+        let admission: Admission
+        switch accounting.admit(caller, model: model.id, catalog: catalog, now: now) {
+        case .success(let a): admission = a
+        case .failure(let e): return fail(e, ex, responder)
+        }
+        if surface == .responses, let prev = request.previousResponseID {
+            guard let stored = responseStore.get(prev, accountID: caller.account.id) else {
+                accounting.release(admission)
+                return fail(.badRequest("Previous response with id '\(prev)' not found.", code: "previous_response_not_found",
+                                        param: "previous_response_id"), ex, responder)
+            }
+            request.messages = stored.messages + request.messages
+        }
+        let reply: Reply
+        switch replies.reply(to: request, surface: surface, model: model, requestPacing: requestPacing) {
+        case .success(let r): reply = r
+        case .failure(let e):
+            accounting.release(admission)
+            return fail(e, ex, responder)
+        }
+        let metaSeed = ReplyEngine.hash(seed, ex.requestID)
+        let meta = ReplyMeta(responseID: surface.responseID(ReplyMeta(responseID: "", created: 0, requestID: "", seed: metaSeed).token(0)),
+                             created: now, requestID: ex.requestID, seed: metaSeed)
+        let codec = surface.codec
+        if !request.stream {
+            let body = codec.body(reply, request, meta)
+            bill(admission, reply.usage, model, surface, ex)
+            accounting.release(admission)
+            store(surface, request, reply, meta, body, caller)
+            return send(.ok, body, ex, responder, contentType: codec.bodyContentType)
+        }
+        // Stream: the head carries the envelope as it stands before this request is billed.
+        var headers = HeaderList()
+        headers.add("Content-Type", codec.streamContentType(request))
+        headers.add("Cache-Control", "no-cache")
+        headers.add("X-Request-Id", ex.requestID)
+        if surface == .messages { headers.add("request-id", ex.requestID) }
+        headers.append(contentsOf: accounting.envelope(keyID: caller.key.id, now: now).headerList)
+        guard let stream = responder.startStream(status: .ok, headers: headers) else {
+            accounting.release(admission)
+            return
+        }
+        let events = codec.events(reply, request, meta)
+        let failure = reply.streamError.map { e in
+            (frame: codec.streamError(e, reply, request, meta, sent: min(reply.errorAfterEvents, events.count)),
+             after: min(reply.errorAfterEvents, events.count))
+        }
+        let driver = StreamDriver(stream: stream, events: events, pacing: reply.pacing, failure: failure) { [self] outcome in
+            switch outcome {
+            case .completed:
+                bill(admission, reply.usage, model, surface, ex)
+                store(surface, request, reply, meta, codec.body(reply, request, meta), caller)
+            case .aborted(let sent):
+                let thinking = min(sent, reply.thinkingTokens)
+                let output = min(sent - thinking, reply.outputTokens)
+                bill(admission, Usage(inputTokens: reply.inputTokens, outputTokens: output, thinkingTokens: thinking),
+                     model, surface, ex)
+            case .failedInBand:
+                break
+            }
+            accounting.release(admission)
+        }
+        driver.start()
+    }
+
+    private func bill(_ admission: Admission, _ usage: Usage, _ model: CatalogModel, _ surface: TextSurface, _ ex: Exchange) {
+        accounting.bill(admission, usage: usage, pricing: model.pricing, surface: surface.rawValue,
+                        requestID: ex.requestID, now: clock.now)
+    }
+
+    private func store(_ surface: TextSurface, _ request: ChatRequest, _ reply: Reply, _ meta: ReplyMeta, _ body: [UInt8],
+                       _ caller: Caller) {
+        guard surface == .responses, request.store else { return }
+        var parts: [ChatPart] = []
+        for b in reply.blocks {
+            switch b {
+            case .text(let t), .refusal(let t): parts.append(.text(t))
+            case .thinking(let t, _): parts.append(.thinking(t))
+            case .toolCall(let id, let name, let args): parts.append(.toolCall(id: id, name: name, arguments: args))
+            }
+        }
+        responseStore.put(meta.responseID, .init(accountID: caller.account.id, body: body,
+                                                 messages: request.messages + [ChatMessage(role: .assistant, parts: parts)]))
+    }
+
+    /// Parses the body and decodes it with the surface's codec.
+    private func decodeText(_ call: TextCall, _ ex: Exchange) -> Result<ChatRequest, GatewayError> {
+        let body = ex.request.body
+        guard !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
+            return .failure(.badRequest("the request body is empty; send a JSON object", code: "invalid_request_error"))
+        }
+        return EndpointSupport.jsonObject(body).flatMap { object in
+            do throws(GatewayError) {
+                switch call {
+                case .messages: return .success(try AnthropicCodec.decode(object, pathModel: nil))
+                case .chatCompletions: return .success(try ChatCodec.decode(object, pathModel: nil))
+                case .responses: return .success(try ResponsesCodec.decode(object, pathModel: nil))
+                case .gemini(let model, let stream):
+                    var r = try GeminiCodec.decode(object, pathModel: Self.geminiModelName(model))
+                    r.stream = stream
+                    let alt = Query(ex.request.query).first("alt")
+                    r.jsonArrayStream = stream && alt != "sse"
+                    return .success(r)
+                }
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// `models/gemini-2.5-flash` or `gemini-2.5-flash` → `gemini-2.5-flash`.
+    static func geminiModelName(_ s: String) -> String {
+        s.hasPrefix("models/") ? String(s.dropFirst(7)) : s
+    }
+
+    /// Resolves the model and checks the request against its catalog entry: unknown (404, each
+    /// protocol's own wording), retired or non-text or not served on this protocol (400
+    /// `unsupported_model`), and features the model lacks (400 naming the parameter).
+    func validate(_ request: inout ChatRequest, surface: TextSurface) -> Result<CatalogModel, GatewayError> {
+        let name = request.model
+        guard let model = catalog.model(named: name) else {
+            if let r = catalog.retired[name] {
+                let hint = r.replacement.map { "; use '\($0)' instead" } ?? ""
+                return .failure(.badRequest("model '\(name)' has been retired\(hint)", code: "unsupported_model", param: "model"))
+            }
+            let message: String
+            switch surface {
+            case .messages: message = "model: \(name)"
+            case .chat, .responses: message = "The model `\(name)` does not exist or you do not have access to it."
+            case .gemini: message = "models/\(name) is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods."
+            }
+            var e = GatewayError.notFound(message, code: "model_not_found")
+            e.param = surface == .gemini ? nil : "model"
+            return .failure(e)
+        }
+        guard model.kind == .text else {
+            let route = model.kind == .image ? "POST /v1/images/generations" : "POST /v1/tasks/submit"
+            return .failure(.badRequest("model '\(model.id)' is a\(model.kind == .image ? "n image" : " video") model; call it through \(route)",
+                                        code: "unsupported_model", param: "model"))
+        }
+        guard model.protocols.contains(surface.rawValue) else {
+            let served = TextSurface.allCases.filter { model.protocols.contains($0.rawValue) }.map(\.title).joined(separator: ", ")
+            return .failure(.badRequest("model '\(model.id)' is not available through \(surface.title); it is served by \(served)",
+                                        code: "unsupported_model", param: "model"))
+        }
+        let needs: [(ChatRequest.Feature, String, String)] = [
+            (.vision, "vision", "image input"), (.tools, "tool_use", "tools"),
+            (.jsonSchema, "json_schema", "structured output (JSON schema)"), (.logprobs, "logprobs", "logprobs"),
+        ]
+        for (feature, capability, what) in needs {
+            if let param = request.featureParams[feature], !model.has(capability) {
+                return .failure(.badRequest("model '\(model.id)' does not support \(what)", code: "unsupported_\(capability)",
+                                            param: param))
+            }
+        }
+        if request.stream, !model.has("streaming") {
+            return .failure(.badRequest("model '\(model.id)' does not support streaming; send the request without streaming",
+                                        code: "unsupported_streaming", param: surface.streamParam))
+        }
+        if let max = request.maxTokens {
+            guard max >= 1 else {
+                return .failure(.badRequest("\(surface.maxTokensParam): must be at least 1", code: "invalid_value", param: surface.maxTokensParam))
+            }
+            if model.maxOutputTokens > 0, max > model.maxOutputTokens {
+                return .failure(.badRequest("\(surface.maxTokensParam): \(max) > \(model.maxOutputTokens), which is the maximum allowed number of output tokens for \(model.id)",
+                                            code: "invalid_value", param: surface.maxTokensParam))
+            }
+        }
+        if request.choices != 1 {
+            return .failure(.badRequest("only one choice per request is supported (n / candidateCount must be 1)",
+                                        code: "invalid_value", param: surface == .gemini ? "generationConfig.candidateCount" : "n"))
+        }
+        return .success(model)
+    }
+
+    /// `POST /v1/messages/count_tokens` and Gemini `:countTokens`: the input tokens the same
+    /// request would bill, without admission or billing.
+    func serveCountTokens(_ surface: TextSurface, model pathModel: String?, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
+        let result = EndpointSupport.jsonObject(ex.request.body).flatMap { object -> Result<ChatRequest, GatewayError> in
+            do throws(GatewayError) {
+                if surface == .messages {
+                    var o = object
+                    if o["max_tokens"] == nil { o.append("max_tokens", .int(1)) }
+                    return .success(try AnthropicCodec.decode(o, pathModel: nil))
+                }
+                return .success(try GeminiCodec.decode(object, pathModel: pathModel.map(Self.geminiModelName)))
+            } catch { return .failure(error) }
+        }
+        guard case .success(var request) = result else {
+            if case .failure(let e) = result { fail(e, ex, responder) }
+            return
+        }
+        request.maxTokens = nil
+        request.stream = false
+        let model: CatalogModel
+        switch validate(&request, surface: surface) {
+        case .success(let m): model = m
+        case .failure(let e): return fail(e, ex, responder)
+        }
+        guard catalog.group(caller.key.group, reaches: model.id) else {
+            return fail(.forbidden("model '\(model.id)' is not in routing group '\(caller.key.group)' of this key",
+                                   code: "model_not_in_group"), ex, responder)
+        }
+        let n = ReplyEngine.inputTokens(request)
+        var w = JSONWriter()
+        w.objectStart()
+        if surface == .messages {
+            w.key("input_tokens"); w.int(n)
+        } else {
+            w.key("totalTokens"); w.int(n)
+            w.key("promptTokensDetails"); w.arrayStart()
+            w.objectStart(); w.key("modality"); w.string("TEXT"); w.key("tokenCount"); w.int(n); w.objectEnd()
+            w.arrayEnd()
+        }
+        w.objectEnd()
+        send(.ok, w.bytes, ex, responder, contentType: surface.codec.bodyContentType)
+    }
+
+    func storedResponse(_ id: String, caller: Caller) -> Result<[UInt8], GatewayError> {
+        guard let e = responseStore.get(id, accountID: caller.account.id) else {
+            return .failure(.notFound("Response with id '\(id)' not found.", code: "response_not_found"))
+        }
+        return .success(e.body)
+    }
+
+    func deleteStoredResponse(_ id: String, caller: Caller) -> Result<[UInt8], GatewayError> {
+        guard responseStore.remove(id, accountID: caller.account.id) else {
+            return .failure(.notFound("Response with id '\(id)' not found.", code: "response_not_found"))
+        }
+        var w = JSONWriter()
+        w.objectStart(); w.key("id"); w.string(id); w.key("object"); w.string("response"); w.key("deleted"); w.bool(true); w.objectEnd()
+        return .success(w.bytes)
+    }
+}

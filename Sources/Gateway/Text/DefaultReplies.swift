@@ -1,0 +1,129 @@
+import HTTPCore
+
+/// The reply when no rule matches: plausible, short and deterministic in the seed, the model
+/// and the conversation.
+///
+/// - With tools offered (and `tool_choice` not `none`) and the conversation not ending in a
+///   tool result: a call to every tool whose name the last user message mentions (several make
+///   parallel calls), or to the first/named tool when a call is required. Arguments are built
+///   from the tool's JSON Schema; string fields take the last capitalised word of the message
+///   (`Paris` in "weather in Paris?"), else `"example"`.
+/// - After a tool result: a sentence quoting the result.
+/// - With `json_object` / `json_schema` output: a JSON document (an instance of the schema).
+/// - Otherwise a few sentences that echo the start of the question.
+/// - Thinking is added first when the request asked for it and the model has `thinking`.
+enum DefaultReplies {
+    static func blocks(for request: ChatRequest, model: CatalogModel, key: UInt64) -> [Reply.Block] {
+        var blocks: [Reply.Block] = []
+        let prompt = request.lastUserText
+        if request.thinking != nil, model.has("thinking") {
+            blocks.append(.thinking(text: "The user wrote: \"\(clip(prompt, 80))\". I should answer directly and keep it short.",
+                                    signature: ReplyEngine.signature(key)))
+        }
+        if let calls = toolCalls(request, prompt: prompt, key: key), !calls.isEmpty {
+            return blocks + calls
+        }
+        if request.endsWithToolResult, case .toolResult(_, _, let content, let isError)? = request.messages.last?.parts.last {
+            let verb = isError ? "reported an error" : "returned"
+            blocks.append(.text("The tool \(verb): \(clip(content, 160)). That is the answer to your question."))
+            return blocks
+        }
+        switch request.responseFormat {
+        case .jsonObject:
+            var w = JSONWriter()
+            w.objectStart(); w.key("answer"); w.string(sentence(key, prompt: prompt)); w.objectEnd()
+            blocks.append(.text(String(decoding: w.bytes, as: UTF8.self)))
+        case .jsonSchema(_, let schema):
+            let value = (try? JSONParser.parse(schema)).map { instance(of: $0, hint: hint(prompt), depth: 0) } ?? .object(JSONObject())
+            blocks.append(.text(String(decoding: value.encoded, as: UTF8.self)))
+        case .text:
+            blocks.append(.text(text(key, prompt: prompt, model: model.id)))
+        }
+        return blocks
+    }
+
+    static let openers = ["Sure.", "Certainly.", "Here is a short answer.", "Good question.", "Happy to help."]
+    static let fillers = [
+        "This reply comes from the bytespike-mock default generator.",
+        "The same request and seed always give the same words.",
+        "Add a reply rule to script exactly what the model says.",
+        "Token counts follow one documented approximation on every surface.",
+        "Nothing here was sent to a real model.",
+    ]
+
+    static func text(_ key: UInt64, prompt: String, model: String) -> String {
+        var parts = [openers[Int(key % UInt64(openers.count))]]
+        if !prompt.isEmpty { parts.append("You asked: \"\(clip(prompt, 60))\".") }
+        let n = 1 + Int((key >> 8) % 3)
+        for i in 0..<n { parts.append(fillers[Int((key >> (16 + 4 * UInt64(i))) % UInt64(fillers.count))]) }
+        parts.append("(\(model))")
+        return parts.joined(separator: " ")
+    }
+
+    static func sentence(_ key: UInt64, prompt: String) -> String {
+        prompt.isEmpty ? fillers[Int(key % UInt64(fillers.count))] : "You asked: \(clip(prompt, 60))"
+    }
+
+    static func toolCalls(_ r: ChatRequest, prompt: String, key: UInt64) -> [Reply.Block]? {
+        guard !r.tools.isEmpty, !r.endsWithToolResult else { return nil }
+        let chosen: [ToolSpec]
+        switch r.toolChoice {
+        case .none: return nil
+        case .named(let name): chosen = r.tools.filter { $0.name == name }
+        case .auto, .required:
+            let lower = prompt.lowercased()
+            let mentioned = r.tools.filter { t in
+                lower.contains(t.name.lowercased())
+                    || t.name.lowercased().split(separator: "_").contains { $0.count > 3 && lower.contains($0) && !["get", "set", "list"].contains($0) }
+            }
+            chosen = mentioned.isEmpty && r.toolChoice == .required ? [r.tools[0]] : mentioned
+        }
+        let h = hint(prompt)
+        return chosen.enumerated().map { i, t in
+            let schema = (try? JSONParser.parse(t.schema)) ?? .object(JSONObject())
+            let args = instance(of: schema, hint: h, depth: 0)
+            let json: JSONValue = if case .object = args { args } else { .object(JSONObject()) }
+            return .toolCall(id: ReplyEngine.token(key, i), name: t.name, arguments: String(decoding: json.encoded, as: UTF8.self))
+        }
+    }
+
+    /// A value that satisfies the simple parts of a JSON Schema (type, properties, enum, items).
+    static func instance(of schema: JSONValue, hint: String, depth: Int) -> JSONValue {
+        guard depth < 8, case .object(let s) = schema else { return .string(hint) }
+        if case .array(let options)? = s["enum"], let first = options.first { return first }
+        if let c = s["const"] { return c }
+        var type = ""
+        switch s["type"] {
+        case .string(let t)?: type = t
+        case .array(let ts)?: type = ts.compactMap { if case .string(let t) = $0, t != "null" { t } else { nil } }.first ?? "string"
+        default: type = s["properties"] != nil ? "object" : "string"
+        }
+        switch type {
+        case "object":
+            var o = JSONObject()
+            if case .object(let props)? = s["properties"] {
+                for (k, v) in zip(props.keys, props.values) { o.append(k, instance(of: v, hint: hint, depth: depth + 1)) }
+            }
+            return .object(o)
+        case "array":
+            return .array([instance(of: s["items"] ?? .object(JSONObject()), hint: hint, depth: depth + 1)])
+        case "integer": return .int(1)
+        case "number": return .double(1.5)
+        case "boolean": return .bool(true)
+        case "null": return .null
+        default: return .string(hint)
+        }
+    }
+
+    /// The last capitalised word of the prompt that is not its first word, or "example".
+    static func hint(_ prompt: String) -> String {
+        let words = prompt.split { !$0.isLetter && !$0.isNumber && $0 != "-" }
+        for w in words.dropFirst().reversed() where w.first?.isUppercase == true { return String(w) }
+        return "example"
+    }
+
+    static func clip(_ s: String, _ n: Int) -> String {
+        let flat = s.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return flat.count <= n ? flat : String(flat.prefix(n)) + "…"
+    }
+}

@@ -1,0 +1,212 @@
+import HTTPCore
+import Synchronization
+
+/// Turns a validated neutral request into a neutral reply: the first matching scripted rule
+/// (runtime rules first, newest last, then fixture rules in file order), else the default
+/// generator; then stop sequences and the output cap shape it and tokens are counted.
+///
+/// Concurrency: Sendable; runtime rules and the runtime pacing sit behind one Mutex.
+final class ReplyEngine: Sendable {
+    private struct Runtime {
+        var rules: [ReplyRule] = []
+        var pacing: Pacing?
+        var nextID = 1
+    }
+
+    let fixtureRules: [ReplyRule]
+    let fixturePacing: Pacing
+    let seed: UInt64
+    private let runtime = Mutex(Runtime())
+
+    init(rules: [ReplyRule], pacing: Pacing?, seed: UInt64) {
+        fixtureRules = rules
+        fixturePacing = pacing ?? .fast
+        self.seed = seed
+    }
+
+    // MARK: runtime rules (control API)
+
+    func addRule(_ rule: ReplyRule) -> ReplyRule {
+        runtime.withLock { rt in
+            var r = rule
+            r.origin = "runtime"
+            if r.id.isEmpty { r.id = "rule-\(rt.nextID)"; rt.nextID += 1 }
+            rt.rules.removeAll { $0.id == r.id }
+            rt.rules.append(r)
+            return r
+        }
+    }
+
+    /// Removes the runtime rule `id`; false when there is none.
+    func removeRule(_ id: String) -> Bool {
+        runtime.withLock { rt in
+            let before = rt.rules.count
+            rt.rules.removeAll { $0.id == id }
+            return rt.rules.count != before
+        }
+    }
+
+    /// Runtime rules first, then the fixture rules: the order they are tried in.
+    var rules: [ReplyRule] { runtime.withLock { $0.rules } + fixtureRules }
+
+    var pacing: Pacing { runtime.withLock { $0.pacing } ?? fixturePacing }
+
+    func setPacing(_ p: Pacing?) { runtime.withLock { $0.pacing = p } }
+
+    func reset() { runtime.withLock { $0 = Runtime() } }
+
+    // MARK: replying
+
+    /// The reply to `request` on `surface` by `model`, or a scripted error to send before any head.
+    func reply(to request: ChatRequest, surface: TextSurface, model: CatalogModel, requestPacing: Pacing?)
+        -> Result<Reply, GatewayError> {
+        let rule = rules.first { $0.matches(request, surface: surface, model: model.id) }
+        var blocks: [Reply.Block]
+        var streamError: GatewayError?
+        var errorAfter = 0
+        let key = Self.hash(seed, model.id, request.lastUserText, request.messages.count)
+        if let scripted = rule?.reply {
+            if let e = scripted.error {
+                let error = Self.error(e)
+                if e.afterEvents == nil || !request.stream { return .failure(error) }
+                streamError = error
+                errorAfter = e.afterEvents ?? 0
+            }
+            blocks = []
+            if let t = scripted.thinking { blocks.append(.thinking(text: t, signature: Self.signature(key))) }
+            if let r = scripted.refusal { blocks.append(.refusal(r)) }
+            if let t = scripted.text { blocks.append(.text(t)) }
+            for (i, c) in scripted.toolCalls.enumerated() {
+                blocks.append(.toolCall(id: Self.token(key, i), name: c.name, arguments: c.arguments))
+            }
+            if blocks.isEmpty { blocks.append(.text("")) }
+        } else {
+            blocks = DefaultReplies.blocks(for: request, model: model, key: key)
+        }
+        var stop: Reply.StopReason = blocks.contains { if case .toolCall = $0 { true } else { false } } ? .toolUse
+            : blocks.contains { if case .refusal = $0 { true } else { false } } ? .refusal : .endTurn
+        Self.applyStopSequences(request.stopSequences, to: &blocks, stop: &stop)
+        let cap = request.maxTokens ?? model.maxOutputTokens
+        if cap > 0 { Self.truncate(&blocks, to: cap, stop: &stop) }
+        var out = 0, thinking = 0
+        for b in blocks {
+            switch b {
+            case .thinking(let t, _): thinking += Tokens.count(t)
+            case .text(let t), .refusal(let t): out += Tokens.count(t)
+            case .toolCall(_, _, let a): out += Tokens.count(a)
+            }
+        }
+        return .success(Reply(model: model.id, blocks: blocks, stopReason: stop,
+                              inputTokens: Self.inputTokens(request), outputTokens: out, thinkingTokens: thinking,
+                              pacing: requestPacing ?? rule?.reply.pacing ?? pacing,
+                              streamError: streamError, errorAfterEvents: errorAfter))
+    }
+
+    /// The request's input tokens: every text it carries (system, messages, tool results, tool
+    /// definitions) by ``Tokens``, plus 3 per message and 258 per image, plus 1.
+    static func inputTokens(_ r: ChatRequest) -> Int {
+        var n = 1 + (r.system.map(Tokens.count) ?? 0)
+        for m in r.messages {
+            n += 3
+            for p in m.parts {
+                switch p {
+                case .text(let t), .thinking(let t): n += Tokens.count(t)
+                case .image: n += 258
+                case .toolCall(_, let name, let args): n += Tokens.count(name) + Tokens.count(args)
+                case .toolResult(_, _, let content, _): n += Tokens.count(content)
+                }
+            }
+        }
+        for t in r.tools {
+            n += Tokens.count(t.name) + Tokens.count(t.description) + Tokens.count(String(decoding: t.schema, as: UTF8.self))
+        }
+        return n
+    }
+
+    // MARK: shaping
+
+    /// Cuts the first text block before the earliest stop sequence and drops what follows it.
+    static func applyStopSequences(_ stops: [String], to blocks: inout [Reply.Block], stop: inout Reply.StopReason) {
+        guard !stops.isEmpty else { return }
+        for (i, b) in blocks.enumerated() {
+            guard case .text(let t) = b else { continue }
+            var best: (String.Index, String)?
+            for s in stops where !s.isEmpty {
+                if let r = t.firstRange(of: s), best == nil || r.lowerBound < best!.0 { best = (r.lowerBound, s) }
+            }
+            guard let (at, s) = best else { continue }
+            blocks[i] = .text(String(t[..<at]))
+            blocks.removeSubrange((i + 1)...)
+            stop = .stopSequence(s)
+            return
+        }
+    }
+
+    /// Keeps at most `cap` output tokens (thinking included), cutting text at a token boundary;
+    /// a tool call that does not fit whole is dropped.
+    static func truncate(_ blocks: inout [Reply.Block], to cap: Int, stop: inout Reply.StopReason) {
+        var left = cap
+        for (i, b) in blocks.enumerated() {
+            let n: Int
+            switch b {
+            case .thinking(let t, _), .text(let t), .refusal(let t): n = Tokens.count(t)
+            case .toolCall(_, _, let a): n = Tokens.count(a)
+            }
+            if n <= left { left -= n; continue }
+            switch b {
+            case .thinking(let t, let sig): blocks[i] = .thinking(text: Tokens.pieces(t).prefix(left).joined(), signature: sig)
+            case .text(let t): blocks[i] = .text(Tokens.pieces(t).prefix(left).joined())
+            case .refusal(let t): blocks[i] = .refusal(Tokens.pieces(t).prefix(left).joined())
+            case .toolCall: blocks.remove(at: i); blocks.removeSubrange(i...); stop = .maxTokens; return
+            }
+            blocks.removeSubrange((i + 1)...)
+            stop = .maxTokens
+            return
+        }
+    }
+
+    // MARK: helpers
+
+    static func error(_ e: ScriptedReply.Failure) -> GatewayError {
+        let status = Status(code: e.status)
+        var err = GatewayError(kind(for: e.status), status: status, message: e.message, code: e.type)
+        if e.status == 429 || e.status == 503 || e.status == 529 { err.headers.add("Retry-After", "1") }
+        return err
+    }
+
+    static func kind(for status: Int) -> GatewayError.Kind {
+        switch status {
+        case 401: .authentication
+        case 402: .payment
+        case 403: .permission
+        case 404: .notFound
+        case 413: .requestTooLarge
+        case 429: .rateLimited
+        case 503, 529: .overloaded
+        case 500...: .internalError
+        default: .invalidRequest
+        }
+    }
+
+    static func hash(_ seed: UInt64, _ parts: String..., count: Int = 0) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
+        for p in parts {
+            for b in p.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+            h = (h ^ 0xFF) &* 0x100_0000_01B3
+        }
+        return h
+    }
+
+    static func hash(_ seed: UInt64, _ model: String, _ text: String, _ count: Int) -> UInt64 {
+        hash(seed, model, text, String(count))
+    }
+
+    static func token(_ key: UInt64, _ i: Int) -> String {
+        ReplyMeta(responseID: "", created: 0, requestID: "", seed: key).token(1000 + i)
+    }
+
+    /// An opaque, deterministic thinking signature (base64-looking, as Anthropic's are).
+    static func signature(_ key: UInt64) -> String {
+        "Eq" + ReplyMeta(responseID: "", created: 0, requestID: "", seed: key).token(7, length: 86) + "=="
+    }
+}

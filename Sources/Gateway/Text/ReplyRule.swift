@@ -1,0 +1,265 @@
+import HTTPCore
+import Synchronization
+
+/// A scripted reply: when a request matches, the engine answers with this instead of the
+/// default generator. Rules come from `replies.json` and from `POST /__mock/replies`.
+///
+/// Matching: every given condition must hold. `surface` and `model` take one value or a list
+/// (models as globs over the canonical id); `contains` is a case-sensitive substring and `regex`
+/// a regular expression, both over the text of the last user message; `tool_result` is whether
+/// the conversation ends with a tool result.
+struct ReplyRule: Sendable {
+    var id: String
+    var surfaces: [TextSurface] = []
+    var models: [String] = []
+    var contains: String?
+    var regexSource: String?
+    var regex: SharedRegex?
+    var toolResult: Bool?
+    var reply: ScriptedReply
+    /// Where the rule came from: `fixture` or `runtime`.
+    var origin = "fixture"
+
+    func matches(_ request: ChatRequest, surface: TextSurface, model: String) -> Bool {
+        if !surfaces.isEmpty, !surfaces.contains(surface) { return false }
+        if !models.isEmpty, !models.contains(where: { glob($0, model) }) { return false }
+        if let toolResult, request.endsWithToolResult != toolResult { return false }
+        if contains != nil || regex != nil {
+            let text = request.lastUserText
+            if let contains, !text.contains(contains) { return false }
+            if let regex, !regex.matches(text) { return false }
+        }
+        return true
+    }
+}
+
+/// What a rule answers.
+struct ScriptedReply: Sendable {
+    struct ToolCall: Sendable { var name: String; var arguments: String }
+    struct Failure: Sendable {
+        var status: Int
+        var message: String
+        var type: String?
+        /// On streams: the number of events sent before the in-band error. Nil: fail before the head.
+        var afterEvents: Int?
+    }
+
+    var text: String?
+    var thinking: String?
+    var toolCalls: [ToolCall] = []
+    var refusal: String?
+    var error: Failure?
+    var pacing: Pacing?
+}
+
+// MARK: parsing (fixtures and control API share it)
+
+extension ReplyRule {
+    static let fields: Set = ["id", "match", "reply"]
+
+    init(_ r: FixtureReader, defaultID: String, origin: String) throws(FixtureError) {
+        try r.allowOnly(Self.fields)
+        id = try r.optionalString("id") ?? defaultID
+        self.origin = origin
+        if let m = try r.optionalObject("match") {
+            try m.allowOnly(["surface", "model", "contains", "regex", "tool_result"])
+            for s in try Self.oneOrMany(m, "surface") {
+                guard let surface = TextSurface(rawValue: s) else {
+                    throw m.fail("surface", "unknown surface '\(s)'; use messages, chat, responses or gemini")
+                }
+                surfaces.append(surface)
+            }
+            models = try Self.oneOrMany(m, "model")
+            contains = try m.optionalString("contains")
+            if let src = try m.optionalString("regex") {
+                do { regex = try SharedRegex(src) } catch { throw m.fail("regex", "not a valid regular expression: \(error)") }
+                regexSource = src
+            }
+            toolResult = try m.optionalBool("tool_result")
+        }
+        guard let rr = try r.optionalObject("reply") else { throw r.fail("reply", "required field is missing") }
+        reply = try ScriptedReply(rr)
+    }
+
+    private static func oneOrMany(_ r: FixtureReader, _ key: String) throws(FixtureError) -> [String] {
+        if case .string(let s)? = r.object[key] { return [s] }
+        return try r.optionalStrings(key) ?? []
+    }
+
+    /// The rule as JSON, for `GET /__mock/replies`.
+    func write(to w: inout JSONWriter) {
+        w.objectStart()
+        w.key("id"); w.string(id)
+        w.key("origin"); w.string(origin)
+        w.key("match"); w.objectStart()
+        if !surfaces.isEmpty { w.key("surface"); w.strings(surfaces.map(\.rawValue)) }
+        if !models.isEmpty { w.key("model"); w.strings(models) }
+        if let contains { w.key("contains"); w.string(contains) }
+        if let regexSource { w.key("regex"); w.string(regexSource) }
+        if let toolResult { w.key("tool_result"); w.bool(toolResult) }
+        w.objectEnd()
+        w.key("reply"); reply.write(to: &w)
+        w.objectEnd()
+    }
+}
+
+extension ScriptedReply {
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["text", "thinking", "tool_calls", "refusal", "error", "pacing"])
+        text = try r.optionalString("text")
+        thinking = try r.optionalString("thinking")
+        refusal = try r.optionalString("refusal")
+        for t in try r.objects("tool_calls") {
+            try t.allowOnly(["name", "arguments"])
+            let args: String
+            switch t.object["arguments"] {
+            case nil, .null?: args = "{}"
+            case .object?: args = String(decoding: t.object["arguments"]!.encoded, as: UTF8.self)
+            case .string(let s)?:
+                guard case .object? = try? JSONParser.parse(Array(s.utf8)) else {
+                    throw t.fail("arguments", "must be a JSON object (or a string holding one)")
+                }
+                args = s
+            case let v?: throw t.fail("arguments", "expected an object, found \(v.typeDescription)")
+            }
+            toolCalls.append(ToolCall(name: try t.string("name"), arguments: args))
+        }
+        if let e = try r.optionalObject("error") {
+            try e.allowOnly(["status", "message", "type", "after_events"])
+            let status = try e.int("status")
+            guard (400...599).contains(status) else { throw e.fail("status", "must be an HTTP error status (400-599)") }
+            let after = try e.optionalInt("after_events")
+            if let after, after < 0 { throw e.fail("after_events", "must be 0 or more") }
+            error = Failure(status: status, message: try e.optionalString("message") ?? "scripted error",
+                            type: try e.optionalString("type"), afterEvents: after)
+        }
+        if let p = try r.optionalObject("pacing") { pacing = try Pacing(p) }
+        if text == nil, thinking == nil, refusal == nil, toolCalls.isEmpty, error == nil {
+            throw r.fail("(object)", "a reply needs text, thinking, tool_calls, refusal or error")
+        }
+        if refusal != nil, text != nil || !toolCalls.isEmpty {
+            throw r.fail("refusal", "a refusal cannot be combined with text or tool_calls")
+        }
+    }
+
+    func write(to w: inout JSONWriter) {
+        w.objectStart()
+        if let text { w.key("text"); w.string(text) }
+        if let thinking { w.key("thinking"); w.string(thinking) }
+        if !toolCalls.isEmpty {
+            w.key("tool_calls"); w.arrayStart()
+            for t in toolCalls {
+                w.objectStart(); w.key("name"); w.string(t.name)
+                w.key("arguments"); w.raw(Array(t.arguments.utf8)); w.objectEnd()
+            }
+            w.arrayEnd()
+        }
+        if let refusal { w.key("refusal"); w.string(refusal) }
+        if let error {
+            w.key("error"); w.objectStart()
+            w.key("status"); w.int(error.status)
+            w.key("message"); w.string(error.message)
+            if let t = error.type { w.key("type"); w.string(t) }
+            if let a = error.afterEvents { w.key("after_events"); w.int(a) }
+            w.objectEnd()
+        }
+        if let pacing { w.key("pacing"); pacing.write(to: &w) }
+        w.objectEnd()
+    }
+}
+
+extension Pacing {
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["first_token_ms", "tokens_per_second"])
+        self.init()
+        firstTokenMillis = try r.optionalInt("first_token_ms") ?? 0
+        tokensPerSecond = try r.optionalDouble("tokens_per_second") ?? 0
+        guard firstTokenMillis >= 0, firstTokenMillis <= 600_000 else {
+            throw r.fail("first_token_ms", "must be from 0 to 600000")
+        }
+        guard tokensPerSecond >= 0 else { throw r.fail("tokens_per_second", "must be 0 (unpaced) or more") }
+    }
+
+    func write(to w: inout JSONWriter) {
+        w.objectStart()
+        w.key("first_token_ms"); w.int(firstTokenMillis)
+        w.key("tokens_per_second"); w.raw(Array(JSONWriter.format(tokensPerSecond).utf8))
+        w.objectEnd()
+    }
+
+    /// `X-Mock-Pacing: ttft=200, tps=50` (milliseconds, tokens per second).
+    static func parseHeader(_ value: String) -> Result<Pacing, GatewayError> {
+        var p = Pacing()
+        for item in value.split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " \t") }
+            guard kv.count == 2 else {
+                return .failure(.badRequest("X-Mock-Pacing: expected name=value pairs such as 'ttft=200, tps=50', found '\(item)'", param: "X-Mock-Pacing"))
+            }
+            switch kv[0] {
+            case "ttft":
+                guard let n = Int(kv[1]), (0...600_000).contains(n) else {
+                    return .failure(.badRequest("X-Mock-Pacing: ttft must be milliseconds from 0 to 600000", param: "X-Mock-Pacing"))
+                }
+                p.firstTokenMillis = n
+            case "tps":
+                guard let d = Double(kv[1]), d >= 0 else {
+                    return .failure(.badRequest("X-Mock-Pacing: tps must be a number of tokens per second (0 = unpaced)", param: "X-Mock-Pacing"))
+                }
+                p.tokensPerSecond = d
+            default:
+                return .failure(.badRequest("X-Mock-Pacing: unknown setting '\(kv[0])'; use ttft and tps", param: "X-Mock-Pacing"))
+            }
+        }
+        return .success(p)
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        let chars = Set(set)
+        var s = Substring(self)
+        while let f = s.first, chars.contains(f) { s.removeFirst() }
+        while let l = s.last, chars.contains(l) { s.removeLast() }
+        return String(s)
+    }
+}
+
+/// `replies.json`: scripted reply rules and the default stream pacing.
+struct RepliesFile {
+    var mode: FixtureMode
+    var pacing: Pacing?
+    var rules: [ReplyRule]
+
+    init(_ r: FixtureReader) throws(FixtureError) {
+        try r.allowOnly(["mode", "pacing", "replies"])
+        mode = try r.mode()
+        pacing = try r.optionalObject("pacing").map { (p) throws(FixtureError) in try Pacing(p) }
+        var out: [ReplyRule] = []
+        for (i, o) in try r.objects("replies").enumerated() {
+            out.append(try ReplyRule(o, defaultID: "reply-\(i + 1)", origin: "fixture"))
+        }
+        rules = out
+    }
+}
+
+/// A compiled regular expression shared by the loop threads. `Regex` is not `Sendable`; it is
+/// only ever used under the lock.
+final class SharedRegex: Sendable {
+    private let source: String
+    private let compiled: Mutex<Regex<AnyRegexOutput>?>
+
+    /// Compiles `source`, throwing when it is not a valid expression.
+    init(_ source: String) throws {
+        _ = try Regex(source)
+        self.source = source
+        compiled = Mutex(nil)
+    }
+
+    func matches(_ text: String) -> Bool {
+        compiled.withLock { slot in
+            if slot == nil { slot = try? Regex(source) }
+            guard let r = slot else { return false }
+            return (try? r.firstMatch(in: text)) != nil
+        }
+    }
+}
