@@ -11,6 +11,8 @@ final class ReplyEngine: Sendable {
         var rules: [ReplyRule] = []
         var pacing: Pacing?
         var nextID = 1
+        /// Uses of rules with a `times` limit, by id.
+        var hits: [String: Int] = [:]
     }
 
     let fixtureRules: [ReplyRule]
@@ -60,7 +62,7 @@ final class ReplyEngine: Sendable {
     /// The reply to `request` on `surface` by `model`, or a scripted error to send before any head.
     func reply(to request: ChatRequest, surface: TextSurface, model: CatalogModel, requestPacing: Pacing?)
         -> Result<Reply, GatewayError> {
-        let rule = rules.first { $0.matches(request, surface: surface, model: model.id) }
+        let rule = pick(request, surface: surface, model: model.id)
         var blocks: [Reply.Block]
         var streamError: GatewayError?
         var errorAfter = 0
@@ -100,6 +102,21 @@ final class ReplyEngine: Sendable {
                               inputTokens: Self.inputTokens(request), outputTokens: out, thinkingTokens: thinking,
                               pacing: requestPacing ?? rule?.reply.pacing ?? pacing,
                               streamError: streamError, errorAfterEvents: errorAfter))
+    }
+
+    /// The first rule that matches and is not used up; counts the use of limited rules.
+    private func pick(_ request: ChatRequest, surface: TextSurface, model: String) -> ReplyRule? {
+        let all = rules
+        return runtime.withLock { rt in
+            for r in all where r.matches(request, surface: surface, model: model) {
+                guard let times = r.times else { return r }
+                let used = rt.hits[r.id, default: 0]
+                if used >= times { continue }
+                rt.hits[r.id] = used + 1
+                return r
+            }
+            return nil
+        }
     }
 
     /// The request's input tokens: every text it carries (system, messages, tool results, tool
@@ -170,7 +187,8 @@ final class ReplyEngine: Sendable {
     static func error(_ e: ScriptedReply.Failure) -> GatewayError {
         let status = Status(code: e.status)
         var err = GatewayError(kind(for: e.status), status: status, message: e.message, code: e.type)
-        if e.status == 429 || e.status == 503 || e.status == 529 { err.headers.add("Retry-After", "1") }
+        for (k, v) in e.headers { err.headers.add(k, v) }
+        if e.headers.isEmpty, e.status == 429 || e.status == 503 || e.status == 529 { err.headers.add("Retry-After", "1") }
         return err
     }
 

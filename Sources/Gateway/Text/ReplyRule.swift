@@ -17,6 +17,8 @@ struct ReplyRule: Sendable {
     var regex: SharedRegex?
     var toolResult: Bool?
     var reply: ScriptedReply
+    /// Answer only the first `times` matching requests, then stand aside (nil: always).
+    var times: Int?
     /// Where the rule came from: `fixture` or `runtime`.
     var origin = "fixture"
 
@@ -42,6 +44,9 @@ struct ScriptedReply: Sendable {
         var type: String?
         /// On streams: the number of events sent before the in-band error. Nil: fail before the head.
         var afterEvents: Int?
+        /// Extra response headers (`retry-after-ms`, `x-should-retry`, …). Without any, 429,
+        /// 503 and 529 carry `Retry-After: 1`.
+        var headers: [(String, String)] = []
     }
 
     var text: String?
@@ -55,7 +60,7 @@ struct ScriptedReply: Sendable {
 // MARK: parsing (fixtures and control API share it)
 
 extension ReplyRule {
-    static let fields: Set = ["id", "match", "reply"]
+    static let fields: Set = ["id", "match", "reply", "times"]
 
     init(_ r: FixtureReader, defaultID: String, origin: String) throws(FixtureError) {
         try r.allowOnly(Self.fields)
@@ -77,6 +82,8 @@ extension ReplyRule {
             }
             toolResult = try m.optionalBool("tool_result")
         }
+        times = try r.optionalInt("times")
+        if let times, times < 1 { throw r.fail("times", "must be at least 1") }
         guard let rr = try r.optionalObject("reply") else { throw r.fail("reply", "required field is missing") }
         reply = try ScriptedReply(rr)
     }
@@ -99,6 +106,7 @@ extension ReplyRule {
         if let toolResult { w.key("tool_result"); w.bool(toolResult) }
         w.objectEnd()
         w.key("reply"); reply.write(to: &w)
+        if let times { w.key("times"); w.int(times) }
         w.objectEnd()
     }
 }
@@ -125,13 +133,14 @@ extension ScriptedReply {
             toolCalls.append(ToolCall(name: try t.string("name"), arguments: args))
         }
         if let e = try r.optionalObject("error") {
-            try e.allowOnly(["status", "message", "type", "after_events"])
+            try e.allowOnly(["status", "message", "type", "after_events", "headers"])
             let status = try e.int("status")
             guard (400...599).contains(status) else { throw e.fail("status", "must be an HTTP error status (400-599)") }
             let after = try e.optionalInt("after_events")
             if let after, after < 0 { throw e.fail("after_events", "must be 0 or more") }
             error = Failure(status: status, message: try e.optionalString("message") ?? "scripted error",
-                            type: try e.optionalString("type"), afterEvents: after)
+                            type: try e.optionalString("type"), afterEvents: after,
+                            headers: try e.optionalStringMap("headers") ?? [])
         }
         if let p = try r.optionalObject("pacing") { pacing = try Pacing(p) }
         if text == nil, thinking == nil, refusal == nil, toolCalls.isEmpty, error == nil {
@@ -161,6 +170,11 @@ extension ScriptedReply {
             w.key("message"); w.string(error.message)
             if let t = error.type { w.key("type"); w.string(t) }
             if let a = error.afterEvents { w.key("after_events"); w.int(a) }
+            if !error.headers.isEmpty {
+                w.key("headers"); w.objectStart()
+                for (k, v) in error.headers { w.key(k); w.string(v) }
+                w.objectEnd()
+            }
             w.objectEnd()
         }
         if let pacing { w.key("pacing"); pacing.write(to: &w) }
