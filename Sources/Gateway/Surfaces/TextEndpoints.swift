@@ -87,9 +87,10 @@ extension Gateway {
             return
         }
         let events = codec.events(reply, request, meta)
+        // An in-band error always comes before the stream's terminal event.
+        let errorAt = min(reply.errorAfterEvents, max(0, events.count - 1))
         let failure = reply.streamError.map { e in
-            (frame: codec.streamError(e, reply, request, meta, sent: min(reply.errorAfterEvents, events.count)),
-             after: min(reply.errorAfterEvents, events.count))
+            (frame: codec.streamError(e, reply, request, meta, sent: errorAt), after: errorAt)
         }
         let driver = StreamDriver(stream: stream, events: events, pacing: reply.pacing, failure: failure) { [self] outcome in
             switch outcome {

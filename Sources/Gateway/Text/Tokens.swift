@@ -17,7 +17,7 @@ enum Tokens {
             if i == end { out.append(text[start..<end]); break }
             if isWordChar(text[i]) {
                 var bytes = 0
-                while i < end, isWordChar(text[i]), bytes < 6 {
+                while i < end, isWordChar(text[i]), bytes == 0 || bytes + text[i].utf8.count <= 6 {
                     bytes += text[i].utf8.count
                     i = text.index(after: i)
                 }
