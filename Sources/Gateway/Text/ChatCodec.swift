@@ -158,10 +158,15 @@ enum ChatCodec: TextCodec {
             out.append(StreamEvent(bytes: SSE.event(nil, data: w.bytes), tokens: tokens))
         }
 
-        chunk { w in
-            w.key("role"); w.string("assistant")
-            w.key("content"); w.string("")
-            w.key("refusal"); w.null()
+        // A reply that opens with a tool call carries the role in its first tool-call chunk
+        // (`content: null`), as OpenAI streams it; any other reply opens with an empty content.
+        let opensWithCall: Bool = if case .toolCall? = reply.blocks.first { true } else { false }
+        if !opensWithCall {
+            chunk { w in
+                w.key("role"); w.string("assistant")
+                w.key("content"); w.string("")
+                w.key("refusal"); w.null()
+            }
         }
         var callIndex = 0
         for block in reply.blocks {
@@ -182,6 +187,10 @@ enum ChatCodec: TextCodec {
                 let index = callIndex
                 callIndex += 1
                 chunk { w in
+                    if opensWithCall, index == 0 {
+                        w.key("role"); w.string("assistant")
+                        w.key("content"); w.null()
+                    }
                     w.key("tool_calls"); w.arrayStart(); w.objectStart()
                     w.key("index"); w.int(index)
                     w.key("id"); w.string("call_" + id)
