@@ -20,6 +20,8 @@ final class LoadGenerator {
         var firstEventAt: UInt64 = 0
         var lastProgress: UInt64 = 0
         var retryAt: UInt64 = 0
+        /// Completed a good response inside the window (starved connections never do).
+        var served = false
         var parser = ResponseParser()
     }
 
@@ -265,6 +267,7 @@ final class LoadGenerator {
                 return
             }
             tally.responses += 1
+            if !conns[i].served { conns[i].served = true; tally.servedConnections += 1 }
             tally.events += p.events
             tally.bodyBytes += p.bodyBytes
             tally.latency.append(now - conns[i].requestStart)

@@ -16,6 +16,8 @@ struct Tally {
     }
 
     var responses = 0
+    /// Connections that completed at least one good response in the window.
+    var servedConnections = 0
     var events = 0
     var bodyBytes = 0
     var errors = [Int](repeating: 0, count: ErrorKind.allCases.count)
@@ -37,6 +39,7 @@ struct Tally {
         let l = latency.sorted()
         var f: [(String, String)] = [
             ("connections", String(connections)),
+            ("served_connections", String(servedConnections)),
             ("duration_s", Self.fixed(seconds, 2)),
             ("responses", String(responses)),
             ("responses_per_s", Self.fixed(Double(responses) / seconds, 0)),
