@@ -32,6 +32,12 @@ public enum SSE {
         out.reserveCapacity(data.count + 32)
         if let id { out += Array("id: \(id)\n".utf8) }
         if let name { out += Array("event: \(name)\n".utf8) }
+        if !data.contains(0x0A) {  // the usual case: compact JSON has no raw newline
+            out.appendLiteral("data: ")
+            out.append(contentsOf: data)
+            out.appendLiteral("\n\n")
+            return out
+        }
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
             out += Array("data: ".utf8)
             out.append(contentsOf: line)

@@ -142,6 +142,10 @@ final class Connection: EventSink {
             }
             guard case .done(let n) = r else { break }
             if n == 0 {
+                // A client that closes while its response is still streaming has gone away (a
+                // half-closed HTTP client is vanishingly rare): end the stream now, so its
+                // producer stops and learns at once rather than on its next write.
+                if stream != nil { abort(); return }
                 peerClosed = true
                 readPaused = true  // EOF stays readable under level triggering; stop polling for it
                 updateInterest()

@@ -118,7 +118,7 @@ import Testing
         #expect(admit("gpt-5-4") == "403 model_not_in_group")
         #expect(admit("claude-opus-4-8") == "402 insufficient_balance")
         _ = a.topUp(accountID: "acct", amount: Credits(micros: 20_000_000), now: 0, source: [])
-        _ = a.bill(Admission(keyID: "k", accountID: "acct", model: "claude-opus-4-8"), usage: Usage(outputTokens: 600_000),
+        _ = a.bill(a.unchecked(keyID: "k", accountID: "acct", model: "claude-opus-4-8"), usage: Usage(outputTokens: 600_000),
                    pricing: CatalogModel.Pricing(outputPerMTok: Credits(micros: 2_000_000)), surface: "t", requestID: "r", now: 5)
         #expect(admit("claude-opus-4-8") == "402 quota_exceeded")
         _ = a.updateKey("k") { $0.quota = .zero }

@@ -137,21 +137,21 @@ def test_scripted_thinking_block_with_signature(base_url):
     assert final.usage.output_tokens == msg.usage.output_tokens
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: Anthropic usage.output_tokens leaves out thinking tokens "
-                   "(AnthropicCodec writes reply.outputTokens only, plus a non-standard thinking_tokens)")
-def test_output_tokens_include_thinking(base_url):
-    """Anthropic reports one `usage.output_tokens` that includes the thinking tokens (they are
-    billed as output; there is no separate reasoning count), and `max_tokens` caps both together.
-    The mock reports the visible text only in `output_tokens` and adds a non-standard
-    `thinking_tokens`, so an SDK user reading `usage.output_tokens` undercounts thinking replies."""
+def test_thinking_tokens_are_reported_apart_from_output(base_url):
+    """The gateway documents Anthropic usage as `output_tokens` (visible output) plus a separate
+    `thinking_tokens` (its own example: output 1248, thinking 4032), and bills thinking at the
+    input rate; the mock follows the gateway, in the body and in the final `message_delta`."""
     client = anthropic_client(base_url)
     kwargs = dict(model=MODEL, max_tokens=2048, thinking={"type": "enabled", "budget_tokens": 1024},
                   messages=user("mock:think"))
-    total = count_tokens(THINK[0]) + count_tokens(THINK[1])
+    thinking, text = count_tokens(THINK[0]), count_tokens(THINK[1])
     msg = client.messages.create(**kwargs)
-    assert msg.usage.output_tokens == total
+    assert msg.usage.output_tokens == text
+    assert msg.usage.model_dump()["thinking_tokens"] == thinking
     events = list(client.messages.create(stream=True, **kwargs))
-    assert events[-2].type == "message_delta" and events[-2].usage.output_tokens == total
+    assert events[-2].type == "message_delta"
+    assert events[-2].usage.output_tokens == text
+    assert events[-2].usage.model_dump()["thinking_tokens"] == thinking
 
 
 def test_default_thinking_only_on_thinking_models(base_url):

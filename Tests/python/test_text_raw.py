@@ -577,8 +577,6 @@ def test_concurrency_limit_while_streams_hold_every_slot(base_url, fixtures):
 # server bugs found by this suite (see each test's docstring)
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="server bug: a client that closes a stream is only noticed at the stream's "
-                   "next write, so a paced stream keeps its concurrency slot (and bills a never-delivered event)")
 def test_abort_while_waiting_for_the_first_token_releases_the_slot_at_once(http, base_url):
     """A client that goes away before the first event (here during a 1.5 s time-to-first-token)
     must release its concurrency slot and be billed at once: its input and no output, since
@@ -604,8 +602,6 @@ def test_abort_while_waiting_for_the_first_token_releases_the_slot_at_once(http,
             time.sleep(0.02)
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: a stream admitted before POST /__mock/reset bills into the reset "
-                   "ledger and releases a concurrency slot admitted after the reset")
 def test_stream_open_across_a_reset_does_not_bill_into_the_reset_state(http, base_url):
     """POST /__mock/reset puts the ledger and in-flight counts back to the fixture state. A stream
     admitted before the reset must not bill into the fresh ledger when it ends afterwards, nor

@@ -7,6 +7,8 @@ public struct Admission: Sendable, Equatable {
     public let keyID: String
     public let accountID: String
     public let model: String
+    /// The accounting state it was admitted into; after a reset its release and bill are void.
+    let generation: Int
 }
 
 /// The one accounting engine every surface goes through: keys and wallets, the credit ledger,
@@ -25,8 +27,25 @@ public final class Accounting: Sendable {
     struct KeyState {
         var key: APIKey
         var spent = Credits.zero
-        /// (time, credits) of billed requests younger than the longest window.
+        /// (time, credits) of billed requests younger than the longest window; requests billed
+        /// in the same second share one entry, so the history stays small under load.
         var events: [(time: Int, credits: Int)] = []
+
+        /// Adds a charge. Mutate in place (`s.keys[id]?.record(…)`): a copy would copy the history.
+        mutating func record(_ credits: Credits, at now: Int) {
+            spent = spent + credits
+            if let last = events.last, last.time == now {
+                events[events.count - 1].credits += credits.micros
+            } else {
+                events.append((now, credits.micros))
+            }
+            prune(now: now)
+        }
+
+        mutating func prune(now: Int) {
+            let horizon = now - 7 * 86_400
+            if let first = events.first, first.time <= horizon { events.removeAll { $0.time <= horizon } }
+        }
     }
 
     struct AccountState {
@@ -44,6 +63,8 @@ public final class Accounting: Sendable {
         var transactions: [WalletTransaction] = []
         var nextTransactionID = 900_001
         var nextKeyNumber = 1
+        /// Bumped by every reset, so requests admitted before it cannot touch the new state.
+        var generation = 0
     }
 
     /// The gateway's three rolling windows of a key, with their caps (0 = unlimited).
@@ -75,7 +96,13 @@ public final class Accounting: Sendable {
     }
 
     /// Back to the fixture state: ledger, wallets, runtime key changes and in-flight counts.
-    public func reset() { state.withLock { $0 = initial } }
+    public func reset() {
+        state.withLock { s in
+            let next = s.generation + 1
+            s = initial
+            s.generation = next
+        }
+    }
 
     // MARK: callers
 
@@ -104,7 +131,9 @@ public final class Accounting: Sendable {
                                        code: "model_not_in_group"))
         }
         return state.withLock { s -> Result<Admission, GatewayError> in
-            guard var k = s.keys[caller.key.id], var a = s.accounts[k.key.account] else {
+            // Pruned in place: copying a KeyState out and back would copy its event history.
+            s.keys[caller.key.id]?.prune(now: now)
+            guard let k = s.keys[caller.key.id], var a = s.accounts[k.key.account] else {
                 return .failure(.unauthorized("invalid x-api-key"))
             }
             if a.account.balance.micros <= 0 {
@@ -117,8 +146,6 @@ public final class Accounting: Sendable {
                                              message: "quota exceeded: this key has spent \(k.spent.usd2) of its \(k.key.quota.usd2) lifetime quota",
                                              code: "quota_exceeded"))
             }
-            Self.prune(&k, now: now)
-            s.keys[k.key.id] = k
             for w in Self.windowStates(k, now: now) where w.remaining.micros <= 0 {
                 let wait = max(1, w.nextRelease - now)
                 var e = GatewayError(.rateLimited, status: .tooManyRequests,
@@ -136,13 +163,20 @@ public final class Accounting: Sendable {
             }
             a.inFlight += 1
             s.accounts[a.account.id] = a
-            return .success(Admission(keyID: k.key.id, accountID: a.account.id, model: model ?? ""))
+            return .success(Admission(keyID: k.key.id, accountID: a.account.id, model: model ?? "", generation: s.generation))
         }
+    }
+
+    /// An admission that skips every check and holds no slot (synthetic spend with
+    /// `enforce: false`); bill it, never release it.
+    public func unchecked(keyID: String, accountID: String, model: String) -> Admission {
+        Admission(keyID: keyID, accountID: accountID, model: model, generation: state.withLock { $0.generation })
     }
 
     /// Frees the admission's concurrency slot. Call exactly once per admission.
     public func release(_ admission: Admission) {
         state.withLock { s in
+            guard admission.generation == s.generation else { return }
             if var a = s.accounts[admission.accountID] {
                 a.inFlight = max(0, a.inFlight - 1)
                 s.accounts[admission.accountID] = a
@@ -158,12 +192,8 @@ public final class Accounting: Sendable {
         let row = LedgerRow(requestID: requestID, time: now, keyID: admission.keyID, accountID: admission.accountID,
                             model: admission.model, surface: surface, usage: usage, credits: credits)
         state.withLock { s in
-            if var k = s.keys[admission.keyID] {
-                k.spent = k.spent + credits
-                k.events.append((now, credits.micros))
-                Self.prune(&k, now: now)
-                s.keys[admission.keyID] = k
-            }
+            guard admission.generation == s.generation else { return }  // admitted before a reset
+            s.keys[admission.keyID]?.record(credits, at: now)
             if var a = s.accounts[admission.accountID] {
                 a.account.balance = a.account.balance - credits
                 a.spent = a.spent + credits
@@ -182,8 +212,7 @@ public final class Accounting: Sendable {
     /// The accounting headers for `keyID` as of `now`.
     func envelope(keyID: String, now: Int) -> Envelope {
         state.withLock { s in
-            guard var k = s.keys[keyID], let a = s.accounts[k.key.account] else { return Envelope() }
-            Self.prune(&k, now: now)
+            guard let k = s.keys[keyID], let a = s.accounts[k.key.account] else { return Envelope() }
             var e = Envelope()
             if let tight = Self.windowStates(k, now: now).min(by: { $0.remaining < $1.remaining }) {
                 e.limit = tight.limit
@@ -217,10 +246,6 @@ public final class Accounting: Sendable {
         }
     }
 
-    static func prune(_ k: inout KeyState, now: Int) {
-        let horizon = now - 7 * 86_400
-        if let first = k.events.first, first.time <= horizon { k.events.removeAll { $0.time <= horizon } }
-    }
 
     static func utc(_ t: Int) -> String {
         let s = Timestamp.format(t)  // 2026-05-25T14:00:00Z

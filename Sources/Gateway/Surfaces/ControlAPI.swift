@@ -168,7 +168,7 @@ extension Gateway {
             case .failure(let e): return .failure(e)
             }
         } else {
-            admission = Admission(keyID: caller.key.id, accountID: caller.account.id, model: model.id)
+            admission = accounting.unchecked(keyID: caller.key.id, accountID: caller.account.id, model: model.id)
         }
         let row = accounting.bill(admission, usage: usage, pricing: model.pricing, surface: "control", requestID: requestID, now: now)
         if enforce { accounting.release(admission) }

@@ -107,8 +107,9 @@ final class ReplyEngine: Sendable {
     /// The first rule that matches and is not used up; counts the use of limited rules.
     private func pick(_ request: ChatRequest, surface: TextSurface, model: String) -> ReplyRule? {
         let all = rules
+        let text = request.lastUserText, toolResult = request.endsWithToolResult
         return runtime.withLock { rt in
-            for r in all where r.matches(request, surface: surface, model: model) {
+            for r in all where r.matches(text: text, toolResult: toolResult, surface: surface, model: model) {
                 guard let times = r.times else { return r }
                 let used = rt.hits[r.id, default: 0]
                 if used >= times { continue }

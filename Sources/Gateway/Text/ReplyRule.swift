@@ -22,15 +22,14 @@ struct ReplyRule: Sendable {
     /// Where the rule came from: `fixture` or `runtime`.
     var origin = "fixture"
 
-    func matches(_ request: ChatRequest, surface: TextSurface, model: String) -> Bool {
+    /// `text` is the request's last user text and `toolResult` whether it ends with a tool
+    /// result, computed once for all rules.
+    func matches(text: String, toolResult endsWithToolResult: Bool, surface: TextSurface, model: String) -> Bool {
         if !surfaces.isEmpty, !surfaces.contains(surface) { return false }
         if !models.isEmpty, !models.contains(where: { glob($0, model) }) { return false }
-        if let toolResult, request.endsWithToolResult != toolResult { return false }
-        if contains != nil || regex != nil {
-            let text = request.lastUserText
-            if let contains, !text.contains(contains) { return false }
-            if let regex, !regex.matches(text) { return false }
-        }
+        if let toolResult, endsWithToolResult != toolResult { return false }
+        if let contains, !utf8Contains(text, contains) { return false }
+        if let regex, !regex.matches(text) { return false }
         return true
     }
 }
@@ -276,4 +275,24 @@ final class SharedRegex: Sendable {
             return (try? r.firstMatch(in: text)) != nil
         }
     }
+}
+
+/// Whether `needle` occurs in `haystack`, comparing UTF-8 bytes (the stdlib's generic
+/// `String.contains` is an order of magnitude slower on this hot path).
+func utf8Contains(_ haystack: String, _ needle: String) -> Bool {
+    let h = Array(haystack.utf8), n = Array(needle.utf8)
+    guard !n.isEmpty else { return true }
+    guard h.count >= n.count else { return false }
+    let first = n[0]
+    var i = 0
+    let last = h.count - n.count
+    while i <= last {
+        if h[i] == first {
+            var j = 1
+            while j < n.count, h[i + j] == n[j] { j += 1 }
+            if j == n.count { return true }
+        }
+        i += 1
+    }
+    return false
 }

@@ -8,6 +8,7 @@
 enum Tokens {
     /// The pieces of `text`, in order; joined they give back `text` exactly.
     static func pieces(_ text: String) -> [Substring] {
+        if let ascii = asciiPieces(text) { return ascii }
         var out: [Substring] = []
         var i = text.startIndex
         let end = text.endIndex
@@ -30,6 +31,7 @@ enum Tokens {
     }
 
     static func count(_ text: String) -> Int {
+        if let n = asciiCount(text) { return n }
         var n = 0
         var inWord = 0
         var pendingSpace = false
@@ -50,6 +52,59 @@ enum Tokens {
         }
         return n + (pendingSpace ? 1 : 0)
     }
+
+    // MARK: ASCII fast path (the common case; same rule on bytes, no Unicode property look-ups)
+
+    /// 1 = word byte, 2 = whitespace, 0 = other; for bytes below 0x80.
+    private static let asciiClass: [UInt8] = (0..<128).map { b in
+        switch b {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x5F: 1
+        case 0x09...0x0D, 0x20, 0x1C...0x1F: 2
+        default: 0
+        }
+    }
+
+    /// Token boundaries of an all-ASCII text as byte offsets (piece ends), or nil if not ASCII.
+    private static func asciiEnds(_ text: String) -> [Int]? {
+        var text = text
+        return text.withUTF8 { buf -> [Int]? in
+            var ends: [Int] = []
+            ends.reserveCapacity(buf.count / 3 + 1)
+            var i = 0
+            let n = buf.count
+            while i < n {
+                while i < n, buf[i] < 0x80, asciiClass[Int(buf[i])] == 2 { i += 1 }
+                if i == n { ends.append(n); break }
+                let b = buf[i]
+                if b >= 0x80 { return nil }
+                if asciiClass[Int(b)] == 1 {
+                    let start = i
+                    while i < n, i - start < 6, buf[i] < 0x80, asciiClass[Int(buf[i])] == 1 { i += 1 }
+                    if i < n, buf[i] >= 0x80 { return nil }
+                } else {
+                    i += 1
+                }
+                ends.append(i)
+            }
+            return ends
+        }
+    }
+
+    private static func asciiPieces(_ text: String) -> [Substring]? {
+        guard let ends = asciiEnds(text) else { return nil }
+        let utf8 = text.utf8
+        var out: [Substring] = []
+        out.reserveCapacity(ends.count)
+        var start = utf8.startIndex
+        for e in ends {
+            let end = utf8.index(utf8.startIndex, offsetBy: e)
+            out.append(Substring(utf8[start..<end]))
+            start = end
+        }
+        return out
+    }
+
+    private static func asciiCount(_ text: String) -> Int? { asciiEnds(text)?.count }
 
     private static func isWordChar(_ c: Character) -> Bool {
         c.isASCII ? (c.isLetter || c.isNumber || c == "_") : c.isLetter
