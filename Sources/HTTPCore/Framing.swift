@@ -1,7 +1,9 @@
+import Glibc
+
 /// `Transfer-Encoding: chunked` framing for response bodies.
 public enum Chunked {
     /// Appends one chunk holding `payload` (nothing for an empty payload, which would end the body).
-    public static func append(_ payload: some Collection<UInt8>, to out: inout [UInt8]) {
+    public static func append(_ payload: [UInt8], to out: inout [UInt8]) {
         let n = payload.count
         guard n > 0 else { return }
         appendHex(n, to: &out)
@@ -27,12 +29,13 @@ public enum Chunked {
 /// Server-sent events framing (`field: value` lines, a blank line ends the event).
 public enum SSE {
     /// `event: <name>\ndata: <data>\n\n`; multi-line data is split into several `data:` lines.
-    public static func event(_ name: String?, data: some Collection<UInt8>, id: String? = nil) -> [UInt8] {
+    public static func event(_ name: String?, data: [UInt8], id: String? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(data.count + 32)
         if let id { out += Array("id: \(id)\n".utf8) }
         if let name { out += Array("event: \(name)\n".utf8) }
-        if !data.contains(0x0A) {  // the usual case: compact JSON has no raw newline
+        let hasNewline = data.withUnsafeBufferPointer { b in b.count > 0 && memchr(b.baseAddress!, 0x0A, b.count) != nil }
+        if !hasNewline {  // the usual case: compact JSON has no raw newline
             out.appendLiteral("data: ")
             out.append(contentsOf: data)
             out.appendLiteral("\n\n")

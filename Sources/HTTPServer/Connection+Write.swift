@@ -98,7 +98,7 @@ extension Connection {
         return closed ? nil : s
     }
 
-    func streamWrite(_ s: ResponseStream, _ bytes: some Collection<UInt8>) {
+    func streamWrite(_ s: ResponseStream, _ bytes: [UInt8]) {
         guard stream === s, !closed else { return }
         if inFlight?.isHead == true { return }
         if s.chunked { appendQueued { Chunked.append(bytes, to: &$0) } } else { appendQueued { $0.append(contentsOf: bytes) } }

@@ -38,11 +38,15 @@ public final class ResponseStream {
 
     /// Writes one piece of the body and flushes it. Returns `isWritable`.
     @discardableResult
-    public func write(_ bytes: some Collection<UInt8>) -> Bool {
+    public func write(_ bytes: [UInt8]) -> Bool {
         guard isOpen, !bytes.isEmpty else { return isWritable }
         connection.streamWrite(self, bytes)
         return isWritable
     }
+
+    /// Writes any byte collection (copied into an array; the array form is the fast path).
+    @discardableResult
+    public func write(_ bytes: some Collection<UInt8>) -> Bool { write(Array(bytes)) }
 
     /// Ends the body (the last chunk) and releases the connection for the next request.
     public func end() {

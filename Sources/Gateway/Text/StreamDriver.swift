@@ -51,9 +51,17 @@ final class StreamDriver {
         }
     }
 
+    /// Unpaced streams yield the loop after this many events, so one long stream cannot hold up
+    /// the other connections of its loop (and new requests get their first event early).
+    static let burst = 16
+
     private func pump(skipDelay: Bool = false) {
         var skip = skipDelay
+        var written = 0
         while stream.isOpen, finish != nil {
+            if written == Self.burst {
+                return wait(.zero)
+            }
             if let failure, next == failure.after {
                 stream.write(failure.frame)
                 stream.end()
@@ -68,6 +76,7 @@ final class StreamDriver {
                 return wait(pacing.delay(forTokens: event.tokens))
             }
             skip = false
+            written += 1
             next += 1
             tokens += event.tokens
             if !stream.write(event.bytes) { return }  // paused: onWritable resumes, or closed: onClose reports
