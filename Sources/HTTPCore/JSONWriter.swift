@@ -50,6 +50,14 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendEscaped(_ s: String) {
         bytes.append(0x22)
+        // Fast path: nothing to escape (the usual case), one bulk copy.
+        var plain = true
+        for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C { plain = false; break }
+        if plain {
+            bytes.append(contentsOf: s.utf8)
+            bytes.append(0x22)
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 0x22: bytes += [0x5C, 0x22]
