@@ -21,14 +21,7 @@ import Testing
     static let meta = ReplyMeta(responseID: "msg_01TEST", created: 1_700_000_000, requestID: "req_01TEST", seed: 7)
 
     func reply(_ blocks: [Reply.Block], stop: Reply.StopReason = .endTurn) -> Reply {
-        var output = 0, thinking = 0
-        for b in blocks {
-            switch b {
-            case .text(let t), .refusal(let t): output += Tokens.count(t)
-            case .toolCall(_, _, let a): output += Tokens.count(a)
-            case .thinking(let t, _): thinking += Tokens.count(t)
-            }
-        }
+        let (output, thinking) = Reply.tokenCounts(blocks)
         return Reply(model: "claude-sonnet-4-5", blocks: blocks, stopReason: stop, inputTokens: 12,
                      outputTokens: output, thinkingTokens: thinking, pacing: .fast)
     }

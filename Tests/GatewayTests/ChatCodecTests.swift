@@ -20,14 +20,7 @@ import Testing
     static let meta = ReplyMeta(responseID: "chatcmpl-123", created: 1_700_000_000, requestID: "req_1", seed: 7)
 
     func reply(_ blocks: [Reply.Block], stop: Reply.StopReason = .endTurn) -> Reply {
-        var output = 0, thinking = 0
-        for b in blocks {
-            switch b {
-            case .text(let t), .refusal(let t): output += Tokens.count(t)
-            case .toolCall(_, _, let a): output += Tokens.count(a)
-            case .thinking(let t, _): thinking += Tokens.count(t)
-            }
-        }
+        let (output, thinking) = Reply.tokenCounts(blocks)
         return Reply(model: "gpt-4o-mini", blocks: blocks, stopReason: stop, inputTokens: 9,
                      outputTokens: output, thinkingTokens: thinking, pacing: .fast)
     }

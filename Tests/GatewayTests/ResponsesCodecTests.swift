@@ -15,14 +15,7 @@ private struct NotAnObject: Error {}
     }
 
     private func reply(_ blocks: [Reply.Block], stop: Reply.StopReason = .endTurn) -> Reply {
-        var out = 0, thinking = 0
-        for b in blocks {
-            switch b {
-            case .thinking(let t, _): thinking += Tokens.count(t)
-            case .text(let t), .refusal(let t): out += Tokens.count(t)
-            case .toolCall(_, _, let a): out += Tokens.count(a)
-            }
-        }
+        let (out, thinking) = Reply.tokenCounts(blocks)
         return Reply(model: "gpt-5-4", blocks: blocks, stopReason: stop, inputTokens: 9, outputTokens: out,
                      thinkingTokens: thinking, pacing: .fast)
     }

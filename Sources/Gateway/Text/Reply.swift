@@ -38,6 +38,19 @@ struct Reply: Sendable {
         blocks.map { if case .text(let t) = $0 { t } else { "" } }.joined()
     }
 
+    /// Output tokens (text, refusals, tool arguments) and thinking tokens of `blocks`.
+    static func tokenCounts(_ blocks: [Block]) -> (output: Int, thinking: Int) {
+        var out = 0, thinking = 0
+        for b in blocks {
+            switch b {
+            case .thinking(let t, _): thinking += Tokens.count(t)
+            case .text(let t), .refusal(let t): out += Tokens.count(t)
+            case .toolCall(_, _, let a): out += Tokens.count(a)
+            }
+        }
+        return (out, thinking)
+    }
+
     var hasToolCalls: Bool { blocks.contains { if case .toolCall = $0 { true } else { false } } }
 }
 

@@ -90,14 +90,7 @@ final class ReplyEngine: Sendable {
         Self.applyStopSequences(request.stopSequences, to: &blocks, stop: &stop)
         let cap = request.maxTokens ?? model.maxOutputTokens
         if cap > 0 { Self.truncate(&blocks, to: cap, stop: &stop) }
-        var out = 0, thinking = 0
-        for b in blocks {
-            switch b {
-            case .thinking(let t, _): thinking += Tokens.count(t)
-            case .text(let t), .refusal(let t): out += Tokens.count(t)
-            case .toolCall(_, _, let a): out += Tokens.count(a)
-            }
-        }
+        let (out, thinking) = Reply.tokenCounts(blocks)
         return .success(Reply(model: model.id, blocks: blocks, stopReason: stop,
                               inputTokens: Self.inputTokens(request), outputTokens: out, thinkingTokens: thinking,
                               pacing: requestPacing ?? rule?.reply.pacing ?? pacing,
