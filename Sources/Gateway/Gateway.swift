@@ -141,18 +141,33 @@ public final class Gateway: HTTPHandler {
 
     func send(_ status: Status, _ body: [UInt8], _ ex: Exchange, _ responder: Responder, extra: HeaderList = HeaderList(),
               contentType: String = "application/json") {
-        let surface = ex.surface
-        // Computed at encode time, once: after the endpoint ran (it may have changed the caller's
-        // own key), so the headers show the state the client observes next.
-        let envelope = ex.caller.map { accounting.envelope(keyID: $0.key.id, now: clock.now) } ?? Envelope()
-        let id = ex.requestID
-        responder.send(status: status, body: body) { out in
+        let head = head(ex, contentType: contentType, extra: extra)
+        responder.send(status: status, body: body) { head.write(to: &$0) }
+    }
+
+    /// The header lines every gateway response carries, complete or streamed: content type,
+    /// request id (also as `request-id` for Anthropic clients) and the accounting envelope.
+    struct Head {
+        var contentType: String
+        var requestID: String
+        var surface: Surface
+        var envelope: Envelope
+        var extra: HeaderList
+
+        func write(to out: inout [UInt8]) {
             out.appendHeader("Content-Type", contentType)
-            out.appendHeader("X-Request-Id", id)
-            if surface == .anthropic { out.appendHeader("request-id", id) }
+            out.appendHeader("X-Request-Id", requestID)
+            if surface == .anthropic { out.appendHeader("request-id", requestID) }
             if surface != .control { envelope.write(to: &out) }
             appendHeaders(extra, to: &out)
         }
+    }
+
+    /// The head for `ex`, its envelope computed now: after the endpoint ran (it may have changed
+    /// the caller's own key, or billed), so the headers show the state the client observes next.
+    func head(_ ex: Exchange, contentType: String, extra: HeaderList = HeaderList()) -> Head {
+        let envelope = ex.caller.map { accounting.envelope(keyID: $0.key.id, now: clock.now) } ?? Envelope()
+        return Head(contentType: contentType, requestID: ex.requestID, surface: ex.surface, envelope: envelope, extra: extra)
     }
 
     func fail(_ error: GatewayError, _ ex: Exchange, _ responder: Responder) {

@@ -32,7 +32,12 @@ public struct Responder {
     /// Sends the head of a streamed response (chunked for HTTP/1.1, close-delimited for 1.0)
     /// and returns the stream to write the body to; nil when the request is no longer active.
     public func startStream(status: Status, headers: HeaderList) -> ResponseStream? {
-        connection.startStream(token: token, status: status) { out in appendHeaders(headers, to: &out) }
+        startStream(status: status) { out in appendHeaders(headers, to: &out) }
+    }
+
+    /// ``startStream(status:headers:)`` with the header lines written straight into the output.
+    public func startStream(status: Status, headers: (inout [UInt8]) -> Void) -> ResponseStream? {
+        connection.startStream(token: token, status: status, headers: headers)
     }
 
     /// Runs `body` on the loop after `delay`; cancelled automatically if the connection closes first.

@@ -126,10 +126,7 @@ public final class Accounting: Sendable {
     /// Runs the money and limit checks for `caller` calling `model` (a canonical id, or nil for
     /// an endpoint that is not tied to a model) and takes a concurrency slot.
     public func admit(_ caller: Caller, model: String?, catalog: Catalog, now: Int) -> Result<Admission, GatewayError> {
-        if let model, !catalog.group(caller.key.group, reaches: model) {
-            return .failure(.forbidden("model '\(model)' is not in routing group '\(caller.key.group)' of this key",
-                                       code: "model_not_in_group"))
-        }
+        if let model, let e = catalog.routingError(group: caller.key.group, model: model) { return .failure(e) }
         return state.withLock { s -> Result<Admission, GatewayError> in
             // Pruned in place: copying a KeyState out and back would copy its event history.
             s.keys[caller.key.id]?.prune(now: now)

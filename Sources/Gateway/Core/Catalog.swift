@@ -41,6 +41,12 @@ public struct Catalog: Sendable {
         return membersByGroup[g].contains(m)
     }
 
+    /// 403 `model_not_in_group` when the key's routing group does not reach `modelID`.
+    func routingError(group: String, model modelID: String) -> GatewayError? {
+        self.group(group, reaches: modelID) ? nil
+            : .forbidden("model '\(modelID)' is not in routing group '\(group)' of this key", code: "model_not_in_group")
+    }
+
     /// A model object exactly as the catalog page documents it.
     static func encode(_ m: CatalogModel) -> [UInt8] {
         var w = JSONWriter(capacity: 512)

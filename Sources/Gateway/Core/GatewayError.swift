@@ -27,6 +27,23 @@ public struct GatewayError: Error, Sendable, Equatable {
         self.headers = headers
     }
 
+    /// An error for an arbitrary HTTP status (scripted replies, faults), its kind derived from
+    /// the status so every surface renders it with the matching error type.
+    public init(status code: Int, message: String, code errorCode: String? = nil) {
+        let kind: Kind = switch code {
+        case 401: .authentication
+        case 402: .payment
+        case 403: .permission
+        case 404: .notFound
+        case 413: .requestTooLarge
+        case 429: .rateLimited
+        case 503, 529: .overloaded
+        case 500...: .internalError
+        default: .invalidRequest
+        }
+        self.init(kind, status: Status(code: code), message: message, code: errorCode)
+    }
+
     public static func unauthorized(_ message: String, code: String = "invalid_api_key") -> GatewayError {
         GatewayError(.authentication, status: .unauthorized, message: message, code: code)
     }

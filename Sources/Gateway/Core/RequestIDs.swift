@@ -10,10 +10,7 @@ final class RequestIDs: Sendable {
 
     func next() -> String {
         let n = counter.add(1, ordering: .relaxed).newValue
-        var z = seed &+ n &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
+        let z = mix64(seed &+ n &* golden64)
         return "req_" + hex(z, 16) + hex(n & 0xFFFF_FFFF, 8)
     }
 
@@ -35,12 +32,7 @@ final class SecretGenerator: Sendable {
 
     func next() -> String {
         let n = counter.add(1, ordering: .relaxed).newValue
-        func mix(_ x: UInt64) -> UInt64 {
-            var z = x &* 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        func mix(_ x: UInt64) -> UInt64 { mix64(x &* golden64) }
         let digits = Array("0123456789abcdef".utf8)
         var out = Array("sk-byts-".utf8)
         for part in [mix(seed &+ n), mix(seed &+ n &+ 0xABCDEF)] {
@@ -48,4 +40,31 @@ final class SecretGenerator: Sendable {
         }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// The 64-bit golden-ratio increment of SplitMix64.
+let golden64: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+/// SplitMix64's finaliser: a bijective mix in which every input bit affects every output bit.
+/// The one mixing function behind the mock's deterministic ids.
+func mix64(_ x: UInt64) -> UInt64 {
+    var z = x
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+}
+
+/// A deterministic id token: `length` base-62 characters for item `index` under `seed`. The
+/// index is mixed before the character stream starts, so tokens of neighbouring indices are
+/// unrelated (not shifted copies of each other).
+func idToken(seed: UInt64, index: Int, length: Int = 24) -> String {
+    let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+    var state = seed ^ mix64(UInt64(truncatingIfNeeded: index) &+ golden64)
+    var out: [UInt8] = []
+    out.reserveCapacity(length)
+    for _ in 0..<length {
+        state = state &+ golden64
+        out.append(alphabet[Int(mix64(state) % 62)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }

@@ -159,7 +159,7 @@ extension Gateway {
         guard until > since else { return .failure(.badRequest("'until' must be after 'since'", param: "until")) }
         guard until - since <= 90 * 86_400 + 1 else { return .failure(.badRequest("the window is capped at 90 days", param: "since")) }
         var groups: [String] = []
-        for g in (q.first("group_by") ?? "").split(separator: ",").map({ String($0).trimmingSpaces }) where !groups.contains(g) {
+        for g in (q.first("group_by") ?? "").split(separator: ",").map(\.trimmingSpaces) where !groups.contains(g) {
             groups.append(g)
         }
         if groups.isEmpty { groups = ["day"] }
@@ -259,11 +259,3 @@ extension Gateway {
     }
 }
 
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
-}

@@ -24,7 +24,7 @@ extension Gateway {
                 }
             }
         case (.controlReplies, .delete):
-            for r in replies.rules where r.origin == "runtime" { _ = replies.removeRule(r.id) }
+            replies.clearRuntimeRules()
             return .success(rulesList())
         case (.controlReplies, _):
             return .success(rulesList())

@@ -2,9 +2,13 @@ import HTTPCore
 
 /// Small shared pieces of the JSON endpoints: body parsing, time and paging parameters.
 enum EndpointSupport {
-    /// The request body as a JSON object; an empty body is an empty object.
-    static func jsonObject(_ body: [UInt8]) -> Result<JSONObject, GatewayError> {
-        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return .success(JSONObject()) }
+    /// The request body as a JSON object; an empty body is an empty object, or a 400 when the
+    /// endpoint `requires` a body.
+    static func jsonObject(_ body: [UInt8], required: Bool = false) -> Result<JSONObject, GatewayError> {
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return required ? .failure(.badRequest("the request body is empty; send a JSON object", code: "invalid_request_error"))
+                : .success(JSONObject())
+        }
         do {
             guard case .object(let o) = try JSONParser.parse(body) else {
                 return .failure(.badRequest("request body must be a JSON object", code: "invalid_json"))
@@ -57,4 +61,14 @@ extension JSONWriter {
     mutating func time(_ t: Int) { string(Timestamp.format(t)) }
 
     mutating func optionalString(_ s: String?) { if let s { string(s) } else { null() } }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
 }

@@ -65,24 +65,19 @@ extension Gateway {
             return fail(e, ex, responder)
         }
         let metaSeed = ReplyEngine.hash(seed, ex.requestID)
-        let meta = ReplyMeta(responseID: surface.responseID(ReplyMeta(responseID: "", created: 0, requestID: "", seed: metaSeed).token(0)),
+        let meta = ReplyMeta(responseID: surface.responseID(idToken(seed: metaSeed, index: 0)),
                              created: now, requestID: ex.requestID, seed: metaSeed)
         let codec = surface.codec
         if !request.stream {
             let body = codec.body(reply, request, meta)
             bill(admission, reply.usage, model, surface, ex)
             accounting.release(admission)
-            store(surface, request, reply, meta, body, caller)
+            store(surface, request, reply, meta, caller) { body }
             return send(.ok, body, ex, responder, contentType: codec.bodyContentType)
         }
         // Stream: the head carries the envelope as it stands before this request is billed.
-        var headers = HeaderList()
-        headers.add("Content-Type", codec.streamContentType(request))
-        headers.add("Cache-Control", "no-cache")
-        headers.add("X-Request-Id", ex.requestID)
-        if surface == .messages { headers.add("request-id", ex.requestID) }
-        headers.append(contentsOf: accounting.envelope(keyID: caller.key.id, now: now).headerList)
-        guard let stream = responder.startStream(status: .ok, headers: headers) else {
+        let head = head(ex, contentType: codec.streamContentType(request), extra: ["Cache-Control": "no-cache"])
+        guard let stream = responder.startStream(status: .ok, headers: { head.write(to: &$0) }) else {
             accounting.release(admission)
             return
         }
@@ -96,7 +91,7 @@ extension Gateway {
             switch outcome {
             case .completed:
                 bill(admission, reply.usage, model, surface, ex)
-                store(surface, request, reply, meta, codec.body(reply, request, meta), caller)
+                store(surface, request, reply, meta, caller) { codec.body(reply, request, meta) }
             case .aborted(let sent):
                 let thinking = min(sent, reply.thinkingTokens)
                 let output = min(sent - thinking, reply.outputTokens)
@@ -115,8 +110,10 @@ extension Gateway {
                         requestID: ex.requestID, now: clock.now)
     }
 
-    private func store(_ surface: TextSurface, _ request: ChatRequest, _ reply: Reply, _ meta: ReplyMeta, _ body: [UInt8],
-                       _ caller: Caller) {
+    /// Keeps a Responses reply for `GET /v1/responses/{id}` and `previous_response_id`; `body`
+    /// is only encoded when the reply is stored.
+    private func store(_ surface: TextSurface, _ request: ChatRequest, _ reply: Reply, _ meta: ReplyMeta,
+                       _ caller: Caller, body: () -> [UInt8]) {
         guard surface == .responses, request.store else { return }
         var parts: [ChatPart] = []
         for b in reply.blocks {
@@ -126,32 +123,29 @@ extension Gateway {
             case .toolCall(let id, let name, let args): parts.append(.toolCall(id: id, name: name, arguments: args))
             }
         }
-        responseStore.put(meta.responseID, .init(accountID: caller.account.id, body: body,
+        responseStore.put(meta.responseID, .init(accountID: caller.account.id, body: body(),
                                                  messages: request.messages + [ChatMessage(role: .assistant, parts: parts)]))
     }
 
     /// Parses the body and decodes it with the surface's codec.
     private func decodeText(_ call: TextCall, _ ex: Exchange) -> Result<ChatRequest, GatewayError> {
-        let body = ex.request.body
-        guard !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
-            return .failure(.badRequest("the request body is empty; send a JSON object", code: "invalid_request_error"))
-        }
-        return EndpointSupport.jsonObject(body).flatMap { object in
-            do throws(GatewayError) {
-                switch call {
-                case .messages: return .success(try AnthropicCodec.decode(object, pathModel: nil))
-                case .chatCompletions: return .success(try ChatCodec.decode(object, pathModel: nil))
-                case .responses: return .success(try ResponsesCodec.decode(object, pathModel: nil))
-                case .gemini(let model, let stream):
-                    var r = try GeminiCodec.decode(object, pathModel: Self.geminiModelName(model))
-                    r.stream = stream
-                    let alt = Query(ex.request.query).first("alt")
-                    r.jsonArrayStream = stream && alt != "sse"
-                    return .success(r)
-                }
-            } catch {
-                return .failure(error)
+        EndpointSupport.jsonObject(ex.request.body, required: true).flatMap { decodeText(call, $0, ex) }
+    }
+
+    private func decodeText(_ call: TextCall, _ object: JSONObject, _ ex: Exchange) -> Result<ChatRequest, GatewayError> {
+        do throws(GatewayError) {
+            switch call {
+            case .messages: return .success(try AnthropicCodec.decode(object, pathModel: nil))
+            case .chatCompletions: return .success(try ChatCodec.decode(object, pathModel: nil))
+            case .responses: return .success(try ResponsesCodec.decode(object, pathModel: nil))
+            case .gemini(let model, let stream):
+                var r = try GeminiCodec.decode(object, pathModel: Self.geminiModelName(model))
+                r.stream = stream
+                r.jsonArrayStream = stream && Query(ex.request.query).first("alt") != "sse"
+                return .success(r)
             }
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -223,15 +217,12 @@ extension Gateway {
     /// `POST /v1/messages/count_tokens` and Gemini `:countTokens`: the input tokens the same
     /// request would bill, without admission or billing.
     func serveCountTokens(_ surface: TextSurface, model pathModel: String?, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
-        let result = EndpointSupport.jsonObject(ex.request.body).flatMap { object -> Result<ChatRequest, GatewayError> in
-            do throws(GatewayError) {
-                if surface == .messages {
-                    var o = object
-                    if o["max_tokens"] == nil { o.append("max_tokens", .int(1)) }
-                    return .success(try AnthropicCodec.decode(o, pathModel: nil))
-                }
-                return .success(try GeminiCodec.decode(object, pathModel: pathModel.map(Self.geminiModelName)))
-            } catch { return .failure(error) }
+        let call: TextCall = surface == .messages ? .messages : .gemini(model: pathModel ?? "", stream: false)
+        let result = EndpointSupport.jsonObject(ex.request.body, required: true).flatMap { object in
+            var o = object
+            // Anthropic's count_tokens takes a Messages body without `max_tokens`.
+            if surface == .messages, o["max_tokens"] == nil { o.append("max_tokens", .int(1)) }
+            return decodeText(call, o, ex)
         }
         guard case .success(var request) = result else {
             if case .failure(let e) = result { fail(e, ex, responder) }
@@ -244,10 +235,7 @@ extension Gateway {
         case .success(let m): model = m
         case .failure(let e): return fail(e, ex, responder)
         }
-        guard catalog.group(caller.key.group, reaches: model.id) else {
-            return fail(.forbidden("model '\(model.id)' is not in routing group '\(caller.key.group)' of this key",
-                                   code: "model_not_in_group"), ex, responder)
-        }
+        if let e = catalog.routingError(group: caller.key.group, model: model.id) { return fail(e, ex, responder) }
         let n = ReplyEngine.inputTokens(request)
         var w = JSONWriter()
         w.objectStart()

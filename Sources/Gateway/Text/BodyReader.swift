@@ -119,3 +119,12 @@ struct BodyReader {
     /// The member as compact JSON ("{}" when absent).
     func json(_ key: String) -> [UInt8] { value(key)?.encoded ?? Array("{}".utf8) }
 }
+
+/// The media type of a `data:` URL (`image/png` from `data:image/png;base64,…`), or nil when
+/// `url` is not one or names no type.
+func dataURLMediaType(_ url: String) -> String? {
+    guard url.hasPrefix("data:") else { return nil }
+    let rest = url.dropFirst(5)
+    let type = rest[..<(rest.firstIndex { $0 == ";" || $0 == "," } ?? rest.endIndex)]
+    return type.isEmpty ? nil : String(type)
+}

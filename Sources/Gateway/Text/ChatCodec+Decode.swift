@@ -172,13 +172,7 @@ extension ChatCodec {
     }
 
     /// `image/png` from `data:image/png;base64,…`; `image/*` for anything else.
-    static func mediaType(ofURL url: String) -> String {
-        guard url.hasPrefix("data:") else { return "image/*" }
-        let rest = url.dropFirst(5)
-        let end = rest.firstIndex { $0 == ";" || $0 == "," } ?? rest.endIndex
-        let type = rest[..<end]
-        return type.isEmpty ? "image/*" : String(type)
-    }
+    static func mediaType(ofURL url: String) -> String { dataURLMediaType(url) ?? "image/*" }
 
     private static func tools(_ r: BodyReader, _ request: inout ChatRequest) throws(GatewayError) {
         guard let list = try r.objects("tools") else { return }

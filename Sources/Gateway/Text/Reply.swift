@@ -51,7 +51,6 @@ struct Reply: Sendable {
         return (out, thinking)
     }
 
-    var hasToolCalls: Bool { blocks.contains { if case .toolCall = $0 { true } else { false } } }
 }
 
 /// Stream timing: a delay before the first event and a token rate after it (0 = as fast as

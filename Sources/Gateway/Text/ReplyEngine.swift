@@ -48,6 +48,9 @@ final class ReplyEngine: Sendable {
         }
     }
 
+    /// Removes every runtime rule (fixture rules stay).
+    func clearRuntimeRules() { runtime.withLock { $0.rules.removeAll() } }
+
     /// Runtime rules first, then the fixture rules: the order they are tried in.
     var rules: [ReplyRule] { runtime.withLock { $0.rules } + fixtureRules }
 
@@ -66,7 +69,7 @@ final class ReplyEngine: Sendable {
         var blocks: [Reply.Block]
         var streamError: GatewayError?
         var errorAfter = 0
-        let key = Self.hash(seed, model.id, request.lastUserText, request.messages.count)
+        let key = Self.hash(seed, model.id, request.lastUserText, String(request.messages.count))
         if let scripted = rule?.reply {
             if let e = scripted.error {
                 let error = Self.error(e)
@@ -179,28 +182,14 @@ final class ReplyEngine: Sendable {
     // MARK: helpers
 
     static func error(_ e: ScriptedReply.Failure) -> GatewayError {
-        let status = Status(code: e.status)
-        var err = GatewayError(kind(for: e.status), status: status, message: e.message, code: e.type)
+        var err = GatewayError(status: e.status, message: e.message, code: e.type)
         for (k, v) in e.headers { err.headers.add(k, v) }
         if e.headers.isEmpty, e.status == 429 || e.status == 503 || e.status == 529 { err.headers.add("Retry-After", "1") }
         return err
     }
 
-    static func kind(for status: Int) -> GatewayError.Kind {
-        switch status {
-        case 401: .authentication
-        case 402: .payment
-        case 403: .permission
-        case 404: .notFound
-        case 413: .requestTooLarge
-        case 429: .rateLimited
-        case 503, 529: .overloaded
-        case 500...: .internalError
-        default: .invalidRequest
-        }
-    }
-
-    static func hash(_ seed: UInt64, _ parts: String..., count: Int = 0) -> UInt64 {
+    /// FNV-1a over the parts (each followed by a separator byte), starting from the seed.
+    static func hash(_ seed: UInt64, _ parts: String...) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
         for p in parts {
             for b in p.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
@@ -209,16 +198,10 @@ final class ReplyEngine: Sendable {
         return h
     }
 
-    static func hash(_ seed: UInt64, _ model: String, _ text: String, _ count: Int) -> UInt64 {
-        hash(seed, model, text, String(count))
-    }
-
-    static func token(_ key: UInt64, _ i: Int) -> String {
-        ReplyMeta(responseID: "", created: 0, requestID: "", seed: key).token(1000 + i)
-    }
+    static func token(_ key: UInt64, _ i: Int) -> String { idToken(seed: key, index: 1000 + i) }
 
     /// An opaque, deterministic thinking signature (base64-looking, as Anthropic's are).
     static func signature(_ key: UInt64) -> String {
-        "Eq" + ReplyMeta(responseID: "", created: 0, requestID: "", seed: key).token(7, length: 86) + "=="
+        "Eq" + idToken(seed: key, index: 7, length: 86) + "=="
     }
 }

@@ -204,7 +204,7 @@ extension Pacing {
     static func parseHeader(_ value: String) -> Result<Pacing, GatewayError> {
         var p = Pacing()
         for item in value.split(separator: ",") {
-            let kv = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " \t") }
+            let kv = item.split(separator: "=", maxSplits: 1).map(\.trimmingSpaces)
             guard kv.count == 2 else {
                 return .failure(.badRequest("X-Mock-Pacing: expected name=value pairs such as 'ttft=200, tps=50', found '\(item)'", param: "X-Mock-Pacing"))
             }
@@ -224,16 +224,6 @@ extension Pacing {
             }
         }
         return .success(p)
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        let chars = Set(set)
-        var s = Substring(self)
-        while let f = s.first, chars.contains(f) { s.removeFirst() }
-        while let l = s.last, chars.contains(l) { s.removeLast() }
-        return String(s)
     }
 }
 

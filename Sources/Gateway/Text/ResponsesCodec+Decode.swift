@@ -195,12 +195,7 @@ extension ResponsesCodec {
     /// The media type of an image URL: a data URL's own, else guessed from the extension
     /// (`image/*` when unknown).
     static func imageMediaType(_ url: String) -> String {
-        if url.hasPrefix("data:") {
-            let rest = url.dropFirst(5)
-            let end = rest.firstIndex { $0 == ";" || $0 == "," } ?? rest.endIndex
-            let type = rest[..<end]
-            return type.isEmpty ? "image/*" : String(type)
-        }
+        if url.hasPrefix("data:") { return dataURLMediaType(url) ?? "image/*" }
         let path = url.prefix { $0 != "?" && $0 != "#" }.lowercased()
         for (ext, type) in [(".png", "image/png"), (".jpg", "image/jpeg"), (".jpeg", "image/jpeg"),
                             (".gif", "image/gif"), (".webp", "image/webp")] where path.hasSuffix(ext) {

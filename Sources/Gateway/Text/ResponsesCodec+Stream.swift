@@ -42,7 +42,6 @@ extension ResponsesCodec {
         s.emit(incomplete ? "response.incomplete" : "response.completed") { w in
             w.key("response"); writeResponse(&w, reply, request, meta, phase: .final)
         }
-        balance(&s.events, to: reply.outputTokens + reply.thinkingTokens)
         return s.events
     }
 
@@ -54,14 +53,6 @@ extension ResponsesCodec {
             w.key("response"); writeResponse(&w, reply, request, meta, phase: .failed(error))
         }
         return s.events[0].bytes
-    }
-
-    /// Puts any difference between the pieces streamed and the reply's token count on the last
-    /// event, so the events always add up to `outputTokens + thinkingTokens`.
-    static func balance(_ events: inout [StreamEvent], to total: Int) {
-        guard !events.isEmpty else { return }
-        let sum = events.reduce(0) { $0 + $1.tokens }
-        if sum != total { events[events.count - 1].tokens = max(0, events[events.count - 1].tokens + total - sum) }
     }
 
     private static func address(_ w: inout JSONWriter, item: String, output: Int) {

@@ -166,10 +166,8 @@ enum ResponsesCodec: TextCodec {
         return items
     }
 
-    /// The id token of output item `index`. `meta.token(i + 1)` is `meta.token(i)` shifted by one
-    /// character, and the pipeline takes the response id from `token(0)`; windows 32 apart
-    /// starting at 64 keep every item id visibly distinct from the response id and each other.
-    static func itemToken(_ meta: ReplyMeta, _ index: Int) -> String { meta.token(64 + 32 * index) }
+    /// The id token of output item `index` (`token(0)` is the response id's).
+    static func itemToken(_ meta: ReplyMeta, _ index: Int) -> String { meta.token(index + 1) }
 
     /// An output item as `output_item.added` (`done: false`: empty, `in_progress`) or as
     /// `output_item.done` and in the final response (`done: true`).

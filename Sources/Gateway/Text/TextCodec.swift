@@ -27,20 +27,6 @@ protocol TextCodec {
 }
 
 extension ReplyMeta {
-    /// A deterministic id token of `length` base-62 characters for item `index` of this reply.
-    func token(_ index: Int, length: Int = 24) -> String {
-        var x = seed &+ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(length)
-        for _ in 0..<length {
-            x = x &+ 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            out.append(alphabet[Int(z % 62)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// A deterministic id token for item `index` of this reply (see ``idToken(seed:index:length:)``).
+    func token(_ index: Int, length: Int = 24) -> String { idToken(seed: seed, index: index, length: length) }
 }
