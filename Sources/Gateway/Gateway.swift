@@ -17,8 +17,12 @@ public final class Gateway: HTTPHandler {
     let replies: ReplyEngine
     let responseStore = ResponseStore()
     let seed: UInt64
+    let faults: FaultEngine
+    let journal: Journal
+    let adminToken: String?
 
-    public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock()) {
+    public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock(),
+                options: GatewayOptions = GatewayOptions()) throws(FaultSpecError) {
         self.fixtures = fixtures
         catalog = Catalog(models: fixtures.models, retired: fixtures.retired, groups: fixtures.groups)
         accounting = Accounting(keys: fixtures.keys, accounts: fixtures.accounts, transactions: fixtures.transactions)
@@ -28,6 +32,15 @@ public final class Gateway: HTTPHandler {
         modelLists = ModelListCache(catalog: catalog)
         replies = ReplyEngine(rules: fixtures.replies, pacing: fixtures.pacing, seed: seed)
         self.seed = seed
+        var rules = fixtures.faults
+        for (i, spec) in options.faults.enumerated() {
+            var r = try FaultRule.parse(spec, origin: "cli", now: clock.now)
+            if r.id.isEmpty { r.id = "cli-\(i + 1)" }
+            rules.insert(r, at: i)
+        }
+        faults = FaultEngine(rules: rules, seed: seed)
+        journal = Journal(capacity: options.journalSize)
+        adminToken = options.adminToken
     }
 
     /// What the pipeline knows about a request while answering it.
@@ -37,12 +50,29 @@ public final class Gateway: HTTPHandler {
         let requestID: String
         let surface: Surface
         var caller: Caller?
+        /// Monotonic nanoseconds at arrival.
+        let started: UInt64
+        /// `X-Mock-Session`, or empty.
+        let session: String
+        /// The endpoint family faults and the journal name (`chat`, `models`, …).
+        var family = "none"
+        var seq = 0
+        var attempt = 1
+        var time = 0
+        var model: String?
+        var stream = false
+        /// Faults applied so far (journal).
+        var faults: [AppliedFault] = []
+        /// A `malformed` fault on a complete response: the 2xx body is cut in half.
+        var truncateBody = false
     }
 
     public func handle(_ request: Request, responder: Responder) {
         let path = request.path
-        var ex = Exchange(request: request, path: path, requestID: ids.next(),
-                          surface: Surface.detect(path: path, request: request))
+        let surface = Surface.detect(path: path, request: request)
+        var ex = Exchange(request: request, path: path, requestID: ids.next(), surface: surface, started: monotonicNanos(),
+                          session: request.header("x-mock-session") ?? "")
+        if surface != .control { arrive(&ex) }
         let endpoint: Endpoint
         switch router.match(request.method, path) {
         case .success(let e): endpoint = e
@@ -50,19 +80,24 @@ public final class Gateway: HTTPHandler {
             identify(&ex, responder)
             return fail(error, ex, responder)
         }
-        if ex.surface == .control {
+        if surface == .control {
             return serveControl(endpoint, ex, responder)
         }
+        ex.family = endpoint.family
         let (caller, authError) = identify(&ex, responder)
         if let authError { return fail(authError, ex, responder) }
         guard let caller else { return fail(.unauthorized("missing API key"), ex, responder) }
-        if endpoint == .listModels {  // the hot path: a pre-encoded body
-            switch ex.surface {
-            case .gemini: return reply(geminiModelList(caller, Query(request.query)), ex, responder)
-            case .anthropic: return reply(anthropicModelList(caller, Query(request.query)), ex, responder)
-            default: return send(.ok, modelLists.body(group: caller.key.group, query: request.query), ex, responder)
+        switch endpoint {
+        case .messages, .chatCompletions, .responses, .countTokens, .geminiAction:
+            return serveTextEndpoint(endpoint, ex, responder, caller)
+        default:
+            withFaults(ex, model: endpoint.pathModel, stream: false, responder) { [self] ex, _ in
+                serveUtility(endpoint, ex, responder, caller)
             }
         }
+    }
+
+    private func serveTextEndpoint(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
         switch endpoint {
         case .messages: return serveText(.messages, ex, responder, caller)
         case .chatCompletions: return serveText(.chatCompletions, ex, responder, caller)
@@ -77,6 +112,19 @@ public final class Gateway: HTTPHandler {
                 return fail(.notFound("method '\(action)' is not supported; use generateContent, streamGenerateContent or countTokens"), ex, responder)
             }
         default: break
+        }
+    }
+
+    /// The endpoints that are not text generation: models, stored responses, accounting, keys.
+    private func serveUtility(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
+        let request = ex.request
+        let path = ex.path
+        if endpoint == .listModels {  // the hot path: a pre-encoded body
+            switch ex.surface {
+            case .gemini: return reply(geminiModelList(caller, Query(request.query)), ex, responder)
+            case .anthropic: return reply(anthropicModelList(caller, Query(request.query)), ex, responder)
+            default: return send(.ok, modelLists.body(group: caller.key.group, query: request.query), ex, responder)
+            }
         }
         let now = clock.now
         let query = Query(request.query)
@@ -98,7 +146,9 @@ public final class Gateway: HTTPHandler {
         case .groupsAvailable, .listKeys, .createKey, .getKey, .updateKey, .revokeKey, .rotateKey, .revealKey:
             result = manageKeys(endpoint, caller, request, now: now)
         case .listModels, .controlHealth, .controlReset, .controlClock, .controlTopUp, .controlSpend, .controlKey,
-             .controlReplies, .controlReply, .controlPacing, .messages, .chatCompletions, .responses, .countTokens, .geminiAction:
+             .controlReplies, .controlReply, .controlPacing, .controlFaults, .controlFault, .controlJournal,
+             .controlJournalEntry, .controlJournalWait, .controlJournalPlan,
+             .messages, .chatCompletions, .responses, .countTokens, .geminiAction:
             result = .failure(.notFound("no route for \(request.method.rawValue) \(path)"))
         }
         switch result {
@@ -142,7 +192,10 @@ public final class Gateway: HTTPHandler {
     func send(_ status: Status, _ body: [UInt8], _ ex: Exchange, _ responder: Responder, extra: HeaderList = HeaderList(),
               contentType: String = "application/json") {
         let head = head(ex, contentType: contentType, extra: extra)
+        var body = body
+        if ex.truncateBody, (200..<300).contains(status.code) { body = Array(body.prefix(body.count / 2)) }
         responder.send(status: status, body: body) { head.write(to: &$0) }
+        if ex.surface != .control { record(ex, status: status.code, bytes: body.count) }
     }
 
     /// The header lines every gateway response carries, complete or streamed: content type,

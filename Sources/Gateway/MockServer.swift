@@ -6,8 +6,10 @@ public struct MockOptions: Sendable {
     public var server = ServerConfiguration()
     /// A directory whose fixture files extend or replace the built-in ones.
     public var fixturesDirectory: String?
-    /// Seed for everything random (request ids now; replies and faults later).
+    /// Seed for everything random: request ids, replies, fault probabilities and latencies.
     public var seed: UInt64 = 0
+    /// Faults, admin token, journal size.
+    public var gateway = GatewayOptions()
 
     public init() {}
 }
@@ -27,10 +29,12 @@ public final class MockServer: Sendable {
 
     public enum StartError: Error, CustomStringConvertible {
         case fixtures(FixtureError)
+        case fault(String)
         case system(SystemError)
         public var description: String {
             switch self {
             case .fixtures(let e): e.description
+            case .fault(let message): "--fault: \(message)"
             case .system(let e): e.description
             }
         }
@@ -45,7 +49,8 @@ public final class MockServer: Sendable {
     public static func start(_ options: MockOptions = MockOptions()) throws(StartError) -> MockServer {
         let fixtures: FixtureSet
         do { fixtures = try FixtureLoader.load(directory: options.fixturesDirectory) } catch { throw .fixtures(error) }
-        let gateway = Gateway(fixtures: fixtures, seed: options.seed)
+        let gateway: Gateway
+        do { gateway = try Gateway(fixtures: fixtures, seed: options.seed, options: options.gateway) } catch { throw .fault(error.message) }
         do {
             return MockServer(gateway: gateway, server: try HTTPServer(configuration: options.server, handler: gateway))
         } catch { throw .system(error) }

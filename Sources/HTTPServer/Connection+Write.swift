@@ -74,7 +74,7 @@ extension Connection {
         }
     }
 
-    private func cancelRequestTimers() {
+    func cancelRequestTimers() {
         guard !requestTimers.isEmpty else { return }
         for t in requestTimers.values { loop.cancel(t) }
         requestTimers.removeAll()
@@ -187,10 +187,11 @@ extension Connection {
 
     /// Closes the connection. A graceful close half-closes and drains the client's remaining
     /// bytes for a moment first, so unread input does not turn into a reset that destroys the
-    /// response the client has not read yet.
+    /// response the client has not read yet. A connection disconnecting as ``Disconnect/reset``
+    /// is never graceful: it closes at once with SO_LINGER {1, 0}, which sends RST.
     func close(graceful: Bool) {
         guard !closed else { return }
-        if graceful, !peerClosed, !lingering {
+        if graceful, disconnecting != .reset, !peerClosed, !lingering {
             lingering = true
             Glibc.shutdown(fd, Int32(SHUT_WR))
             inFlight = nil
@@ -210,6 +211,7 @@ extension Connection {
         let s = stream
         stream = nil
         s?.connectionClosed()
+        if disconnecting == .reset { Sys.setAbortiveClose(fd) }
         Sys.close(fd)
         context.connectionClosed()
     }

@@ -50,6 +50,9 @@ final class Connection: EventSink {
     var processing = false
     var lingering = false
     var closed = false
+    /// Set once the connection is being torn down on purpose (``Disconnect``): input is discarded,
+    /// and the close after the last queued byte is done that way.
+    var disconnecting: Disconnect?
     private var cachedPeer: String?
 
     init(fd: Int32, loop: EventLoop, context: ServerContext) {
@@ -61,9 +64,14 @@ final class Connection: EventSink {
         machine = ConnectionStateMachine(timeouts: context.timeouts, now: loop.now)
     }
 
-    /// Registers with the loop. Loop thread only.
+    /// Registers with the loop, unless the handler's ``HTTPHandler/acceptFault(peer:)`` drops
+    /// the connection first. Loop thread only.
     func start() {
         gen = loop.register(fd: fd, events: baseEvents, sink: self)
+        if let fault = context.handler.acceptFault(peer: peerAddress) {
+            dropAtAccept(fault)
+            return
+        }
         updateDeadline()
     }
 
@@ -152,6 +160,7 @@ final class Connection: EventSink {
                 break
             }
             inEnd += n
+            if disconnecting != nil { inStart = 0; inEnd = 0 }  // nothing more is served: discard
             if n < space { break }
         }
         processInput()

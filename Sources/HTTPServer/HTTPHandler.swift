@@ -11,12 +11,23 @@ public protocol HTTPHandler: Sendable {
     /// The response for a request the server itself rejects (parse errors, limits, timeouts).
     /// The default is a JSON body `{"error":{"message","type","code"}}`.
     func protocolErrorResponse(status: Status, message: String) -> Response
+
+    /// Asked once per accepted connection, before anything is read. Non-nil: the server drops the
+    /// connection at once that way (`.reset` → RST, `.close` → FIN with nothing written) and never
+    /// reads from it. Default: nil.
+    ///
+    /// Runs on the loop thread that owns the connection; `peer` is the client IP as text, like
+    /// ``Responder/peerAddress``. For `.close`, bytes the client already sent are discarded
+    /// (not parsed) while the FIN is delivered; see ``Disconnect/close``.
+    func acceptFault(peer: String) -> Disconnect?
 }
 
 extension HTTPHandler {
     public func protocolErrorResponse(status: Status, message: String) -> Response {
         defaultProtocolErrorResponse(status: status, message: message)
     }
+
+    public func acceptFault(peer: String) -> Disconnect? { nil }
 }
 
 /// `{"error":{"message":…,"type":…,"code":…}}` for a server-level rejection.

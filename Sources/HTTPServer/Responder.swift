@@ -40,6 +40,23 @@ public struct Responder {
         connection.startStream(token: token, status: status, headers: headers)
     }
 
+    /// Answers the request with no HTTP response at all: writes `bytes` verbatim (no status line,
+    /// no framing; may be empty), waits until they have been handed to the kernel, then tears the
+    /// connection down as `how`. The request counts as answered (later calls on this responder do
+    /// nothing); no keep-alive, no pipelined request after it is served.
+    ///
+    /// A stream already open for this request is cut as well (its `onClose` is not called).
+    /// A client that never reads is still cut at the write-stall timeout.
+    ///
+    /// ```swift
+    /// responder.disconnect(.close)                              // "empty reply from server"
+    /// responder.disconnect(.close, after: Array("garbage".utf8)) // not HTTP at all
+    /// responder.disconnect(.reset)                              // ECONNRESET
+    /// ```
+    public func disconnect(_ how: Disconnect, after bytes: [UInt8] = []) {
+        connection.disconnect(token: token, how: how, after: bytes)
+    }
+
     /// Runs `body` on the loop after `delay`; cancelled automatically if the connection closes first.
     public func schedule(after delay: Duration, _ body: @escaping () -> Void) {
         connection.scheduleForRequest(after: delay, body)

@@ -62,6 +62,20 @@ public final class ResponseStream {
         connection.abort()
     }
 
+    /// Tears the connection down mid-body as `how`: what was already written is flushed to the
+    /// kernel first (so the client receives every event written before the cut), then the
+    /// connection closes WITHOUT the terminating chunk. `onClose` is NOT called for a disconnect
+    /// the producer asked for (the producer knows); `isOpen` becomes false at once.
+    ///
+    /// Works while paused by backpressure too: the queued output still drains (bounded by the
+    /// write-stall timeout) before the cut. Later calls, and calls after the client went away,
+    /// do nothing. For an HTTP/1.0 (close-delimited) stream, `.close` looks like a normal end.
+    public func disconnect(_ how: Disconnect) {
+        guard isOpen else { return }
+        detach()
+        connection.streamDisconnect(self, how: how)
+    }
+
     /// Runs `body` after `delay` unless the stream has closed by then.
     @discardableResult
     public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> TimerID {
@@ -81,6 +95,14 @@ public final class ResponseStream {
         let resumed = paused && !value
         paused = value
         if resumed, isOpen { onWritable?() }
+    }
+
+    /// Closes the stream quietly: no `onClose`, no `onWritable`, timers cancelled.
+    func detach() {
+        isOpen = false
+        cancelTimers()
+        onClose = nil
+        onWritable = nil
     }
 
     /// Called by the connection when it closes under the stream.

@@ -53,6 +53,14 @@ struct Options {
             o.mock.server.writeTimeout = try seconds(v, "--write-timeout") },
         Flag(name: "--shutdown-grace", value: "SECONDS", help: "how long shutdown waits for in-flight work (default 5)") { o, v throws(Failure) in
             o.mock.server.shutdownGrace = try seconds(v, "--shutdown-grace") },
+        Flag(name: "--fault", value: "SPEC", help: "a fault rule, e.g. '429 retry_after=1 first=2' (repeatable; see README)") { o, v throws(Failure) in
+            if let problem = faultSpecProblem(v) { throw Failure(description: "--fault '\(v)': \(problem)") }
+            o.mock.gateway.faults.append(v) },
+        Flag(name: "--admin-token", value: "TOKEN", help: "require this bearer token on /__mock/ (health excepted)") { o, v throws(Failure) in
+            guard !v.isEmpty else { throw Failure(description: "--admin-token needs a non-empty token") }
+            o.mock.gateway.adminToken = v },
+        Flag(name: "--journal-size", value: "N", help: "requests the journal keeps, oldest dropped (default 10000)") { o, v throws(Failure) in
+            o.mock.gateway.journalSize = try int(v, "--journal-size", 1...10_000_000) },
         Flag(name: "--check-fixtures", value: nil, help: "validate the fixtures and exit (0 valid, 2 not)") { o, _ in o.checkFixtures = true },
         Flag(name: "--help", value: nil, help: "show this help") { o, _ in o.help = true },
     ]

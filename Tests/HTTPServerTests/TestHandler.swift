@@ -9,6 +9,9 @@ import TestSupport
 /// - `/stream/<n>/<ms>`: n chunked events `event i\n`, one every ms; n = 0 streams until closed.
 /// - `/big`: a 16 KiB body.
 /// - `/flood`: writes 16 KiB pieces while writable, pausing on backpressure, 32 MiB in all.
+/// - `/cut/...`, `/streamcut/...`, `/floodcut/...`: deliberate disconnects (`TestHandler+Faults.swift`).
+///
+/// Connections are dropped at accept time as long as `acceptFaults` holds entries (one each).
 final class TestHandler: HTTPHandler {
     struct Stats {
         var streamsClosed = 0
@@ -16,8 +19,18 @@ final class TestHandler: HTTPHandler {
         var pauses = 0
         var floodWritten = 0
         var maxPendingTimers = 0
+        /// Payload bytes a `/floodcut` stream wrote before it disconnected.
+        var cutWritten = 0
+        var acceptFaultsAsked = 0
     }
     let stats = Mutex(Stats())
+    /// Faults for the next accepted connections, first entry first.
+    let acceptFaults = Mutex<[Disconnect]>([])
+
+    func acceptFault(peer: String) -> Disconnect? {
+        stats.withLock { $0.acceptFaultsAsked += 1 }
+        return acceptFaults.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+    }
 
     func handle(_ request: Request, responder: Responder) {
         let parts = request.path.split(separator: "/").map(String.init)
@@ -31,6 +44,12 @@ final class TestHandler: HTTPHandler {
             stream(count: Int(parts[1]) ?? 1, intervalMS: Int(parts[2]) ?? 1, responder)
         case "flood":
             flood(responder)
+        case "cut":
+            cut(parts.dropFirst().first ?? "close", responder)
+        case "streamcut":
+            streamCut(count: Int(parts[1]) ?? 1, how: parts[2] == "reset" ? .reset : .close, responder)
+        case "floodcut":
+            floodCut(how: parts[1] == "reset" ? .reset : .close, responder)
         case "big":
             responder.send(Response(status: .ok, body: [UInt8](repeating: 0x62, count: 16 * 1024)))
         default:

@@ -38,6 +38,12 @@ enum Endpoint: Sendable, Equatable {
     case controlReplies
     case controlReply(String)
     case controlPacing
+    case controlFaults
+    case controlFault(String)
+    case controlJournal
+    case controlJournalEntry(String)
+    case controlJournalWait
+    case controlJournalPlan
 }
 
 /// Maps method and path to an endpoint: a flat table of path patterns built once, where
@@ -92,6 +98,12 @@ struct Router: Sendable {
             route("/__mock/replies", read + [.post, .delete]) { _, _ in .controlReplies },
             route("/__mock/replies/{id}", read + [.delete]) { .controlReply($1[0]) },
             route("/__mock/pacing", read + [.post, .delete]) { _, _ in .controlPacing },
+            route("/__mock/faults", read + [.post, .delete]) { _, _ in .controlFaults },
+            route("/__mock/faults/{id}", read + [.delete]) { .controlFault($1[0]) },
+            route("/__mock/journal", read + [.delete]) { _, _ in .controlJournal },
+            route("/__mock/journal/wait", read + [.post]) { _, _ in .controlJournalWait },
+            route("/__mock/journal/plan", read) { _, _ in .controlJournalPlan },
+            route("/__mock/journal/{id}", read) { .controlJournalEntry($1[0]) },
         ]
     }
 

@@ -10,6 +10,8 @@ public struct FixtureSet: Sendable {
     var replies: [ReplyRule] = []
     /// Default stream pacing.
     var pacing: Pacing?
+    /// `faults.json` rules (none built in).
+    var faults: [FaultRule] = []
 }
 
 /// A fixture problem, naming the file and the field. Start-up stops with exit code 2.

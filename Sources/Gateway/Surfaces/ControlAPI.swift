@@ -1,10 +1,20 @@
 import HTTPCore
 import HTTPServer
 
-/// The mock's own API under `/__mock/` (this issue's part of it): health, reset, the virtual
-/// clock, wallet top-ups and synthetic spend. Never billed, no accounting envelope.
+/// The mock's own API under `/__mock/`: health, reset, the virtual clock, wallet top-ups,
+/// synthetic spend, keys, and (in their own files) replies, faults and the journal. Never
+/// billed, no accounting envelope, not journaled. With `--admin-token`, every call but health
+/// needs the token.
 extension Gateway {
     func serveControl(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder) {
+        if let token = adminToken, endpoint != .controlHealth {
+            let request = ex.request
+            guard request.header("authorization") == "Bearer \(token)" || request.header("x-mock-admin-token") == token else {
+                return fail(.unauthorized("the control API needs the admin token: send Authorization: Bearer TOKEN or X-Mock-Admin-Token: TOKEN",
+                                          code: "invalid_admin_token"), ex, responder)
+            }
+        }
+        if endpoint == .controlJournalWait { return serveJournalWait(ex, responder) }
         let result: Result<[UInt8], GatewayError>
         switch endpoint {
         case .controlHealth:
@@ -14,14 +24,26 @@ extension Gateway {
             w.key("models"); w.int(catalog.models.count)
             w.key("keys"); w.int(fixtures.keys.count)
             w.key("now"); w.int(clock.now)
+            w.key("faults"); w.int(faults.list(session: nil).count)
+            w.key("journal"); w.int(journal.counts.total)
             w.objectEnd()
             result = .success(w.bytes)
         case .controlReset:
-            accounting.reset()
-            clock.reset()
-            replies.reset()
-            responseStore.reset()
-            result = .success(Array(#"{"status":"reset"}"#.utf8))
+            if !ex.session.isEmpty {
+                // One session: its runtime rules, counters and journal entries only.
+                faults.reset(session: ex.session)
+                replies.reset(session: ex.session)
+                journal.clear(session: ex.session)
+                result = .success(Array(#"{"status":"reset","session":"#.utf8) + JSONValue.string(ex.session).encoded + [0x7D])
+            } else {
+                accounting.reset()
+                clock.reset()
+                replies.reset(session: nil)
+                responseStore.reset()
+                faults.reset(session: nil)
+                journal.clear(session: nil)
+                result = .success(Array(#"{"status":"reset"}"#.utf8))
+            }
         case .controlClock:
             result = ex.request.method == .post ? EndpointSupport.jsonObject(ex.request.body).flatMap(changeClock) : .success(clockState())
         case .controlTopUp(let account):
@@ -33,7 +55,11 @@ extension Gateway {
                 ? (accounting.caller(keyID: id).map { .success(encodeKey($0.key, secret: true)) } ?? .failure(.notFound("no key '\(id)'", code: "key_not_found")))
                 : EndpointSupport.jsonObject(ex.request.body).flatMap { changeKey(id, $0) }
         case .controlReplies, .controlReply, .controlPacing:
-            result = serveControlReplies(endpoint, ex.request)
+            result = serveControlReplies(endpoint, ex.request, session: ex.session.isEmpty ? nil : ex.session)
+        case .controlFaults, .controlFault:
+            result = serveControlFaults(endpoint, ex)
+        case .controlJournal, .controlJournalEntry, .controlJournalPlan:
+            result = serveControlJournal(endpoint, ex)
         default:
             result = .failure(.notFound("no route for \(ex.request.method.rawValue) \(ex.path)"))
         }

@@ -9,12 +9,13 @@ import HTTPCore
 /// - `GET|POST|DELETE /__mock/pacing`: read, set (`{"first_token_ms","tokens_per_second"}`)
 ///   or clear the runtime default pacing.
 extension Gateway {
-    func serveControlReplies(_ endpoint: Endpoint, _ request: Request) -> Result<[UInt8], GatewayError> {
+    func serveControlReplies(_ endpoint: Endpoint, _ request: Request, session: String?) -> Result<[UInt8], GatewayError> {
         switch (endpoint, request.method) {
         case (.controlReplies, .post):
             return EndpointSupport.jsonObject(request.body).flatMap { body in
                 do throws(FixtureError) {
-                    let rule = try ReplyRule(FixtureReader(file: "request body", path: "", object: body), defaultID: "", origin: "runtime")
+                    var rule = try ReplyRule(FixtureReader(file: "request body", path: "", object: body), defaultID: "", origin: "runtime")
+                    rule.session = session
                     let added = replies.addRule(rule)
                     var w = JSONWriter()
                     added.write(to: &w)
@@ -24,15 +25,15 @@ extension Gateway {
                 }
             }
         case (.controlReplies, .delete):
-            replies.clearRuntimeRules()
-            return .success(rulesList())
+            replies.clearRuntimeRules(session: session)
+            return .success(rulesList(session))
         case (.controlReplies, _):
-            return .success(rulesList())
+            return .success(rulesList(session))
         case (.controlReply(let id), .delete):
-            guard replies.removeRule(id) else { return .failure(.notFound("no runtime reply rule '\(id)'", code: "rule_not_found")) }
+            guard replies.removeRule(id, session: session) else { return .failure(.notFound("no runtime reply rule '\(id)'", code: "rule_not_found")) }
             return .success(Array(#"{"deleted":true}"#.utf8))
         case (.controlReply(let id), _):
-            guard let rule = replies.rules.first(where: { $0.id == id }) else {
+            guard let rule = replies.rules(session: session).first(where: { $0.id == id }) else {
                 return .failure(.notFound("no reply rule '\(id)'", code: "rule_not_found"))
             }
             var w = JSONWriter()
@@ -55,11 +56,11 @@ extension Gateway {
         }
     }
 
-    private func rulesList() -> [UInt8] {
+    private func rulesList(_ session: String?) -> [UInt8] {
         var w = JSONWriter(capacity: 2048)
         w.objectStart()
         w.key("replies"); w.arrayStart()
-        for r in replies.rules { r.write(to: &w) }
+        for r in replies.rules(session: session) { r.write(to: &w) }
         w.arrayEnd()
         w.objectEnd()
         return w.bytes

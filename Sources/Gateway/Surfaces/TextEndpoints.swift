@@ -25,12 +25,21 @@ extension Gateway {
     }
 
     func serveText(_ call: TextCall, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
-        let surface = call.surface
-        var request: ChatRequest
+        let request: ChatRequest
         switch decodeText(call, ex) {
         case .success(let r): request = r
         case .failure(let e): return fail(e, ex, responder)
         }
+        withFaults(ex, model: request.model, stream: request.stream, responder) { [self] ex, fault in
+            generate(call, request, ex, responder, caller, streamFault: fault)
+        }
+    }
+
+    /// Validation, admission, the reply and its encoding, for a decoded request past the faults.
+    private func generate(_ call: TextCall, _ decoded: ChatRequest, _ ex: Exchange, _ responder: Responder, _ caller: Caller,
+                          streamFault: FaultRule?) {
+        let surface = call.surface
+        var request = decoded
         var requestPacing: Pacing?
         if let h = ex.request.header("x-mock-pacing") {
             switch Pacing.parseHeader(h) {
@@ -58,7 +67,7 @@ extension Gateway {
             request.messages = stored.messages + request.messages
         }
         let reply: Reply
-        switch replies.reply(to: request, surface: surface, model: model, requestPacing: requestPacing) {
+        switch replies.reply(to: request, surface: surface, model: model, requestPacing: requestPacing, session: ex.session) {
         case .success(let r): reply = r
         case .failure(let e):
             accounting.release(admission)
@@ -79,15 +88,32 @@ extension Gateway {
         let head = head(ex, contentType: codec.streamContentType(request), extra: ["Cache-Control": "no-cache"])
         guard let stream = responder.startStream(status: .ok, headers: { head.write(to: &$0) }) else {
             accounting.release(admission)
-            return
+            return record(ex, status: 0, bytes: 0)
         }
         let events = codec.events(reply, request, meta)
-        // An in-band error always comes before the stream's terminal event.
-        let errorAt = min(reply.errorAfterEvents, max(0, events.count - 1))
-        let failure = reply.streamError.map { e in
-            (frame: codec.streamError(e, reply, request, meta, sent: errorAt), after: errorAt)
+        // A break always comes before the stream's terminal event.
+        let last = max(0, events.count - 1)
+        var fault: (kind: StreamDriver.Fault, after: Int)?
+        if let e = reply.streamError {
+            let at = min(reply.errorAfterEvents, last)
+            fault = (.inBand(codec.streamError(e, reply, request, meta, sent: at)), at)
         }
-        let driver = StreamDriver(stream: stream, events: events, pacing: reply.pacing, failure: failure) { [self] outcome in
+        var pacing = reply.pacing
+        if let f = streamFault {
+            let at = min(f.afterEvents ?? 0, last)
+            switch f.action {
+            case .status: fault = (.inBand(codec.streamError(f.error, reply, request, meta, sent: at)), at)
+            case .end: fault = (.end, at)
+            case .cut: fault = (.disconnect(.close), at)
+            case .reset: fault = (.disconnect(.reset), at)
+            case .stall: fault = (.stall(.milliseconds(f.stallMillis)), at)
+            case .malformed: fault = (.malformed, at)
+            case .drip: pacing = Pacing(firstTokenMillis: f.firstTokenMillis, tokensPerSecond: f.tokensPerSecond)
+            case .latency, .garbage: break
+            }
+        }
+        let driver = StreamDriver(stream: stream, events: events, pacing: pacing, fault: fault) { [self] outcome, sent in
+            record(ex, status: 200, events: sent.events, bytes: sent.bytes)
             switch outcome {
             case .completed:
                 bill(admission, reply.usage, model, surface, ex)
@@ -97,7 +123,7 @@ extension Gateway {
                 let output = min(sent - thinking, reply.outputTokens)
                 bill(admission, Usage(inputTokens: reply.inputTokens, outputTokens: output, thinkingTokens: thinking),
                      model, surface, ex)
-            case .failedInBand:
+            case .failed:
                 break
             }
             accounting.release(admission)
@@ -224,10 +250,17 @@ extension Gateway {
             if surface == .messages, o["max_tokens"] == nil { o.append("max_tokens", .int(1)) }
             return decodeText(call, o, ex)
         }
-        guard case .success(var request) = result else {
+        guard case .success(let decoded) = result else {
             if case .failure(let e) = result { fail(e, ex, responder) }
             return
         }
+        withFaults(ex, model: decoded.model, stream: false, responder) { [self] ex, _ in
+            countTokens(surface, decoded, ex, responder, caller)
+        }
+    }
+
+    private func countTokens(_ surface: TextSurface, _ decoded: ChatRequest, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
+        var request = decoded
         request.maxTokens = nil
         request.stream = false
         let model: CatalogModel

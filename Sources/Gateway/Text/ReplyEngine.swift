@@ -39,33 +39,48 @@ final class ReplyEngine: Sendable {
         }
     }
 
-    /// Removes the runtime rule `id`; false when there is none.
-    func removeRule(_ id: String) -> Bool {
+    /// Removes the runtime rule `id` (of `session` only, when given); false when there is none.
+    func removeRule(_ id: String, session: String? = nil) -> Bool {
         runtime.withLock { rt in
             let before = rt.rules.count
-            rt.rules.removeAll { $0.id == id }
+            rt.rules.removeAll { $0.id == id && (session == nil || $0.session == session) }
             return rt.rules.count != before
         }
     }
 
-    /// Removes every runtime rule (fixture rules stay).
-    func clearRuntimeRules() { runtime.withLock { $0.rules.removeAll() } }
+    /// Removes the runtime rules (of `session` only, when given); fixture rules stay.
+    func clearRuntimeRules(session: String? = nil) {
+        runtime.withLock { $0.rules.removeAll { session == nil || $0.session == session } }
+    }
 
     /// Runtime rules first, then the fixture rules: the order they are tried in.
     var rules: [ReplyRule] { runtime.withLock { $0.rules } + fixtureRules }
+
+    /// The rules a session sees: its own and the unscoped ones (all, without a session).
+    func rules(session: String?) -> [ReplyRule] {
+        rules.filter { session == nil || $0.session == nil || $0.session == session }
+    }
 
     var pacing: Pacing { runtime.withLock { $0.pacing } ?? fixturePacing }
 
     func setPacing(_ p: Pacing?) { runtime.withLock { $0.pacing = p } }
 
-    func reset() { runtime.withLock { $0 = Runtime() } }
+    /// Back to the fixture state; with a session, only that session's rules and use counts.
+    func reset(session: String? = nil) {
+        runtime.withLock { rt in
+            guard let session else { rt = Runtime(); return }
+            rt.rules.removeAll { $0.session == session }
+            let suffix = "\u{0}" + session
+            rt.hits = rt.hits.filter { !$0.key.hasSuffix(suffix) }
+        }
+    }
 
     // MARK: replying
 
     /// The reply to `request` on `surface` by `model`, or a scripted error to send before any head.
-    func reply(to request: ChatRequest, surface: TextSurface, model: CatalogModel, requestPacing: Pacing?)
-        -> Result<Reply, GatewayError> {
-        let rule = pick(request, surface: surface, model: model.id)
+    func reply(to request: ChatRequest, surface: TextSurface, model: CatalogModel, requestPacing: Pacing?,
+               session: String = "") -> Result<Reply, GatewayError> {
+        let rule = pick(request, surface: surface, model: model.id, session: session)
         var blocks: [Reply.Block]
         var streamError: GatewayError?
         var errorAfter = 0
@@ -101,15 +116,18 @@ final class ReplyEngine: Sendable {
     }
 
     /// The first rule that matches and is not used up; counts the use of limited rules.
-    private func pick(_ request: ChatRequest, surface: TextSurface, model: String) -> ReplyRule? {
+    /// Use counts are kept per session, so `times` limits count each session's requests.
+    private func pick(_ request: ChatRequest, surface: TextSurface, model: String, session: String) -> ReplyRule? {
         let all = rules
         let text = request.lastUserText, toolResult = request.endsWithToolResult
         return runtime.withLock { rt in
             for r in all where r.matches(text: text, toolResult: toolResult, surface: surface, model: model) {
+                if let owner = r.session, owner != session { continue }
                 guard let times = r.times else { return r }
-                let used = rt.hits[r.id, default: 0]
+                let key = r.id + "\u{0}" + session
+                let used = rt.hits[key, default: 0]
                 if used >= times { continue }
-                rt.hits[r.id] = used + 1
+                rt.hits[key] = used + 1
                 return r
             }
             return nil

@@ -21,6 +21,8 @@ struct ReplyRule: Sendable {
     var times: Int?
     /// Where the rule came from: `fixture` or `runtime`.
     var origin = "fixture"
+    /// The `X-Mock-Session` it was added under: it then answers only that session's requests.
+    var session: String?
 
     /// `text` is the request's last user text and `toolResult` whether it ends with a tool
     /// result, computed once for all rules.
@@ -97,6 +99,7 @@ extension ReplyRule {
         w.objectStart()
         w.key("id"); w.string(id)
         w.key("origin"); w.string(origin)
+        if let session { w.key("session"); w.string(session) }
         w.key("match"); w.objectStart()
         if !surfaces.isEmpty { w.key("surface"); w.strings(surfaces.map(\.rawValue)) }
         if !models.isEmpty { w.key("model"); w.strings(models) }

@@ -3,33 +3,52 @@ import HTTPServer
 /// Writes one encoded reply stream: the events in order, each flushed as its own chunk, paced
 /// (a delay before the first event, then `tokens / tokens_per_second` before each event that
 /// carries tokens) or, unpaced, as fast as the socket drains, pausing above the output high
-/// watermark. Reports exactly once how the stream ended. Confined to the stream's loop thread.
+/// watermark. A fault (scripted or injected) can break or disturb the stream after a given
+/// number of events. Reports exactly once how the stream ended, with what was written.
+/// Confined to the stream's loop thread.
 final class StreamDriver {
     enum Outcome {
         /// Every event was written and the body ended.
         case completed
         /// The client went away (or the connection was cut) after `tokens` output tokens.
         case aborted(tokens: Int)
-        /// A scripted in-band error broke the stream.
-        case failedInBand
+        /// The gateway broke the stream (an in-band error, an early end, a cut or reset): nothing is billed.
+        case failed
     }
+
+    /// What happens after `after` events.
+    enum Fault {
+        /// This error frame, then the end of the body.
+        case inBand([UInt8])
+        /// The body ends cleanly, without the remaining (terminal) events.
+        case end
+        /// The connection is torn down without ending the body.
+        case disconnect(Disconnect)
+        /// A pause, then the stream goes on.
+        case stall(Duration)
+        /// The next event's JSON is cut in half; the stream goes on.
+        case malformed
+    }
+
+    /// Events and body bytes written.
+    struct Sent { var events = 0; var bytes = 0 }
 
     private let stream: ResponseStream
     private let events: [StreamEvent]
     private let pacing: Pacing
-    /// The in-band error frame and the number of events written before it.
-    private let failure: (frame: [UInt8], after: Int)?
-    private var finish: ((Outcome) -> Void)?
+    private var fault: (kind: Fault, after: Int)?
+    private var finish: ((Outcome, Sent) -> Void)?
     private var next = 0
     private var tokens = 0
+    private var sent = Sent()
     private var waitingForTimer = false
 
-    init(stream: ResponseStream, events: [StreamEvent], pacing: Pacing, failure: (frame: [UInt8], after: Int)?,
-         finish: @escaping (Outcome) -> Void) {
+    init(stream: ResponseStream, events: [StreamEvent], pacing: Pacing, fault: (kind: Fault, after: Int)?,
+         finish: @escaping (Outcome, Sent) -> Void) {
         self.stream = stream
         self.events = events
         self.pacing = pacing
-        self.failure = failure
+        self.fault = fault
         self.finish = finish
     }
 
@@ -62,10 +81,31 @@ final class StreamDriver {
             if written == Self.burst {
                 return wait(.zero)
             }
-            if let failure, next == failure.after {
-                stream.write(failure.frame)
-                stream.end()
-                return done(.failedInBand)
+            if let f = fault, next == f.after {
+                switch f.kind {
+                case .inBand(let frame):
+                    write(frame)
+                    stream.end()
+                    return done(.failed)
+                case .end:
+                    stream.end()
+                    return done(.failed)
+                case .disconnect(let how):
+                    let outcome = finishing()
+                    stream.disconnect(how)
+                    return outcome(.failed)
+                case .stall(let pause):
+                    fault = nil
+                    return wait(pause)
+                case .malformed:
+                    fault = nil
+                    if next < events.count {
+                        let broken = Self.malformed(events[next].bytes)
+                        next += 1
+                        if !write(broken) { return }
+                        continue
+                    }
+                }
             }
             guard next < events.count else {
                 stream.end()
@@ -79,15 +119,37 @@ final class StreamDriver {
             written += 1
             next += 1
             tokens += event.tokens
-            if !stream.write(event.bytes) { return }  // paused: onWritable resumes, or closed: onClose reports
+            if !write(event.bytes) { return }  // paused: onWritable resumes, or closed: onClose reports
         }
     }
 
+    private func write(_ bytes: [UInt8]) -> Bool {
+        sent.events += 1
+        sent.bytes += bytes.count
+        return stream.write(bytes)
+    }
+
     private func done(_ outcome: Outcome) {
-        guard let f = finish else { return }
+        finishing()(outcome)
+    }
+
+    /// Detaches the stream's callbacks and returns the report, to call once the stream is gone.
+    private func finishing() -> (Outcome) -> Void {
+        guard let f = finish else { return { _ in } }
         finish = nil
         stream.onClose = nil
         stream.onWritable = nil
-        f(outcome)
+        let sent = sent
+        return { f($0, sent) }
+    }
+
+    /// An event whose JSON is cut in the middle; SSE framing (the blank line) is kept, so the
+    /// client's parser sees one complete event with invalid JSON.
+    static func malformed(_ event: [UInt8]) -> [UInt8] {
+        var end = event.count
+        while end > 0, event[end - 1] == 0x0A || event[end - 1] == 0x0D { end -= 1 }
+        let start = event.firstIndex(of: 0x7B) ?? 0
+        let cut = start + max(1, (end - start) / 2)
+        return Array(event[..<min(cut, end)]) + event[end...]
     }
 }
