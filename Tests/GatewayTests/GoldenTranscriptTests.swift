@@ -87,7 +87,33 @@ import TestSupport
             Case(name: "gemini-text-array", request: gemini("Say hello", stream: true, alt: false)),
             Case(name: "gemini-error-array", request: gemini("mock:stream-error", stream: true, alt: false)),
         ]
+        // Injected faults (X-Mock-Fault) on every surface: a status error with retry headers, an
+        // in-band error, an early clean end, a malformed event and a cut mid-stream.
+        let surfaces: [(String, (String, Bool) -> String)] = [
+            ("messages", { anthropic($0, stream: $1) }), ("chat", { chat($0, stream: $1) }),
+            ("responses", { responses($0, stream: $1) }), ("gemini", { gemini($0, stream: $1) }),
+        ]
+        let faults: [(String, String, Bool)] = [
+            ("fault-429-body", "429 retry_after=1 retry_after_ms=1000 should_retry=true", false),
+            ("fault-529-inband-stream", "529 after_events=3", true),
+            ("fault-end-stream", "end after_events=3", true),
+            ("fault-malformed-stream", "malformed after_events=1", true),
+            ("fault-cut-stream", "cut after_events=2", true),
+        ]
+        for (surface, make) in surfaces {
+            for (name, spec, stream) in faults {
+                out.append(Case(name: "\(surface)-\(name)", request: withHeader(make("Say hello", stream), "X-Mock-Fault", spec)))
+            }
+        }
+        out.append(Case(name: "gemini-fault-529-inband-array",
+                        request: withHeader(gemini("Say hello", stream: true, alt: false), "X-Mock-Fault", "529 after_events=2")))
         return out
+    }
+
+    /// `request` with one more header line after the request line.
+    static func withHeader(_ request: String, _ name: String, _ value: String) -> String {
+        guard let end = request.firstRange(of: "\r\n") else { return request }
+        return String(request[..<end.upperBound]) + "\(name): \(value)\r\n" + String(request[end.upperBound...])
     }
 
     @Test(arguments: cases)
