@@ -142,7 +142,8 @@ final class FaultEngine: Sendable {
                 } else if let delay = rule.latency {
                     latency = delay.sample(uniform(rule, key, n, salt: 1), uniform(rule, key, n, salt: 2))
                 }
-                if let latency, d.delayMillis == 0 { d.delayMillis = latency }
+                // Only the first delay acts; a later rule's own latency is not applied (nor reported).
+                if let l = latency { if d.delayMillis == 0 { d.delayMillis = l } else { latency = nil } }
                 s.applied[key, default: 0] += 1
                 var action = rule.actionText
                 if let latency, rule.latency?.isRandom == true {
