@@ -44,6 +44,15 @@ public enum Surface: String, Sendable {
             w.key("code"); w.int(error.status.code)
             w.key("message"); w.string(error.message)
             w.key("status"); w.string(Surface.googleStatus(error.status.code))
+            // Google's retry hint rides in `details` (google.rpc.RetryInfo), as Gemini sends it.
+            if error.status.code == 429, let wait = error.headers["Retry-After"].flatMap({ Int($0) }) {
+                w.key("details"); w.arrayStart()
+                w.objectStart()
+                w.key("@type"); w.string("type.googleapis.com/google.rpc.RetryInfo")
+                w.key("retryDelay"); w.string("\(wait)s")
+                w.objectEnd()
+                w.arrayEnd()
+            }
             w.objectEnd()
         case .openAI, .control:
             w.key("error"); w.objectStart()
