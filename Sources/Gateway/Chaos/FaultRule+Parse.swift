@@ -177,8 +177,9 @@ extension FaultRule {
             case "key": r.keys = list(value)
             case "method": r.methods = list(value).map { $0.uppercased() }
             case "session":
-                guard !value.isEmpty else { throw fail(name, "expected a session name") }
-                r.session = value
+                // `-` selects the requests sent without X-Mock-Session (exported plans need it).
+                guard !value.isEmpty else { throw fail(name, "expected a session name, or - for requests without one") }
+                r.session = value == "-" ? "" : value
             case "attempt":
                 switch value.lowercased() {
                 case "first": r.attempt = .first

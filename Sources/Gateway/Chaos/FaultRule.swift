@@ -71,6 +71,7 @@ struct FaultRule: Sendable {
     var models: [String] = []
     var keys: [String] = []
     var methods: [String] = []
+    /// Only this session's requests; "" (written `-`) selects requests without a session.
     var session: String?
     var attempt: Attempt?
     var stream: Bool?
@@ -139,7 +140,7 @@ struct FaultRule: Sendable {
         var parts = [actionText]
         func add(_ name: String, _ values: [String]) { if !values.isEmpty { parts.append("\(name)=\(values.joined(separator: "|"))") } }
         add("surface", surfaces); add("path", paths); add("model", models); add("key", keys); add("method", methods)
-        if let session { parts.append("session=\(Self.quoted(session))") }
+        if let session { parts.append("session=\(session.isEmpty ? "-" : Self.quoted(session))") }
         switch attempt {
         case .first?: parts.append("attempt=first")
         case .retry?: parts.append("attempt=retry")

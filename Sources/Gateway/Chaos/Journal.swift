@@ -79,6 +79,8 @@ final class Journal: Sendable {
         var ring: [JournalEntry] = []
         var head = 0
         var total = 0
+        /// Entries removed by `clear`, which did not fall out of the ring.
+        var cleared = 0
         var waiters: [Waiter] = []
         var nextWaiter = 1
     }
@@ -127,21 +129,20 @@ final class Journal: Sendable {
 
     /// How many requests were recorded since the last clear, and how many fell out of the ring.
     var counts: (total: Int, dropped: Int) {
-        state.withLock { s in (s.total, s.total - s.ring.count) }
+        state.withLock { s in (s.total, s.total - s.ring.count - s.cleared) }
     }
 
     /// Forgets the entries (of `session` only, when given).
     func clear(session: String?) {
         state.withLock { s in
             guard let session else {
-                let waiters = s.waiters
-                let total = s.total
-                s = State()
-                s.total = total
-                s.waiters = waiters
+                s.cleared += s.ring.count
+                s.ring = []
+                s.head = 0
                 return
             }
             let kept = ordered(s).filter { $0.session != session }
+            s.cleared += s.ring.count - kept.count
             s.ring = kept
             s.head = 0
         }

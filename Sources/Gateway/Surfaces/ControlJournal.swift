@@ -172,7 +172,8 @@ extension Gateway {
     }
 
     /// The journal's fault decisions as a faults file: one rule per decision, selecting the
-    /// request by its position in its session (`seq`), or the connection by its number.
+    /// request by its position in its session (`seq` and `session`, `-` for none), or the
+    /// connection by its number.
     private func plan(_ filter: JournalFilter) -> [UInt8] {
         var w = JSONWriter(capacity: 1024)
         var requests = 0
@@ -187,8 +188,8 @@ extension Gateway {
                 if f.stage == .accept {
                     spec += " connection=\(f.n)"
                 } else {
-                    spec += " seq=\(e.seq)"
-                    if !e.session.isEmpty { spec += " session=\(FaultRule.quoted(e.session))" }
+                    // `session=-` pins requests sent without a session to the same (no-)session on replay.
+                    spec += " seq=\(e.seq) session=\(e.session.isEmpty ? "-" : FaultRule.quoted(e.session))"
                 }
                 w.string(spec + " id=plan-\(n)")
             }
