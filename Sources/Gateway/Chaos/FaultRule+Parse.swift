@@ -31,8 +31,8 @@ extension FaultRule {
                 pairs.append((String(t[..<eq]), String(t[t.index(after: eq)...])))
             } else if i == 0 {
                 kind = t
-            } else if i == 1, let k = kind?.lowercased(), k == "latency" || k == "stall" {
-                pairs.append((k == "latency" ? "latency" : "for", t))
+            } else if i == 1, let k = kind?.lowercased(), k == "latency" || k == "delay" || k == "stall" {
+                pairs.append((k == "stall" ? "for" : "latency", t))
             } else {
                 throw FaultSpecError(message: "unexpected '\(t)' in '\(text)': options are written name=value")
             }
@@ -311,12 +311,14 @@ extension FaultRule {
         throw FaultSpecError(message: "\(name): expected Unix seconds, RFC 3339 or +DURATION (virtual clock), found '\(value)'")
     }
 
-    /// Splits on spaces, tabs and commas outside double quotes and parentheses; quotes are removed.
+    /// Splits on whitespace and commas outside double quotes and parentheses (inside
+    /// parentheses commas are kept and whitespace dropped); quotes and escapes are removed.
+    /// Works on Unicode scalars, so CR LF is two separators, not one character.
     static func tokenize(_ text: String) throws(FaultSpecError) -> [String] {
         var tokens: [String] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var inQuotes = false, escaped = false, depth = 0, hasToken = false
-        for c in text {
+        for c in text.unicodeScalars {
             if inQuotes {
                 if escaped { current.append(c); escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inQuotes = false } else { current.append(c) }
                 continue
@@ -326,25 +328,28 @@ extension FaultRule {
             case "(": depth += 1; current.append(c); hasToken = true
             case ")": depth -= 1; current.append(c)
             case " ", "\t", ",", "\r", "\n":
-                if depth > 0, c == "," { current.append(c); continue }
-                if hasToken { tokens.append(current); current = ""; hasToken = false }
+                if depth > 0 {
+                    if c == "," { current.append(c) }
+                    continue
+                }
+                if hasToken { tokens.append(String(current)); current = String.UnicodeScalarView(); hasToken = false }
             default: current.append(c); hasToken = true
             }
         }
         if inQuotes { throw FaultSpecError(message: "unterminated quote in '\(text)'") }
         if depth != 0 { throw FaultSpecError(message: "unbalanced parentheses in '\(text)'") }
-        if hasToken { tokens.append(current) }
+        if hasToken { tokens.append(String(current)) }
         return tokens
     }
 
     private static func splitOutsideQuotes(_ text: String, on separator: UInt8) -> [String] {
         var parts: [String] = []
         var start = text.utf8.startIndex
-        var inQuotes = false
+        var inQuotes = false, escaped = false
         var i = start
         while i < text.utf8.endIndex {
             let b = text.utf8[i]
-            if b == 0x22 { inQuotes.toggle() }
+            if escaped { escaped = false } else if inQuotes, b == 0x5C { escaped = true } else if b == 0x22 { inQuotes.toggle() }
             if b == separator, !inQuotes {
                 parts.append(String(text[start..<i]))
                 start = text.utf8.index(after: i)

@@ -138,7 +138,9 @@ struct FaultRule: Sendable {
     /// The whole rule in the grammar (without its id), as listed and as parsed back.
     var text: String {
         var parts = [actionText]
-        func add(_ name: String, _ values: [String]) { if !values.isEmpty { parts.append("\(name)=\(values.joined(separator: "|"))") } }
+        func add(_ name: String, _ values: [String]) {
+            if !values.isEmpty { parts.append("\(name)=\(Self.quoted(values.joined(separator: "|")))") }
+        }
         add("surface", surfaces); add("path", paths); add("model", models); add("key", keys); add("method", methods)
         if let session { parts.append("session=\(session.isEmpty ? "-" : Self.quoted(session))") }
         switch attempt {
@@ -161,7 +163,8 @@ struct FaultRule: Sendable {
     }
 
     static func quoted(_ s: String) -> String {
-        let plain = !s.isEmpty && s.utf8.allSatisfy { $0 > 0x20 && $0 != 0x22 && $0 != 0x3B && $0 != 0x2C && $0 < 0x7F }
+        let special: Set<UInt8> = [0x22, 0x3B, 0x2C, 0x28, 0x29, 0x5C]  // " ; , ( ) \
+        let plain = !s.isEmpty && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !special.contains($0) }
         if plain { return s }
         var out = "\""
         for c in s {
@@ -245,7 +248,8 @@ enum Delay: Sendable, Equatable {
         case .uniform(let a, let b): return a + Int((Double(b - a) * u1).rounded(.down))
         case .normal(let mean, let sd): return max(0, Int((Double(mean) + Double(sd) * Self.gaussian(u1, u2)).rounded()))
         case .lognormal(let median, let sigma):
-            return min(600_000, Int((Double(median) * Self.exp(sigma * Self.gaussian(u1, u2))).rounded()))
+            // Capped while still a Double: an extreme draw would overflow Int.
+            return Int(min(600_000, (Double(median) * Self.exp(sigma * Self.gaussian(u1, u2))).rounded()))
         }
     }
 
