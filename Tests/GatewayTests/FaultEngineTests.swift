@@ -173,7 +173,10 @@ import Testing
         #expect(Self.counters(e, "d")?.first == 0)
         let streamed = e.decide(FaultMake.context(stream: true), header: [])
         #expect(streamed.stream?.id == "e")
-        #expect(streamed.response?.id == "m")
+        // On a stream, `malformed` without after_events breaks event 0: a stream-stage rule,
+        // so the earlier `end` wins that stage and `m` only counts.
+        #expect(streamed.response == nil)
+        #expect(Self.counters(e, "m") == [2, 1])
         #expect(Self.counters(e, "i") == [1, 0])
         #expect(Self.counters(e, "d") == [1, 0])
     }

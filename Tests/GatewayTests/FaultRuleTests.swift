@@ -288,8 +288,8 @@ import Testing
         ("garbage", "garbage bytes=64"),
         ("garbage bytes=16 path=/v1/*", "garbage bytes=16 path=/v1/*"),
         ("malformed after_events=2 stream=true", "malformed after_events=2 stream=true"),
-        ("drip tps=5 ttft=1s", "drip tps=5.0 ttft=1s"),
-        ("drip", "drip tps=2.0"),
+        ("drip tps=5 ttft=1s", "drip tps=5 ttft=1s"),
+        ("drip", "drip tps=2"),
         ("reset on=accept every=10", "reset on=accept every=10"),
         ("cut on=accept connection=3", "cut on=accept connection=3"),
         (#"429 retry_after_ms=50 code=slow_down message="please wait" first=2"#, #"429 retry_after_ms=50 code=slow_down message="please wait" first=2"#),
@@ -334,7 +334,7 @@ import Testing
         #expect(r.actionText == "429 latency=1s retry_after=1")
         #expect(try FaultMake.rule("stall for=2s after_events=1 surface=chat").actionText == "stall for=2s after_events=1")
         #expect(try FaultMake.rule("reset on=accept connection=2 first=1").actionText == "reset on=accept")
-        #expect(try FaultMake.rule("drip tps=3 ttft=250ms stream=true").actionText == "drip tps=3.0 ttft=250ms")
+        #expect(try FaultMake.rule("drip tps=3 ttft=250ms stream=true").actionText == "drip tps=3 ttft=250ms")
         #expect(try FaultMake.rule("garbage bytes=8 path=/x").actionText == "garbage bytes=8")
         #expect(try FaultMake.rule("end after_events=0 model=m").actionText == "end after_events=0")
     }

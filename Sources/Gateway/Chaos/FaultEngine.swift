@@ -123,7 +123,7 @@ final class FaultEngine: Sendable {
                 let n = s.matched[key, default: 0] + 1
                 s.matched[key] = n
                 guard let (reason, roll) = fires(rule, n: n, now: ctx.now, key: key) else { continue }
-                let stage = rule.stage
+                let stage = rule.stage(streaming: ctx.stream)
                 var latency: Int?
                 switch stage {
                 case .delay:

@@ -99,6 +99,12 @@ struct FaultRule: Sendable {
         }
     }
 
+    /// The stage for one request: `malformed` without `after_events` breaks event 0 of a
+    /// stream, and the body of a complete response.
+    func stage(streaming: Bool) -> Stage {
+        action == .malformed && streaming && !onAccept ? .stream : stage
+    }
+
     /// Whether the rule can act on a request that streams (`stream`) or not.
     func applies(streaming: Bool) -> Bool {
         switch action {
@@ -126,7 +132,8 @@ struct FaultRule: Sendable {
             if let message { parts.append("message=\(Self.quoted(message))") }
         }
         if action == .drip {
-            parts.append("tps=\(JSONWriter.format(tokensPerSecond))")
+            let whole = tokensPerSecond.rounded() == tokensPerSecond && tokensPerSecond < 1e9
+            parts.append("tps=\(whole ? String(Int(tokensPerSecond)) : JSONWriter.format(tokensPerSecond))")
             if firstTokenMillis > 0 { parts.append("ttft=\(Delay.millisText(firstTokenMillis))") }
         }
         if action == .garbage { parts.append("bytes=\(garbageBytes)") }
