@@ -101,12 +101,10 @@ final class FaultEngine: Sendable {
             let seq = s.seq[session, default: 0] + 1
             s.seq[session] = seq
             if let stated { return (seq, stated) }
-            var seen = s.attempts[session, default: [:]]
-            if seen.count >= Self.attemptMemory { seen.removeAll() }
-            let n = seen[identity, default: 0] + 1
-            seen[identity] = n
-            s.attempts[session] = seen
-            return (seq, n)
+            // Mutated in place: copying the session's map out would copy it on every request.
+            if s.attempts[session]?.count ?? 0 >= Self.attemptMemory { s.attempts[session] = nil }
+            s.attempts[session, default: [:]][identity, default: 0] += 1
+            return (seq, s.attempts[session]![identity]!)
         }
     }
 
