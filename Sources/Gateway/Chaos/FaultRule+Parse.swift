@@ -145,15 +145,11 @@ extension FaultRule {
                     guard let n = Int(value), n >= 0 else { throw fail(name, "expected whole seconds (0 or more) or none, found '\(value)'") }
                     r.retryAfter = n
                 }
-            case "retry_after_ms":
-                guard let n = Int(value), n >= 0 else { throw fail(name, "expected milliseconds (0 or more), found '\(value)'") }
-                r.retryAfterMillis = n
+            case "retry_after_ms": r.retryAfterMillis = try nonNegative(name, value, "milliseconds")
             case "should_retry": r.shouldRetry = try bool(name, value)
             case "latency": r.latency = try delay(name, value)
             case "for": r.stallMillis = try millis(name, value)
-            case "after_events":
-                guard let n = Int(value), n >= 0 else { throw fail(name, "expected a number of events (0 or more), found '\(value)'") }
-                r.afterEvents = n
+            case "after_events": r.afterEvents = try nonNegative(name, value, "a number of events")
             case "tps":
                 guard let d = Double(value), d > 0, d.isFinite else { throw fail(name, "expected tokens per second (more than 0), found '\(value)'") }
                 r.tokensPerSecond = d
@@ -193,9 +189,7 @@ extension FaultRule {
             case "connection": r.connection = try positive(name, value)
             case "first": r.first = try positive(name, value)
             case "every": r.every = try positive(name, value)
-            case "after":
-                guard let n = Int(value), n >= 0 else { throw fail(name, "expected a number of requests (0 or more), found '\(value)'") }
-                r.after = n
+            case "after": r.after = try nonNegative(name, value, "a number of requests")
             case "from": r.from = try time(name, value, now: now)
             case "until": r.until = try time(name, value, now: now)
             case "probability", "p":
@@ -252,6 +246,11 @@ extension FaultRule {
         case "false", "no", "0": return false
         default: throw FaultSpecError(message: "\(name): expected true or false, found '\(value)'")
         }
+    }
+
+    private static func nonNegative(_ name: String, _ value: String, _ what: String) throws(FaultSpecError) -> Int {
+        guard let n = Int(value), n >= 0 else { throw FaultSpecError(message: "\(name): expected \(what) (0 or more), found '\(value)'") }
+        return n
     }
 
     private static func positive(_ name: String, _ value: String) throws(FaultSpecError) -> Int {
