@@ -145,10 +145,7 @@ public final class Gateway: HTTPHandler {
         case .billingTransactions: result = billingTransactions(caller, query).map { (.ok, $0) }
         case .groupsAvailable, .listKeys, .createKey, .getKey, .updateKey, .revokeKey, .rotateKey, .revealKey:
             result = manageKeys(endpoint, caller, request, now: now)
-        case .listModels, .controlHealth, .controlReset, .controlClock, .controlTopUp, .controlSpend, .controlKey,
-             .controlReplies, .controlReply, .controlPacing, .controlFaults, .controlFault, .controlJournal,
-             .controlJournalEntry, .controlJournalWait, .controlJournalPlan,
-             .messages, .chatCompletions, .responses, .countTokens, .geminiAction:
+        default:  // text and control endpoints are dispatched before this
             result = .failure(.notFound("no route for \(request.method.rawValue) \(path)"))
         }
         switch result {

@@ -204,8 +204,8 @@ import Testing
         #expect(hit.rule.id == "acc")
         #expect(hit.applied.stage == .accept)
         #expect(hit.applied.action == "reset on=accept")
-        #expect(FaultRule.Stage.disconnect(for: hit.rule.action) == .reset)
-        #expect(FaultRule.Stage.disconnect(for: .cut) == .close)
+        #expect(hit.rule.action.disconnect == .reset)
+        #expect(FaultRule.Action.cut.disconnect == .close)
     }
 
     @Test func acceptFault_connectionPicksTheNthConnection_everyCountsConnections() throws {

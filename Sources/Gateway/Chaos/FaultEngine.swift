@@ -312,7 +312,7 @@ final class FaultEngine: Sendable {
     }
 }
 
-extension FaultRule.Stage {
-    /// How an accept-stage or pre-head transport fault tears the connection down.
-    static func disconnect(for action: FaultRule.Action) -> Disconnect { action == .reset ? .reset : .close }
+extension FaultRule.Action {
+    /// How a `cut` or `reset` tears the connection down (RST for `reset`, FIN otherwise).
+    var disconnect: Disconnect { self == .reset ? .reset : .close }
 }

@@ -3,9 +3,12 @@ import HTTPCore
 /// `faults.json`: `{"faults": [RULE, …]}`, each rule a spec string or an object of options
 /// (the fault grammar either way). An exported plan (`GET /__mock/journal/plan`) has this shape.
 enum FaultsFile {
+    /// Top-level members: `faults`, plus what an exported plan adds for the reader.
+    static let fields: Set = ["faults", "mode", "seed", "generated_at", "requests"]
+
     static func read(_ bytes: [UInt8], file: String) throws(FixtureError) -> [FaultRule] {
         let r = try FixtureReader.root(bytes, file: file)
-        try r.allowOnly(["faults", "mode", "seed", "generated_at", "requests"])
+        try r.allowOnly(fields)
         return try rules(r.object["faults"] ?? .array([]), origin: "fixture", now: 0, file: file)
     }
 

@@ -81,7 +81,7 @@ extension Gateway {
             case .status:
                 fail(r.error, final, responder)
             case .cut, .reset:
-                responder.disconnect(r.action == .reset ? .reset : .close)
+                responder.disconnect(r.action.disconnect)
                 record(final, status: 0, bytes: 0)
             case .garbage:
                 let bytes = Self.garbage(count: r.garbageBytes, seed: ReplyEngine.hash(seed, final.requestID))
@@ -130,12 +130,14 @@ extension Gateway {
     }
 
     /// The server's accept hook: an `on=accept` rule drops the new connection before any byte.
+    /// Every connection is numbered, rules or not, so `connection=N` in a plan means the same
+    /// connection on replay.
     public func acceptFault(peer: String) -> Disconnect? {
-        guard !faults.isEmpty, let (rule, applied) = faults.acceptFault(now: clock.now) else { return nil }
+        guard let (rule, applied) = faults.acceptFault(now: clock.now) else { return nil }
         journal.record(JournalEntry(id: ids.next(), seq: 0, session: "", time: clock.now, method: "", path: "",
                                     surface: "connection", keyID: nil, model: nil, stream: false, status: 0, attempt: 1,
                                     faults: [applied], events: 0, bytes: 0, durationMillis: 0))
-        return rule.action == .reset ? .reset : .close
+        return rule.action.disconnect
     }
 }
 

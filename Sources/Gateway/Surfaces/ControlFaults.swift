@@ -63,19 +63,19 @@ extension Gateway {
         }
         let value: JSONValue
         do { value = try JSONParser.parse(body) } catch { return invalid("request body is not valid JSON: \(error)") }
-        if case .object(let o) = value, let list = o["faults"] {
-            for k in o.keys where !["faults", "mode", "seed", "generated_at", "requests"].contains(k) {
+        // A faults file (`{"faults": [...]}`, e.g. an exported plan) or a bare array of rules.
+        var list: JSONValue?
+        if case .object(let o) = value, let l = o["faults"] {
+            for k in o.keys where !FaultsFile.fields.contains(k) {
                 return invalid("\(k): unknown field; a faults file has only 'faults'")
             }
+            list = l
+        } else if case .array = value {
+            list = value
+        }
+        if let list {
             do throws(FixtureError) {
                 return .success(try FaultsFile.rules(list, origin: "runtime", now: now, file: "request body"))
-            } catch {
-                return invalid("\(error.field): \(error.problem)")
-            }
-        }
-        if case .array = value {
-            do throws(FixtureError) {
-                return .success(try FaultsFile.rules(value, origin: "runtime", now: now, file: "request body"))
             } catch {
                 return invalid("\(error.field): \(error.problem)")
             }

@@ -104,8 +104,7 @@ extension Gateway {
             switch f.action {
             case .status: fault = (.inBand(codec.streamError(f.error, reply, request, meta, sent: at)), at)
             case .end: fault = (.end, at)
-            case .cut: fault = (.disconnect(.close), at)
-            case .reset: fault = (.disconnect(.reset), at)
+            case .cut, .reset: fault = (.disconnect(f.action.disconnect), at)
             case .stall: fault = (.stall(.milliseconds(f.stallMillis)), at)
             case .malformed: fault = (.malformed, at)
             case .drip: pacing = Pacing(firstTokenMillis: f.firstTokenMillis, tokensPerSecond: f.tokensPerSecond)
