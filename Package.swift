@@ -20,7 +20,9 @@ let package = Package(
         .target(name: "CSystem"),
         .target(name: "HTTPCore", swiftSettings: strict),
         .target(name: "HTTPServer", dependencies: ["HTTPCore", "CSystem"], swiftSettings: strict),
-        .target(name: "Gateway", dependencies: ["HTTPCore", "HTTPServer"], swiftSettings: strict),
+        /// Pure media codecs: PNG (with its own deflate), MP4 with H.264, SHA-256/HMAC. No I/O.
+        .target(name: "Media", swiftSettings: strict),
+        .target(name: "Gateway", dependencies: ["HTTPCore", "HTTPServer", "Media"], swiftSettings: strict),
         .executableTarget(
             name: "bytespike-mock",
             dependencies: ["Gateway", "HTTPServer", "HTTPCore"],
@@ -37,6 +39,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTPCore", "HTTPServer", "TestSupport"], exclude: ["Golden"],
                     swiftSettings: strict),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
     ]
 )

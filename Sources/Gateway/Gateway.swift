@@ -20,6 +20,9 @@ public final class Gateway: HTTPHandler {
     let faults: FaultEngine
     let journal: Journal
     let adminToken: String?
+    let files: FileStore
+    let tasks: TaskEngine
+    let callbacks: CallbackSender
 
     public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock(),
                 options: GatewayOptions = GatewayOptions()) throws(FaultSpecError) {
@@ -39,8 +42,15 @@ public final class Gateway: HTTPHandler {
             rules.insert(r, at: i)
         }
         faults = FaultEngine(rules: rules, seed: seed)
-        journal = Journal(capacity: options.journalSize)
+        let journal = Journal(capacity: options.journalSize)
+        self.journal = journal
         adminToken = options.adminToken
+        let files = FileStore(seed: seed)
+        self.files = files
+        let callbacks = CallbackSender(options: options.tasks, journal: journal, ids: ids, clock: clock)
+        self.callbacks = callbacks
+        tasks = TaskEngine(options: options.tasks, clock: clock, files: files, accounting: accounting,
+                           fileTTL: fixtures.media.fileTTLSeconds, seed: seed) { task, step in callbacks.deliver(task, step) }
     }
 
     /// What the pipeline knows about a request while answering it.
@@ -84,12 +94,19 @@ public final class Gateway: HTTPHandler {
             return serveControl(endpoint, ex, responder)
         }
         ex.family = endpoint.family
+        if case .file(let name) = endpoint {  // pre-signed, like the gateway's CDN URLs: no key
+            return withFaults(ex, model: nil, stream: false, responder) { [self] ex, _ in serveFile(name, ex, responder) }
+        }
         let (caller, authError) = identify(&ex, responder)
         if let authError { return fail(authError, ex, responder) }
         guard let caller else { return fail(.unauthorized("missing API key"), ex, responder) }
         switch endpoint {
         case .messages, .chatCompletions, .responses, .countTokens, .geminiAction:
             return serveTextEndpoint(endpoint, ex, responder, caller)
+        case .imageGenerations, .imageEdits:
+            return serveImages(endpoint, ex, responder, caller)
+        case .taskSubmit, .taskQuery, .taskCancel, .taskStream, .videoSubmit, .videoTask:
+            return serveTasks(endpoint, ex, responder, caller)
         default:
             withFaults(ex, model: endpoint.pathModel, stream: false, responder) { [self] ex, _ in
                 serveUtility(endpoint, ex, responder, caller)

@@ -61,6 +61,22 @@ struct Options {
             o.mock.gateway.adminToken = v },
         Flag(name: "--journal-size", value: "N", help: "requests the journal keeps, oldest dropped (default 10000)") { o, v throws(Failure) in
             o.mock.gateway.journalSize = try int(v, "--journal-size", 1...10_000_000) },
+        Flag(name: "--time-scale", value: "X", help: "task timelines run X times faster than the clock (default 1)") { o, v throws(Failure) in
+            guard let x = Double(v), x >= 0.001, x <= 1_000_000 else {
+                throw Failure(description: "--time-scale expects a number from 0.001 to 1000000, got '\(v)'")
+            }
+            o.mock.gateway.tasks.timeScale = x },
+        Flag(name: "--task-heartbeat", value: "SECONDS", help: "keep-alive comment on idle task streams (default 15)") { o, v throws(Failure) in
+            o.mock.gateway.tasks.heartbeatMillis = try millis(v, "--task-heartbeat") },
+        Flag(name: "--callback-secret", value: "SECRET", help: "HMAC-SHA256 key for task callbacks (default bytespike-mock-callback-secret)") { o, v throws(Failure) in
+            guard !v.isEmpty else { throw Failure(description: "--callback-secret needs a non-empty secret") }
+            o.mock.gateway.tasks.callbackSecret = v },
+        Flag(name: "--callback-attempts", value: "N", help: "delivery attempts per task callback (default 5)") { o, v throws(Failure) in
+            o.mock.gateway.tasks.callbackAttempts = try int(v, "--callback-attempts", 1...100) },
+        Flag(name: "--callback-backoff", value: "SECONDS", help: "first wait between callback attempts, doubling (default 1)") { o, v throws(Failure) in
+            o.mock.gateway.tasks.callbackBackoffMillis = try millis(v, "--callback-backoff") },
+        Flag(name: "--callback-timeout", value: "SECONDS", help: "time a callback receiver has to answer (default 5)") { o, v throws(Failure) in
+            o.mock.gateway.tasks.callbackTimeoutMillis = try millis(v, "--callback-timeout") },
         Flag(name: "--check-fixtures", value: nil, help: "validate the fixtures and exit (0 valid, 2 not)") { o, _ in o.checkFixtures = true },
         Flag(name: "--help", value: nil, help: "show this help") { o, _ in o.help = true },
     ]
@@ -109,6 +125,11 @@ struct Options {
             throw Failure(description: "\(name) expects an integer in \(range.lowerBound)...\(range.upperBound), got '\(v)'")
         }
         return n
+    }
+
+    private static func millis(_ v: String, _ name: String) throws(Failure) -> Int {
+        guard let d = Double(v), d >= 0.001, d < 1e6 else { throw Failure(description: "\(name) expects a positive number of seconds, got '\(v)'") }
+        return Int((d * 1000).rounded())
     }
 
     private static func seconds(_ v: String, _ name: String) throws(Failure) -> Duration {

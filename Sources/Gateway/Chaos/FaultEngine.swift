@@ -181,8 +181,12 @@ final class FaultEngine: Sendable {
         (rule.origin == "header" ? "header:" + rule.text : rule.id) + "\u{0}" + session
     }
 
+    static let textSurfaces: Set = ["messages", "chat", "responses", "gemini"]
+
     private func matches(_ r: FaultRule, _ c: FaultContext) -> Bool {
         if !r.surfaces.isEmpty, !r.surfaces.contains(c.surface) { return false }
+        // Pacing exists only for generated text.
+        if r.action == .drip, !Self.textSurfaces.contains(c.surface) { return false }
         if !r.paths.isEmpty, !r.paths.contains(where: { glob($0, c.path) }) { return false }
         if !r.models.isEmpty {
             guard let m = c.model, r.models.contains(where: { glob($0, m) }) else { return false }

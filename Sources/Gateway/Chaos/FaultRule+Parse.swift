@@ -17,8 +17,8 @@ public struct FaultSpecError: Error, Sendable, CustomStringConvertible {
 /// reset after_events=5 stream=true probability=0.1 seed=42
 /// ```
 extension FaultRule {
-    static let kinds = "a status (400-599) or one of latency, stall, end, cut, empty, reset, garbage, malformed, drip, error"
-    static let surfaceNames: Set = ["messages", "chat", "responses", "gemini", "models", "account", "keys", "images", "tasks"]
+    static let kinds = "a status (400-599) or one of latency, stall, end, cut, empty, reset, garbage, malformed, drip, fail, error"
+    static let surfaceNames: Set = ["messages", "chat", "responses", "gemini", "models", "account", "keys", "images", "tasks", "files"]
 
     /// Parses one rule in the text grammar; `now` (virtual Unix seconds) resolves relative times.
     static func parse(_ text: String, origin: String, now: Int) throws(FaultSpecError) -> FaultRule {
@@ -154,6 +154,17 @@ extension FaultRule {
                 guard let d = Double(value), d > 0, d.isFinite else { throw fail(name, "expected tokens per second (more than 0), found '\(value)'") }
                 r.tokensPerSecond = d
             case "ttft": r.firstTokenMillis = try millis(name, value)
+            case "at":
+                switch value.lowercased() {
+                case "pending", "queued": r.failAt = -1
+                case "running": r.failAt = 50
+                default:
+                    let digits = value.hasSuffix("%") ? String(value.dropLast()) : value
+                    guard let n = Int(digits), (0...99).contains(n) else {
+                        throw fail(name, "expected pending, running or a progress percent from 0 to 99, found '\(value)'")
+                    }
+                    r.failAt = n
+                }
             case "bytes":
                 guard let n = Int(value), (1...65536).contains(n) else { throw fail(name, "expected a byte count from 1 to 65536, found '\(value)'") }
                 r.garbageBytes = n
@@ -202,18 +213,25 @@ extension FaultRule {
                 throw fail(name, "unknown option; see the README's fault grammar")
             }
         }
-        try check(r, given: given)
+        try check(&r, given: given)
         return r
     }
 
     /// Options that make no sense together.
-    private static func check(_ r: FaultRule, given: Set<String>) throws(FaultSpecError) {
+    private static func check(_ r: inout FaultRule, given: Set<String>) throws(FaultSpecError) {
         func only(_ names: [String], for actions: [Action], _ what: String) throws(FaultSpecError) {
             for n in names where given.contains(n) && !actions.contains(r.action) {
                 throw FaultSpecError(message: "\(n): only \(what) take it")
             }
         }
-        try only(["status", "retry_after", "retry_after_ms", "should_retry", "code", "message"], for: [.status], "status faults (and error)")
+        try only(["status", "retry_after", "retry_after_ms", "should_retry"], for: [.status], "status faults (and error)")
+        try only(["code", "message"], for: [.status, .fail], "status and fail faults")
+        try only(["at"], for: [.fail], "fail faults")
+        if r.action == .fail {
+            if r.surfaces.isEmpty { r.surfaces = ["tasks"] }
+            guard r.surfaces == ["tasks"] else { throw FaultSpecError(message: "surface: fail acts on async tasks only (surface=tasks)") }
+            if r.afterEvents != nil { throw FaultSpecError(message: "after_events: fail acts on the task's timeline; use at=") }
+        }
         try only(["for"], for: [.stall], "stall faults")
         try only(["tps", "ttft"], for: [.drip], "drip faults")
         try only(["bytes"], for: [.garbage], "garbage faults")

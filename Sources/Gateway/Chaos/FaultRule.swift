@@ -29,6 +29,8 @@ struct FaultRule: Sendable {
         case malformed
         /// A stream is paced slowly (`tps`, `ttft`).
         case drip
+        /// An async task (`surface=tasks`, on submit) fails at a point of its timeline (`at`).
+        case fail
     }
 
     /// When in a request's life the rule acts.
@@ -64,6 +66,8 @@ struct FaultRule: Sendable {
     var firstTokenMillis = 0
     var garbageBytes = 64
     var onAccept = false
+    /// `fail`: the progress percent the task fails at; -1 = when it leaves the queue.
+    var failAt = 50
 
     // Selectors: all given ones must hold.
     var surfaces: [String] = []
@@ -94,7 +98,7 @@ struct FaultRule: Sendable {
         switch action {
         case .latency: return .delay
         case .stall: return afterEvents == nil ? .delay : .stream
-        case .end, .drip: return .stream
+        case .end, .drip, .fail: return .stream
         case .status, .cut, .reset, .garbage, .malformed: return afterEvents == nil ? .response : .stream
         }
     }
@@ -109,7 +113,7 @@ struct FaultRule: Sendable {
     func applies(streaming: Bool) -> Bool {
         switch action {
         case .end, .drip: return streaming
-        case .malformed: return true
+        case .malformed, .fail: return true
         default: return afterEvents == nil || streaming
         }
     }
@@ -124,7 +128,8 @@ struct FaultRule: Sendable {
         }
         if let latency { parts.append(action == .latency ? latency.text : "latency=\(latency.text)") }
         if action == .stall { parts.append("for=\(Delay.millisText(stallMillis))") }
-        if action == .status || (afterEvents != nil && action != .end) {
+        if action == .fail { parts.append("at=\(failAt < 0 ? "pending" : "\(failAt)%")") }
+        if action == .status || action == .fail || (afterEvents != nil && action != .end) {
             if let retryAfter { parts.append("retry_after=\(retryAfter)") }
             if let retryAfterMillis { parts.append("retry_after_ms=\(retryAfterMillis)") }
             if let shouldRetry { parts.append("should_retry=\(shouldRetry)") }

@@ -11,6 +11,8 @@ public struct GatewayOptions: Sendable {
     public var adminToken: String?
     /// `--journal-size`: requests the journal keeps (oldest dropped first).
     public var journalSize = 10_000
+    /// `--time-scale`, `--task-heartbeat`, callback secret and retries.
+    public var tasks = TaskOptions()
 
     public init() {}
 }
@@ -91,7 +93,7 @@ extension Gateway {
                 var e = final
                 e.truncateBody = true
                 body(e, nil)
-            case .latency, .stall, .end, .drip:
+            case .latency, .stall, .end, .drip, .fail:
                 body(final, d.stream)
             }
         }
@@ -152,6 +154,9 @@ extension Endpoint {
         case .listModels, .getModel: "models"
         case .usageRows, .balance, .meAccount, .meUsage, .billingTransactions: "account"
         case .groupsAvailable, .listKeys, .createKey, .getKey, .updateKey, .revokeKey, .rotateKey, .revealKey: "keys"
+        case .imageGenerations, .imageEdits: "images"
+        case .taskSubmit, .taskQuery, .taskCancel, .taskStream, .videoSubmit, .videoTask: "tasks"
+        case .file: "files"
         default: "control"
         }
     }

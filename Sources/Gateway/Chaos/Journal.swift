@@ -27,6 +27,8 @@ struct JournalEntry: Sendable {
     /// Response body bytes written (for streams: event bytes).
     var bytes: Int
     var durationMillis: Double
+    /// Why an outbound call (a task callback) got no response: refused, timed out, …
+    var error: String?
     /// The journal's own running number, for `since=` cursors.
     var index = 0
 }

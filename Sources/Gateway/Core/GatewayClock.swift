@@ -1,7 +1,9 @@
 import Glibc
 import Synchronization
 
-/// The gateway's notion of "now" in Unix seconds: key expiry, rate windows and resets read it.
+/// The gateway's notion of "now": key expiry, rate windows, fault schedules and the task
+/// lifecycle read it. Kept in milliseconds (tasks move in fractions of a second under
+/// `--time-scale`); most readers want whole Unix seconds (`now`).
 ///
 /// Real time by default; it can be frozen, set and advanced (the control API builds on this),
 /// so tests of time-based behaviour never sleep. Sendable through a Mutex.
@@ -11,27 +13,40 @@ public final class GatewayClock: Sendable {
 
     public init() {}
 
-    /// Current Unix time, virtual if frozen or shifted.
-    public var now: Int {
-        state.withLock { s in s.frozenAt ?? (Int(time(nil)) + s.offset) }
+    /// Real wall-clock milliseconds.
+    static func realMillis() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
     }
 
-    /// Stops time at the current instant (or at `at`).
+    /// Current virtual Unix time in milliseconds.
+    public var nowMillis: Int {
+        state.withLock { s in s.frozenAt ?? (Self.realMillis() + s.offset) }
+    }
+
+    /// Current Unix time in whole seconds, virtual if frozen or shifted.
+    public var now: Int { nowMillis / 1000 }
+
+    /// Stops time at the current instant (or at `at`, Unix seconds).
     public func freeze(at: Int? = nil) {
-        state.withLock { s in s.frozenAt = at ?? (s.frozenAt ?? Int(time(nil)) + s.offset) }
+        state.withLock { s in s.frozenAt = at.map { $0 * 1000 } ?? (s.frozenAt ?? Self.realMillis() + s.offset) }
     }
 
     /// Moves time forward by `seconds` (frozen or running).
-    public func advance(by seconds: Int) {
+    public func advance(by seconds: Int) { advance(millis: seconds * 1000) }
+
+    /// Moves time forward by `millis` (frozen or running).
+    public func advance(millis: Int) {
         state.withLock { s in
-            if let f = s.frozenAt { s.frozenAt = f + seconds } else { s.offset += seconds }
+            if let f = s.frozenAt { s.frozenAt = f + millis } else { s.offset += millis }
         }
     }
 
     /// Lets time run again from the current virtual instant.
     public func resume() {
         state.withLock { s in
-            if let f = s.frozenAt { s.offset = f - Int(time(nil)); s.frozenAt = nil }
+            if let f = s.frozenAt { s.offset = f - Self.realMillis(); s.frozenAt = nil }
         }
     }
 

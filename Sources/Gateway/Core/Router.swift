@@ -28,6 +28,17 @@ enum Endpoint: Sendable, Equatable {
     case revokeKey(String)
     case rotateKey(String)
     case revealKey(String)
+    // Media: images (synchronous), async tasks, and the files they produce.
+    case imageGenerations
+    case imageEdits
+    case taskSubmit
+    case taskQuery
+    /// `POST /v1/tasks/cancel/{id}`, or the body form (nil).
+    case taskCancel(String?)
+    case taskStream(String)
+    case videoSubmit
+    case videoTask(String)
+    case file(String)
     // The mock's own control API.
     case controlHealth
     case controlReset
@@ -44,6 +55,7 @@ enum Endpoint: Sendable, Equatable {
     case controlJournalEntry(String)
     case controlJournalWait
     case controlJournalPlan
+    case controlTasks
 }
 
 /// Maps method and path to an endpoint: a flat table of path patterns built once, where
@@ -89,6 +101,17 @@ struct Router: Sendable {
             route("/api/v1/keys/{id}/rotate", [.post]) { .rotateKey($1[0]) },
             route("/api/v1/keys/{id}/reveal", read) { .revealKey($1[0]) },
             route("/v1/keys/{id}/reveal", read) { .revealKey($1[0]) },
+            route("/v1/images/generations", [.post]) { _, _ in .imageGenerations },
+            route("/v1/images/edits", [.post]) { _, _ in .imageEdits },
+            route("/v1/tasks/submit", [.post]) { _, _ in .taskSubmit },
+            route("/v1/tasks/query", read + [.post]) { _, _ in .taskQuery },
+            route("/v1/tasks/cancel", [.post]) { _, _ in .taskCancel(nil) },
+            route("/v1/tasks/cancel/{id}", [.post]) { .taskCancel($1[0]) },
+            route("/v1/tasks/stream/{id}", read) { .taskStream($1[0]) },
+            route("/v1/videos/generations", [.post]) { _, _ in .videoSubmit },
+            route("/v1/videos/tasks/{id}", read) { .videoTask($1[0]) },
+            route("/files/{name}", read) { .file($1[0]) },
+            route("/__mock/tasks", read) { _, _ in .controlTasks },
             route("/__mock/health", read) { _, _ in .controlHealth },
             route("/__mock/reset", [.post]) { _, _ in .controlReset },
             route("/__mock/clock", read + [.post]) { _, _ in .controlClock },

@@ -1262,4 +1262,56 @@ enum EmbeddedFixtures {
 }
 """#
 
+    static let media = #"""
+{
+  "files": {"ttl_seconds": 86400},
+  "max_prompt_chars": 4000,
+  "blocked_terms": ["bytespike-blocked-term", "violent gore", "csam"],
+  "images": [
+    {"model": "gpt-image-2", "n_max": 4, "default_size": "1024x1024",
+     "sizes": ["1024x1024", "1024x1536", "1536x1024", "2048x2048", "4096x4096", "1024x1792", "1792x1024"],
+     "edits": true,
+     "options": {"quality": ["low", "medium", "high", "auto", "standard", "hd"], "style": ["natural", "vivid"],
+                 "output_format": ["png", "webp", "jpeg"], "output_compression": [], "background": ["transparent", "opaque", "auto"]}},
+    {"model": "seedream-v4", "n_max": 4, "default_size": "1024x1024", "sizes": ["1024x1024", "1024x1536", "1536x1024"],
+     "edits": true, "options": {"negative_prompt": [], "source_image": []}},
+    {"model": "seedream-v4.5", "n_max": 4, "default_size": "2048x2048", "sizes": ["2048x2048", "1024x1024", "1024x2048", "2048x1024"],
+     "edits": true, "options": {"negative_prompt": [], "source_image": []}},
+    {"model": "seedream-v5lite", "n_max": 4, "default_size": "1024x1024", "sizes": ["1024x1024", "1024x1536", "1536x1024"],
+     "options": {"negative_prompt": []}},
+    {"model": "nano-banana", "n_max": 2, "default_size": "1024x1024", "sizes": ["1024x1024", "1024x1536", "1536x1024"],
+     "options": {"aspect_ratio": ["1:1", "2:3", "3:2"]}},
+    {"model": "nano-banana-v2", "n_max": 2, "default_size": "2048x2048", "sizes": ["2048x2048", "1024x1024", "2048x1536", "1536x2048"],
+     "edits": true, "options": {"quality": ["standard", "hd"], "source_image": [], "aspect_ratio": ["1:1", "4:3", "3:4"]}},
+    {"model": "nano-banana-pro", "n_max": 2, "default_size": "2048x2048", "sizes": ["2048x2048", "1024x1024"],
+     "edits": true, "options": {"source_image": []}}
+  ],
+  "videos": [
+    {"model": "sora-2", "max_seconds": 15, "resolutions": ["720p", "1080p"], "default_resolution": "720p",
+     "queue_seconds": 5, "render_seconds": 90, "cancel_billing": "partial"},
+    {"model": "sora-2-pro", "max_seconds": 20, "resolutions": ["720p", "1080p"], "default_resolution": "1080p",
+     "queue_seconds": 5, "render_seconds": 135, "cancel_billing": "partial",
+     "options": {"style_preset": ["cinematic", "anime", "documentary", "none"]}},
+    {"model": "veo-3.1", "max_seconds": 10, "resolutions": ["720p", "1080p"], "default_resolution": "1080p",
+     "queue_seconds": 3, "render_seconds": 60, "cancel_billing": "partial", "options": {"audio": []}},
+    {"model": "veo-3.1-fast", "max_seconds": 10, "resolutions": ["720p"], "default_resolution": "720p",
+     "queue_seconds": 2, "render_seconds": 25, "cancel_billing": "partial", "options": {"audio": []}},
+    {"model": "veo-3.1-lite", "max_seconds": 10, "resolutions": ["720p"], "default_resolution": "720p",
+     "queue_seconds": 2, "render_seconds": 20, "cancel_billing": "free"},
+    {"model": "seedance-1.5-pro", "max_seconds": 6, "resolutions": ["720p", "1080p"], "default_resolution": "1080p",
+     "queue_seconds": 3, "render_seconds": 75, "cancel_billing": "partial",
+     "options": {"motion_intensity": ["low", "medium", "high"]}},
+    {"model": "seedance-2.0", "max_seconds": 10, "resolutions": ["720p", "1080p"], "default_resolution": "1080p",
+     "queue_seconds": 3, "render_seconds": 60, "cancel_billing": "partial"},
+    {"model": "seedance-2.0-pro", "max_seconds": 10, "resolutions": ["720p", "1080p"], "default_resolution": "1080p",
+     "queue_seconds": 3, "render_seconds": 80, "cancel_billing": "partial"},
+    {"model": "seedance-2.0-pro-fast", "max_seconds": 8, "resolutions": ["720p", "1080p"], "default_resolution": "1080p",
+     "queue_seconds": 2, "render_seconds": 60, "cancel_billing": "partial"},
+    {"model": "seedance-fast", "max_seconds": 5, "resolutions": ["720p"], "default_resolution": "720p",
+     "queue_seconds": 1, "render_seconds": 20, "cancel_billing": "free"}
+  ],
+  "image_tasks": {"queue_seconds": 1, "render_seconds": 8}
+}
+"""#
+
 }

@@ -2,11 +2,11 @@ import Glibc
 
 /// Loads the built-in fixtures, applies an optional override directory, and validates the result.
 ///
-/// Each file in the directory (`catalog.json`, `keys.json`, `replies.json`, `faults.json`) extends the built-in file of the same
+/// Each file in the directory (`catalog.json`, `keys.json`, `replies.json`, `faults.json`, `media.json`) extends the built-in file of the same
 /// name by id, or replaces it when it says `"mode": "replace"`. Any problem is a ``FixtureError``
 /// naming the file and the field.
 public enum FixtureLoader {
-    public static let fileNames = ["catalog.json", "keys.json", "replies.json", "faults.json"]
+    public static let fileNames = ["catalog.json", "keys.json", "replies.json", "faults.json", "media.json"]
 
     public static func load(directory: String? = nil) throws(FixtureError) -> FixtureSet {
         if let directory {
@@ -60,6 +60,9 @@ public enum FixtureLoader {
                                                transactions: transactions)
         set.replies = rules
         set.pacing = pacing
+        let builtInMedia = try MediaFile(.root(Array(EmbeddedFixtures.media.utf8), file: "media.json (built-in)"))
+        let overrideMedia = try override("media.json").map { (b) throws(FixtureError) in try MediaFile(.root(b, file: path("media.json"))) }
+        set.media = try MediaFile.build(builtInMedia, overrideMedia, models: set.models)
         if let bytes = try override("faults.json") {
             set.faults = try FaultsFile.read(bytes, file: path("faults.json"))
         }

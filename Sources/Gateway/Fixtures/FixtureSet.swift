@@ -12,6 +12,8 @@ public struct FixtureSet: Sendable {
     var pacing: Pacing?
     /// `faults.json` rules (none built in).
     var faults: [FaultRule] = []
+    /// `media.json`: image and video options, task timings, blocked terms, file lifetime.
+    public var media = MediaSpec()
 }
 
 /// A fixture problem, naming the file and the field. Start-up stops with exit code 2.

@@ -26,6 +26,8 @@ extension Gateway {
             w.key("now"); w.int(clock.now)
             w.key("faults"); w.int(faults.list(session: nil).count)
             w.key("journal"); w.int(journal.counts.total)
+            w.key("tasks"); w.int(tasks.count)
+            w.key("files"); w.int(files.count)
             w.objectEnd()
             result = .success(w.bytes)
         case .controlReset:
@@ -34,6 +36,8 @@ extension Gateway {
                 faults.reset(session: ex.session)
                 replies.reset(session: ex.session)
                 journal.clear(session: ex.session)
+                tasks.reset(session: ex.session)
+                files.reset(session: ex.session)
                 result = .success(Array(#"{"status":"reset","session":"#.utf8) + JSONValue.string(ex.session).encoded + [0x7D])
             } else {
                 accounting.reset()
@@ -42,6 +46,9 @@ extension Gateway {
                 responseStore.reset()
                 faults.reset(session: nil)
                 journal.clear(session: nil)
+                tasks.reset(session: nil)
+                files.reset(session: nil)
+                tasks.clockChanged()
                 result = .success(Array(#"{"status":"reset"}"#.utf8))
             }
         case .controlClock:
@@ -60,6 +67,8 @@ extension Gateway {
             result = serveControlFaults(endpoint, ex)
         case .controlJournal, .controlJournalEntry, .controlJournalPlan:
             result = serveControlJournal(endpoint, ex)
+        case .controlTasks:
+            result = .success(controlTaskList(session: ex.session.isEmpty ? nil : ex.session))
         default:
             result = .failure(.notFound("no route for \(ex.request.method.rawValue) \(ex.path)"))
         }
@@ -99,7 +108,9 @@ extension Gateway {
         w.objectStart()
         w.key("now"); w.int(clock.now)
         w.key("now_iso"); w.time(clock.now)
+        w.key("now_ms"); w.int(clock.nowMillis)
         w.key("frozen"); w.bool(clock.isFrozen)
+        w.key("time_scale"); w.raw(Array(JSONWriter.format(tasks.options.timeScale).utf8))
         w.objectEnd()
         return w.bytes
     }
@@ -121,16 +132,21 @@ extension Gateway {
         case "resume": clock.resume()
         case "reset": clock.reset()
         case "advance":
-            guard case .int(let n)? = body["seconds"], n >= 0 else {
-                return .failure(.badRequest("'seconds' must be a non-negative integer", param: "seconds"))
+            // `seconds` (may be fractional) or `ms`.
+            if case .int(let ms)? = body["ms"], ms >= 0 {
+                clock.advance(millis: ms)
+            } else if let s = body["seconds"]?.number, s >= 0, s < 1e12 {
+                clock.advance(millis: Int((s * 1000).rounded()))
+            } else {
+                return .failure(.badRequest("'seconds' (a non-negative number) or 'ms' (a non-negative integer) is required", param: "seconds"))
             }
-            clock.advance(by: n)
         case "set":
             guard let t = time() else { return .failure(.badRequest("'time' must be Unix seconds or RFC 3339", param: "time")) }
             clock.freeze(at: t)
         default:
             return .failure(.badRequest("unknown action '\(action)'", param: "action"))
         }
+        tasks.clockChanged()
         return .success(clockState())
     }
 

@@ -153,6 +153,7 @@ extension Gateway {
         w.key("events"); w.int(e.events)
         w.key("bytes"); w.int(e.bytes)
         w.key("duration_ms"); w.raw(Array(JSONWriter.format(e.durationMillis).utf8))
+        if let error = e.error { w.key("error"); w.string(error) }
         w.key("faults"); w.arrayStart()
         for f in e.faults {
             w.objectStart()

@@ -108,7 +108,7 @@ extension Gateway {
             case .stall: fault = (.stall(.milliseconds(f.stallMillis)), at)
             case .malformed: fault = (.malformed, at)
             case .drip: pacing = Pacing(firstTokenMillis: f.firstTokenMillis, tokensPerSecond: f.tokensPerSecond)
-            case .latency, .garbage: break
+            case .latency, .garbage, .fail: break
             }
         }
         let driver = StreamDriver(stream: stream, events: events, pacing: pacing, fault: fault) { [self] outcome, sent in
