@@ -65,7 +65,7 @@ public enum Multipart {
 
     // MARK: scanning
 
-    /// One pass over a body; borrows both buffers for the duration of `Multipart.parse`.
+    /// One pass over a body; borrows both buffers for the duration of `Multipart.parse`, confined to that call.
     private struct Scanner {
         let buf: UnsafeBufferPointer<UInt8>
         let delimiter: UnsafeBufferPointer<UInt8>

@@ -249,13 +249,6 @@ enum Deflate {
         return out
     }
 
-    /// A raw deflate stream (no zlib framing) holding `tokens` as one final block.
-    static func raw(_ tokens: DeflateTokens, blockType: BlockType = .smallest) -> [UInt8] {
-        var writer = DeflateBitWriter()
-        writeBlock(tokens, blockType: blockType, into: &writer)
-        return writer.finish()
-    }
-
     static func writeBlock(_ tokens: DeflateTokens, blockType: BlockType, into writer: inout DeflateBitWriter) {
         var litCounts = tokens.literalLengthCounts
         litCounts[256] += 1  // the end-of-block symbol

@@ -189,6 +189,21 @@ import Testing
         #expect(try FaultMake.rule("reset on=request").onAccept == false)
     }
 
+    @Test func parse_failFaultActsOnTasksAtAPointOfTheTimeline() throws {
+        let r = try FaultRule.parse("fail model=sora-2 at=30% code=gpu_lost message=\"out of GPUs\"", origin: "cli", now: 0)
+        #expect(r.action == .fail)
+        #expect(r.failAt == 30)
+        #expect(r.surfaces == ["tasks"], "surface=tasks is implied")
+        #expect(r.stage == .stream)
+        #expect(r.code == "gpu_lost" && r.message == "out of GPUs")
+        #expect(r.text == #"fail at=30% code=gpu_lost message="out of GPUs" surface=tasks model=sora-2"#)
+        #expect(try FaultRule.parse(r.text, origin: "cli", now: 0).text == r.text)
+        #expect(try FaultRule.parse("fail at=pending", origin: "cli", now: 0).failAt == -1)
+        #expect(try FaultRule.parse("fail at=queued", origin: "cli", now: 0).failAt == -1)
+        #expect(try FaultRule.parse("fail", origin: "cli", now: 0).failAt == 50, "at=running is the middle of the render")
+        #expect(try FaultRule.parse("fail at=0", origin: "cli", now: 0).failAt == 0)
+    }
+
     @Test func parse_everySelector() throws {
         let r = try FaultMake.rule("500 surface=chat|responses path=/v1/* model=gpt-*|claude-* key=key_default|sk-x "
             + "method=post|Get session=team-a attempt=retry stream=yes seq=4")
@@ -435,6 +450,11 @@ import Testing
         ("drip tps=5 retry_after=1", "retry_after: only status faults (and error) take it"),
         ("latency 1s message=x", "message: only status faults"),
         ("cut for=1s", "for: only stall faults take it"),
+        ("429 at=running", "at: only fail faults take it"),
+        ("fail at=100%", "at: expected pending, running or a progress percent from 0 to 99, found '100%'"),
+        ("fail at=soon", "at: expected pending, running or a progress percent"),
+        ("fail surface=chat", "surface: fail acts on async tasks only (surface=tasks)"),
+        ("fail after_events=2", "after_events: fail acts on the task's timeline; use at="),
         ("429 tps=3", "tps: only drip faults take it"),
         ("429 bytes=3", "bytes: only garbage faults take it"),
         ("latency 100ms after_events=2", "after_events: latency faults act before the head"),

@@ -10,6 +10,44 @@ import TestSupport
                 "run scripts/embed-fixtures")
         #expect(EmbeddedFixtures.keys == readText(Self.repo + "/Fixtures/keys.json").droppingTrailingNewline,
                 "run scripts/embed-fixtures")
+        #expect(EmbeddedFixtures.replies == readText(Self.repo + "/Fixtures/replies.json").droppingTrailingNewline,
+                "run scripts/embed-fixtures")
+        #expect(EmbeddedFixtures.media == readText(Self.repo + "/Fixtures/media.json").droppingTrailingNewline,
+                "run scripts/embed-fixtures")
+    }
+
+    @Test func media_everyImageAndVideoModelHasSettings() throws {
+        let f = try FixtureLoader.load()
+        #expect(Set(f.media.images.keys) == Set(f.models.filter { $0.kind == .image }.map(\.id)))
+        #expect(Set(f.media.videos.keys) == Set(f.models.filter { $0.kind == .video }.map(\.id)))
+        #expect(f.media.videos["sora-2-pro"]?.options["style_preset"] == ["cinematic", "anime", "documentary", "none"])
+        #expect(f.media.videos["veo-3.1-fast"]?.resolutions == ["720p"])
+        #expect(f.media.images["nano-banana"]?.maxImages == 2)
+        #expect(f.media.fileTTLSeconds == 86_400)
+        #expect(f.media.blockedTerm(in: "A BYTESPIKE-BLOCKED-TERM here") == "bytespike-blocked-term")
+    }
+
+    @Test func media_overrideExtendsByModelAndChecksTheCatalog() throws {
+        let f = try load(["media.json": #"{"files":{"ttl_seconds":60},"videos":[{"model":"sora-2","max_seconds":3,"resolutions":["720p"],"default_resolution":"720p","queue_seconds":0,"render_seconds":1,"cancel_billing":"full"}]}"#]).get()
+        #expect(f.media.fileTTLSeconds == 60)
+        #expect(f.media.videos["sora-2"]?.maxSeconds == 3)
+        #expect(f.media.videos["sora-2"]?.cancelBilling == .full)
+        #expect(f.media.videos["veo-3.1"] != nil)
+        let bad: [(String, String, String)] = [
+            (#"{"images":[{"model":"gpt-5-4","n_max":1,"sizes":["1x1"],"default_size":"1x1"}]}"#, "images[0].model", "is a text model"),
+            (#"{"images":[{"model":"nope","n_max":1,"sizes":["1x1"],"default_size":"1x1"}]}"#, "images[0].model", "not in the catalog"),
+            (#"{"images":[{"model":"gpt-image-2","n_max":1,"sizes":["1x1"],"default_size":"2x2"}]}"#, "images[0].default_size", "not one of sizes"),
+            (#"{"images":[{"model":"gpt-image-2","n_max":1,"sizes":["0x1"],"default_size":"0x1"}]}"#, "images[0].sizes[0]", "WIDTHxHEIGHT"),
+            (#"{"videos":[{"model":"sora-2","max_seconds":61,"resolutions":["720p"],"default_resolution":"720p","queue_seconds":1,"render_seconds":1}]}"#, "videos[0].max_seconds", "from 1 to 60"),
+            (#"{"videos":[{"model":"sora-2","max_seconds":5,"resolutions":["4k"],"default_resolution":"4k","queue_seconds":1,"render_seconds":1}]}"#, "videos[0].resolutions[0]", "720p"),
+            (#"{"videos":[{"model":"sora-2","max_seconds":5,"resolutions":["720p"],"default_resolution":"720p","queue_seconds":1,"render_seconds":1,"cancel_billing":"half"}]}"#, "videos[0].cancel_billing", "free, partial or full"),
+            (#"{"file":{}}"#, "file", "unknown field"),
+        ]
+        for (json, field, problem) in bad {
+            let e = try #require(error(["media.json": json]))
+            #expect(e.field == field, "\(json)")
+            #expect(e.problem.contains(problem), "\(e.problem)")
+        }
     }
 
     @Test func builtIns_loadWithEveryDocumentedFamilyAndKeyKind() throws {
@@ -60,6 +98,8 @@ import TestSupport
         #expect(f.models.map(\.id) == ["my-model"])
         #expect(f.retired.map(\.id) == ["old-model"])
         #expect(f.keys.map(\.secret) == ["sk-byts-only-key"])
+        // Built-in media settings of models the replaced catalog dropped are left out.
+        #expect(f.media.images.isEmpty && f.media.videos.isEmpty)
     }
 
     @Test(arguments: [

@@ -133,6 +133,29 @@ import Testing
         #expect(server.captured.withLock { $0?.body == [1] })
     }
 
+    /// A listener whose accept queue is full (backlog 0, one unaccepted connection already queued):
+    /// Linux drops further SYNs, so connect itself has to time out.
+    @Test func post_connectTimeoutIsRespected() throws {
+        let (fd, port) = try bindLoopback("127.0.0.1")
+        defer { close(fd) }
+        try #require(listen(fd, 0) == 0)
+        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(filler) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(rc == 0)
+        let started = monotonicMillisForTest()
+        let outcome = CallbackPost.send(url: "http://127.0.0.1:\(port)/", headers: [], body: [], timeoutMillis: 300)
+        let elapsed = monotonicMillisForTest() - started
+        #expect(outcome == CallbackPost.Outcome(status: nil, error: "timed out after 300 ms connecting to 127.0.0.1:\(port)"))
+        #expect(elapsed >= 295 && elapsed < 1500, "elapsed \(elapsed) ms")
+    }
+
     /// A server that answers but keeps the connection open: the status is returned after a short drain, not the full timeout.
     @Test func post_doesNotWaitForTheServerToCloseAfterTheStatus() throws {
         let server = try TestListener(.holdAfter("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial"))

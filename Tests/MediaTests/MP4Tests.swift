@@ -258,6 +258,7 @@ private func expectFrame(_ frame: [UInt8], _ grid: [H264Colour], mbWidth: Int, w
     #expect(mismatches == 0, "\(label): \(mismatches) samples differ, first \(firstMismatch)", sourceLocation: sourceLocation)
 }
 
+/// A finished tool run: exit status and captured output. Sendable value.
 private struct ToolRun {
     var status: Int32
     var stdout: [UInt8]
@@ -323,6 +324,7 @@ private func be32(_ b: [UInt8], _ at: Int) -> UInt32 {
     UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3])
 }
 
+/// A malformed box or bitstream found by the test-side parsers. Sendable value.
 private struct ParseError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }

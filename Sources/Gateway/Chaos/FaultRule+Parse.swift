@@ -225,7 +225,7 @@ extension FaultRule {
             }
         }
         try only(["status", "retry_after", "retry_after_ms", "should_retry"], for: [.status], "status faults (and error)")
-        try only(["code", "message"], for: [.status, .fail], "status and fail faults")
+        try only(["code", "message"], for: [.status, .fail], "status faults (and error, and fail)")
         try only(["at"], for: [.fail], "fail faults")
         if r.action == .fail {
             if r.surfaces.isEmpty { r.surfaces = ["tasks"] }

@@ -139,6 +139,10 @@ struct MediaFile {
             for i in file.images { images.removeAll { $0.value.model == i.value.model }; images.append(i) }
             for v in file.videos { videos.removeAll { $0.value.model == v.value.model }; videos.append(v) }
         }
+        // Built-in entries for models a replaced catalog dropped are left out; an override's must match.
+        let known = Set(models.map(\.id))
+        images.removeAll { $0.file.hasSuffix("(built-in)") && !known.contains($0.value.model) }
+        videos.removeAll { $0.file.hasSuffix("(built-in)") && !known.contains($0.value.model) }
         func check(_ id: String, _ kind: CatalogModel.Kind, file: String, path: String) throws(FixtureError) {
             guard let m = models.first(where: { $0.id == id }) else {
                 throw FixtureError(file: file, field: "\(path).model", problem: "'\(id)' is not in the catalog")

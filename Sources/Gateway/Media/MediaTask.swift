@@ -71,7 +71,7 @@ struct MediaTask: Sendable {
         steps.append(Step(at: start, status: .running, progress: 0))
         var p = progressStep
         while p < 100 {
-            if let f = failure, f.at < p { break }
+            if let f = failure, f.at <= p { break }
             steps.append(Step(at: start + renderMillis * p / 100, status: .running, progress: p))
             p += progressStep
         }
