@@ -26,6 +26,7 @@ import base64
 import io
 import json
 import re
+import socket
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -420,7 +421,7 @@ def test_per_model_options(base_url, model, name, allowed):
     values = allowed or ["any free text"]
     for v in values:
         body = ok(generate(base_url, {"model": model, "prompt": "opt", name: v}))
-        assert body["model"] == model
+        assert body["model"] == model and body["output_format"] == "png"  # the bytes are always PNG
         if name == "quality":
             assert body["quality"] == v
         else:
@@ -594,6 +595,34 @@ def test_wrong_method(base_url):
     error(r, 405, "method_not_allowed")
 
 
+def test_urls_follow_the_host_header(base_url):
+    body = ok(generate(base_url, {"model": "nano-banana", "prompt": "proxied"}, headers={"Host": "images.example.test:8443"}))
+    url = body["data"][0]["url"]
+    assert re.fullmatch(r"http://images\.example\.test:8443/files/img_[A-Za-z0-9]{24}\.png", url), url
+    # the name is served here, whatever host the client used
+    decode(download(base_url + "/files/" + url.rsplit("/", 1)[1]), (1024, 1024))
+
+
+def test_url_without_host_header_reaches_this_server(base_url):
+    """An HTTP/1.0 request without Host: the URL falls back to loopback, and must still name this
+    server's port so the client can follow it."""
+    port = int(base_url.rsplit(":", 1)[1])
+    payload = json.dumps({"model": "nano-banana", "prompt": "no host"}).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=T) as s:
+        s.settimeout(T)
+        s.sendall(b"POST /v1/images/generations HTTP/1.0\r\nAuthorization: Bearer " + DEFAULT.encode()
+                  + b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(payload)).encode()
+                  + b"\r\n\r\n" + payload)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, raw = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.") and b" 200 " in head.split(b"\r\n")[0], head[:200]
+    url = json.loads(raw)["data"][0]["url"]
+    assert url.startswith(f"http://127.0.0.1:{port}/files/"), url
+    decode(download(url), (1024, 1024))
+
+
 # ---------------------------------------------------------------------------------------------
 # billing
 # ---------------------------------------------------------------------------------------------
@@ -615,6 +644,8 @@ def test_billing_n_times_per_image_exact(base_url):
         (rid, m, n, n * price(m)) for rid, (m, n) in zip(ids, plan)
     ]
     assert all(x["surface"] == "images" for x in got)
+    r = requests.get(base_url + "/v1/balance", headers=auth(), timeout=T)
+    assert r.json()["in_flight"] == 0, "image requests release their admission"
     totals = requests.get(base_url + "/v1/usage", headers=auth(), timeout=T).json()["totals"]
     assert totals["requests"] == len(plan) and totals["credits"] == spent
     # the model filter of /v1/usage sees the image rows
@@ -795,6 +826,40 @@ def test_edit_repeated_image_fields_and_input_seeding(base_url):
     assert len(rows(base_url)) == 8
 
 
+def _pngs_differing_only_in_high_bytes() -> tuple[bytes, bytes]:
+    """Two valid 4x4 PNGs of different colours whose bytes differ only where both are >= 0x80
+    (the red value of palette entry 0 and the PLTE chunk's CRC)."""
+    def make(red: int) -> bytes:
+        im = Image.new("P", (4, 4), 0)
+        im.putpalette([red, 0x80, 0x90] + [0x80] * 45)
+        b = io.BytesIO()
+        im.save(b, "PNG")
+        return b.getvalue()
+
+    candidates = [make(c) for c in range(0x80, 0x100)]
+    for i, a in enumerate(candidates):
+        for b in candidates[i + 1:]:
+            if len(a) == len(b) and all(x >= 0x80 and y >= 0x80 for x, y in zip(a, b) if x != y):
+                return a, b
+    raise AssertionError("no such pair of PNGs")
+
+
+def test_edit_output_seeded_by_every_input_byte(base_url):
+    """"The output is seeded by the prompt and the input bytes": two different, valid input PNGs
+    (different pixel colours) must not give the same output picture."""
+    a, b = _pngs_differing_only_in_high_bytes()
+    assert a != b
+    ca = Image.open(io.BytesIO(a)).convert("RGB").getpixel((0, 0))
+    cb = Image.open(io.BytesIO(b)).convert("RGB").getpixel((0, 0))
+    assert ca != cb
+    outs = []
+    for img in (a, b):
+        body = ok(edit(base_url, {"image": ("in.png", img, "image/png")},
+                       {"model": "nano-banana-pro", "prompt": "recolour", "size": "1024x1024"}))
+        outs.append(download(body["data"][0]["url"]))
+    assert outs[0] != outs[1], "different input images gave byte-identical edits"
+
+
 def test_edit_mask_must_be_png(base_url):
     img = png_bytes()
     ok(edit(base_url, {"image": ("in.png", img, "image/png"), "mask": ("m.png", png_bytes((8, 8), (0, 0, 0)), "image/png")},
@@ -945,7 +1010,7 @@ def test_file_ranges(base_url, one_file):
     assert b"".join(p.content for p in parts) == full
 
 
-@pytest.mark.parametrize("spec", ["bytes={n}-", "bytes={n}-{m}", "bytes=9-5", "bytes=-0", "items=0-5", "bytes=a-b", "bytes=5"])
+@pytest.mark.parametrize("spec", ["bytes={n}-", "bytes={n}-{m}", "bytes=9-5", "bytes=-0", "bytes=a-b", "bytes=5"])
 def test_file_unsatisfiable_range(base_url, one_file, spec):
     url, full, _ = one_file
     n = len(full)
@@ -962,6 +1027,27 @@ def test_partial_and_range_reason_phrases(base_url, one_file):
     assert r.status_code == 206 and r.reason == "Partial Content", r.reason
     r = _range(url, f"bytes={len(full)}-")
     assert r.status_code == 416 and r.reason == "Range Not Satisfiable", r.reason
+
+
+def test_range_in_an_unknown_unit_is_ignored(base_url, one_file):
+    """RFC 9110 §14.2: an origin server MUST ignore a Range header in a unit it does not understand:
+    200 with the whole file."""
+    url, full, _ = one_file
+    r = _range(url, "items=0-5")
+    assert r.status_code == 200, (r.status_code, r.headers.get("Content-Range"))
+    assert r.content == full
+
+
+def test_satisfiable_multi_range_is_not_416(base_url, one_file):
+    """RFC 9110 §15.5.17: 416 only when no range overlaps the file. A server without multipart
+    support ignores the Range (200, whole file) or answers 206 multipart/byteranges."""
+    url, full, _ = one_file
+    r = _range(url, "bytes=0-1,4-5")
+    assert r.status_code in (200, 206), (r.status_code, r.headers.get("Content-Range"))
+    if r.status_code == 200:
+        assert r.content == full
+    else:
+        assert r.headers["Content-Type"].startswith("multipart/byteranges")
 
 
 def test_file_unknown_name_404(base_url, one_file):
@@ -1059,7 +1145,7 @@ def test_file_ttl_override_from_fixtures_dir(tmp_path):
             assert ok(generate(mock.url, {"model": model, "prompt": "still here"}))["model"] == model
 
 
-def test_clock_set_before_generation_and_resume():
+def test_clock_set_drives_expiry():
     with running_mock() as mock:
         t0 = 1_900_000_000
         clock(mock.url, action="set", time=t0)
@@ -1068,7 +1154,7 @@ def test_clock_set_before_generation_and_resume():
         u = body["data"][0]["url"]
         clock(mock.url, action="set", time=t0 + TTL + 5)
         error(requests.get(u, timeout=T), 410, "file_expired")
-        # moving the clock back revives nothing but the lookup is against the current virtual time
+        # expiry is judged against the current virtual time: set back, the file is served again
         clock(mock.url, action="set", time=t0 + 10)
         assert requests.get(u, timeout=T).status_code == 200
 
@@ -1113,6 +1199,25 @@ def test_runtime_fault_selects_the_images_surface(base_url):
               400, "invalid_param", "n")
     ok(generate(base_url, {"model": "seedream-v5lite", "prompt": "x"}, headers=hs))
     assert len(rows(base_url)) == 1
+
+
+def test_journal_records_image_requests(base_url):
+    s = session()
+    hs = {"X-Mock-Session": s}
+    good = generate(base_url, {"model": "nano-banana", "prompt": "journal", "n": 2}, headers=hs)
+    ok(good)
+    bad = generate(base_url, {"model": "nano-banana", "prompt": "journal", "n": 3}, headers=hs)
+    error(bad, 400, "invalid_param", "n")
+    r = requests.get(base_url + "/__mock/journal", params={"surface": "images"}, headers=hs, timeout=T)
+    assert r.status_code == 200, r.text
+    data = r.json()
+    entries = data["data"] if isinstance(data, dict) else data
+    by_id = {e["id"]: e for e in entries}
+    g = by_id[good.headers["X-Request-Id"]]
+    assert g["surface"] == "images" and g["path"] == "/v1/images/generations" and g["status"] == 200
+    assert g["model"] == "nano-banana" and g["method"] == "POST" and g["session"] == s
+    b = by_id[bad.headers["X-Request-Id"]]
+    assert b["status"] == 400 and b["surface"] == "images"
 
 
 def test_fault_reaches_file_downloads(base_url, one_file):

@@ -525,12 +525,51 @@ def test_receiver_replies_on_the_wire(reply, status, error):
         assert f"\r\nX-ByteSpike-Task-Id: {task['task_id']}\r\n" in head
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/hook", "example.com/hook", "http://", ""])
-def test_non_http_callback_url_is_rejected(url):
+@pytest.mark.parametrize("extra,param", [
+    ({"callback_url": "ftp://example.com/hook"}, "callback_url"),
+    ({"callback_url": "example.com/hook"}, "callback_url"),
+    ({"callback_url": "http://"}, "callback_url"),
+    ({"callback_url": ""}, "callback_url"),
+    ({"callback_url": 5}, "callback_url"),
+    ({"callback_url": "http://127.0.0.1:1/x", "callback_secret": 123}, "callback_secret"),
+], ids=["ftp", "no-scheme", "no-host", "empty", "number", "secret-number"])
+def test_bad_callback_fields_are_rejected(extra, param):
     with running_mock() as mock, httpx.Client(base_url=mock.url, timeout=TIMEOUT) as c:
-        r = c.post("/v1/tasks/submit", json={"model": MODEL, "prompt": "x", "callback_url": url}, headers=AUTH)
+        r = c.post("/v1/tasks/submit", json={"model": MODEL, "prompt": "x", **extra}, headers=AUTH)
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["param"] == param and r.json()["error"]["code"] == "invalid_param", r.text
+        assert c.get("/__mock/tasks").json()["data"] == []  # no task was created
+
+
+def test_undeliverable_callback_url_is_rejected_at_submit():
+    """`http://exa mple/x` passes the prefix check but is no URL: the sender can never deliver it
+    (it journals "invalid callback URL"), so submit should refuse it with the 400 its message
+    promises ("must be an absolute http(s) URL") rather than bill a task whose callback cannot work."""
+    with running_mock(*FAST) as mock, httpx.Client(base_url=mock.url, timeout=TIMEOUT) as c:
+        r = c.post("/v1/tasks/submit", json={"model": MODEL, "prompt": "x", "callback_url": "http://exa mple/x"}, headers=AUTH)
         assert r.status_code == 400, r.text
         assert r.json()["error"]["param"] == "callback_url", r.text
+
+
+def test_params_shape_and_out_task_id_resubmit_call_back_once():
+    """The documented utility shape (`params` + top-level `callback_url`): an idempotent resubmit
+    with the same `out_task_id` returns the same task and does not add a delivery."""
+    with Receiver() as rx, frozen_mock(*FAST) as (mock, c):
+        body = {"out_task_id": "render-cb-001", "params": {"prompt": "a red fox", "n": 2}, "callback_url": rx.url()}
+        task = submit(c, **body)
+        assert task["status"] == "pending" and task["out_task_id"] == "render-cb-001"
+        again = submit(c, **body)
+        assert again["task_id"] == task["task_id"]
+        clock(c, "advance", seconds=10)
+        journal_wait(c, 1)
+        submit(c, **body)  # after completion too
+        time.sleep(QUIET)
+        [req] = rx.snapshot()
+        answer = query(c, task["task_id"])
+        assert answer["status"] == "completed" and len(answer["output"]) == 2
+        assert_delivery(req, task, "task.completed", DEFAULT_SECRET)
+        assert json.loads(req["body"]) == answer
+        assert len(journal(c)) == 1
 
 
 # ---------------------------------------------------------------------------------------------
