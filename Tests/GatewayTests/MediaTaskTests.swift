@@ -45,6 +45,18 @@ import Testing
         #expect(t.credits(for: t.plan.last!) == .zero)
     }
 
+    @Test func endsAt_isTheLastStepOfThePlan() {
+        var t = Self.task()
+        #expect(t.endsAt == t.plan.last!.at)
+        for at in [-1, 0, 30, 99] {
+            t.failure = (at, "c", "m")
+            #expect(t.endsAt == t.plan.last!.at, "fail at \(at)")
+        }
+        t.cancelledAt = 1_002_000
+        #expect(t.endsAt == 1_002_000)
+        #expect(t.steps(at: 1_002_000).last?.status == .cancelled)
+    }
+
     @Test func cancel_endsTheStepsAndBillsPerPolicy() {
         var t = Self.task(seconds: 8)  // sora-2: $0.10 per second
         t.cancelledAt = 1_041_000

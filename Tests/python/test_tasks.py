@@ -605,7 +605,7 @@ def test_query_forms_and_their_errors(api):
         e = err(r, 400, "invalid_param", "task_id")
         assert e["message"] == "task_id or out_task_id is required"
     err(api.call("POST", "/v1/tasks/query", {"task_id": 42}), 400, "invalid_param", "task_id")
-    err(api.call("POST", "/v1/tasks/query", data=b"{not json"), 400, "<any>")
+    err(api.call("POST", "/v1/tasks/query", data=b"{not json"), 400, "invalid_json")
     unknown = "task_01ARZ3NDEKTSV4RRFFQ69G5FAV"
     e = err(api.query_raw(unknown), 404, "task_not_found")
     assert unknown in e["message"]
@@ -991,15 +991,16 @@ def test_fail_at_a_percent_with_code_and_message(api):
     assert api.usage() == []
 
 
-def test_failing_stream_events_match_the_query_answer_at_their_moment(api):
-    """Each event is the query answer at the moment it is sent; polling never sees `running 50`
-    on a task that fails at 50 % (the failure happens at that very instant)."""
+@pytest.mark.parametrize("at,steps", [("running", [5] + [9] * 5), ("30%", [5] + [9] * 3), ("0%", [5])])
+def test_failing_stream_events_match_the_query_answer_at_their_moment(api, at, steps):
+    """Each event is the query answer at the moment it is sent: a task that fails at P % sends no
+    `running P` event (polling can never see one, the failure happens at that very instant)."""
     api.freeze()
-    tid = api.submit(sora(8), headers={"X-Mock-Fault": "fail at=running"})["task_id"]
+    tid = api.submit(sora(8), headers={"X-Mock-Fault": f"fail at={at}"})["task_id"]
     with Stream(api, tid) as s:
         s.wait_events(1)
         seen = [api.query_raw(tid).content]
-        for step in [5] + [9] * 5:
+        for step in steps:
             api.advance(seconds=step)
             s.wait(lambda s: s.done, timeout=0.3)
             seen.append(api.query_raw(tid).content)
@@ -1220,11 +1221,10 @@ def test_session_reset_forgets_only_that_sessions_tasks(api):
     a = api.submit(sora(5), headers={"X-Mock-Session": "alpha"})["task_id"]
     b = api.submit(sora(5), headers={"X-Mock-Session": "beta"})["task_id"]
     c = api.submit(sora(5))["task_id"]
-    assert [t["task_id"] for t in api.tasks()] == [a, b, c]
+    listed = {t["task_id"]: t for t in api.tasks()}
+    assert set(listed) == {a, b, c}
+    assert all(listed[t] == api.query(t) for t in (a, b, c))  # each one the query object
     assert [t["task_id"] for t in api.tasks(session="beta")] == [b]
-    listed = api.tasks()
-    assert [json.dumps(t, sort_keys=True, default=str) for t in listed] == \
-        [json.dumps(api.query(t), sort_keys=True, default=str) for t in (a, b, c)]
     with Stream(api, a) as sa, Stream(api, b) as sb:
         sa.wait_events(1)
         sb.wait_events(1)
@@ -1237,8 +1237,22 @@ def test_session_reset_forgets_only_that_sessions_tasks(api):
         assert ev[-1].name == "task.running" and not sb.done
     err(api.query_raw(a), 404, "task_not_found")
     assert api.query(b)["status"] == "running" and api.query(c)["status"] == "running"
-    assert [t["task_id"] for t in api.tasks()] == [b, c]
+    assert {t["task_id"] for t in api.tasks()} == {b, c}
     assert api.tasks(session="alpha") == []
+
+
+def test_task_list_is_oldest_first():
+    """`GET /__mock/tasks` lists "newest last" (FileEndpoint.controlTaskList): by submission time,
+    and in submission order for tasks submitted at the same instant of a frozen clock."""
+    with running_mock() as mock:
+        api = Api(mock)
+        api.freeze()
+        ids = [api.submit(sora(5, prompt=f"take {i}"))["task_id"] for i in range(6)]
+        api.advance(ms=1)
+        ids.append(api.submit(sora(5))["task_id"])
+        api.advance(ms=1)
+        ids.append(api.submit(sora(5))["task_id"])
+        assert [t["task_id"] for t in api.tasks()] == ids
 
 
 def test_session_reset_keeps_other_sessions_tasks_on_time():

@@ -83,6 +83,15 @@ struct MediaTask: Sendable {
         return steps
     }
 
+    /// When the task reaches its terminal step (a cancel, a failure, or completion): cheap, for
+    /// the engine's scans.
+    var endsAt: Int {
+        if let c = cancelledAt { return c }
+        let start = submittedAt + queueMillis
+        guard let f = failure else { return start + renderMillis }
+        return f.at < 0 ? start : start + renderMillis * f.at / 100
+    }
+
     /// The steps visible at `now` (milliseconds): at least the first; a cancel ends them.
     func steps(at now: Int) -> [Step] {
         let limit = cancelledAt.map { min($0, now) } ?? now

@@ -150,7 +150,7 @@ final class TaskEngine: Sendable {
         var done: [(MediaTask, MediaTask.Step)] = []
         state.withLock { s in
             for id in s.unsettled {
-                guard var t = s.tasks[id], let last = t.steps(at: now).last, last.status.isTerminal else { continue }
+                guard var t = s.tasks[id], t.endsAt <= now, let last = t.steps(at: now).last, last.status.isTerminal else { continue }
                 t.settled = true
                 t.creditsUsed = t.credits(for: last)
                 if last.status == .completed { t.files = makeFiles(t, at: last.at / 1000) }
@@ -189,10 +189,7 @@ final class TaskEngine: Sendable {
         let now = clock.nowMillis
         let (next, generation) = state.withLock { s -> (Int?, Int) in
             s.timerGeneration += 1
-            let next = s.unsettled.compactMap { id -> Int? in
-                guard let t = s.tasks[id], t.cancelledAt == nil else { return nil }
-                return t.plan.last?.at
-            }.min()
+            let next = s.unsettled.compactMap { s.tasks[$0]?.endsAt }.min()
             return (next, s.timerGeneration)
         }
         guard let next else { return }

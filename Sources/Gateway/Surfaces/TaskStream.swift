@@ -75,7 +75,7 @@ final class TaskStreamer {
 
     private func pump() {
         guard !finished, !stalled, stream.isOpen else { return }
-        gateway.tasks.settle()
+        if let t = gateway.tasks.task(taskID), !t.settled, t.endsAt <= gateway.clock.nowMillis { gateway.tasks.settle() }
         guard let task = gateway.tasks.task(taskID) else {
             // The task is gone (a reset): end the stream cleanly.
             stream.end()
