@@ -1,5 +1,6 @@
 import HTTPCore
 import HTTPServer
+import Synchronization
 
 /// The gateway: one pipeline every request walks (surface → route → authenticate → endpoint →
 /// encode with the accounting envelope and request id). Surfaces only decode and encode.
@@ -23,6 +24,8 @@ public final class Gateway: HTTPHandler {
     let files: FileStore
     let tasks: TaskEngine
     let callbacks: CallbackSender
+    /// The bound port, once listening (URLs for requests without a `Host`).
+    public let listeningPort = Atomic<Int>(0)
 
     public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock(),
                 options: GatewayOptions = GatewayOptions()) throws(FaultSpecError) {

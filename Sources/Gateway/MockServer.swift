@@ -1,4 +1,5 @@
 import HTTPServer
+import Synchronization
 
 /// Options for starting the whole mock.
 public struct MockOptions: Sendable {
@@ -52,7 +53,9 @@ public final class MockServer: Sendable {
         let gateway: Gateway
         do { gateway = try Gateway(fixtures: fixtures, seed: options.seed, options: options.gateway) } catch { throw .fault(error.message) }
         do {
-            return MockServer(gateway: gateway, server: try HTTPServer(configuration: options.server, handler: gateway))
+            let server = try HTTPServer(configuration: options.server, handler: gateway)
+            gateway.listeningPort.store(server.port, ordering: .relaxed)
+            return MockServer(gateway: gateway, server: server)
         } catch { throw .system(error) }
     }
 

@@ -111,13 +111,14 @@ import Testing
     }
 
     @Test func byteRange_parsesTheForms() {
-        #expect(Gateway.byteRange("bytes=0-9", size: 100)! == (0, 9))
-        #expect(Gateway.byteRange("bytes=90-", size: 100)! == (90, 99))
-        #expect(Gateway.byteRange("bytes=-10", size: 100)! == (90, 99))
-        #expect(Gateway.byteRange("bytes=50-500", size: 100)! == (50, 99))
-        #expect(Gateway.byteRange("bytes=100-", size: 100) == nil)
-        #expect(Gateway.byteRange("bytes=9-2", size: 100) == nil)
-        #expect(Gateway.byteRange("bytes=0-1,4-5", size: 100) == nil)
-        #expect(Gateway.byteRange("items=0-1", size: 100) == nil)
+        #expect(Gateway.byteRange("bytes=0-9", size: 100) == .part(0, 9))
+        #expect(Gateway.byteRange("bytes=90-", size: 100) == .part(90, 99))
+        #expect(Gateway.byteRange("bytes=-10", size: 100) == .part(90, 99))
+        #expect(Gateway.byteRange("bytes=50-500", size: 100) == .part(50, 99))
+        #expect(Gateway.byteRange("bytes=100-", size: 100) == .unsatisfiable)
+        #expect(Gateway.byteRange("bytes=9-2", size: 100) == .unsatisfiable)
+        #expect(Gateway.byteRange("bytes=x", size: 100) == .unsatisfiable)
+        #expect(Gateway.byteRange("bytes=0-1,4-5", size: 100) == .whole, "several ranges: the whole file")
+        #expect(Gateway.byteRange("items=0-1", size: 100) == .whole, "an unknown unit is ignored")
     }
 }

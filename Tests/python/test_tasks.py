@@ -515,6 +515,25 @@ def test_real_time_run_completes_and_bills_while_nobody_polls():
         assert api.remaining() == before - 4 * price("sora-2")
 
 
+def test_frozen_clock_holds_tasks_and_resume_rearms_the_timer():
+    with running_mock("--time-scale", "200") as mock:
+        api = Api(mock)
+        api.clock("freeze")
+        tid = api.submit(flat("sora-2", 4))["task_id"]  # 475 virtual ms
+        time.sleep(0.8)
+        assert api.usage() == []  # a frozen clock moves only through the control API
+        assert api.query(tid)["status"] == "queued"
+        assert api.clock("resume")["frozen"] is False
+        resumed = time.monotonic()
+        rows = []
+        while time.monotonic() - resumed < 2.5 and not rows:
+            time.sleep(0.05)
+            rows = api.usage()
+        assert [r["request_id"] for r in rows] == [tid], "the task did not settle on its own after resume"
+        assert 0.3 <= time.monotonic() - resumed < 2.0
+        assert api.query(tid)["status"] == "completed"
+
+
 def test_real_time_stream_delivers_every_step_and_ends():
     with running_mock("--time-scale", "200") as mock:
         api = Api(mock)
@@ -658,7 +677,7 @@ def test_stream_and_poll_observe_the_same_states_byte_for_byte(api):
             assert ev[-1].data == now, f"step {i + 2}: the event differs from the query answer at that moment"
             assert (ev[-1].id, ev[-1].name, ev[-1].json["status"]) == (i + 2, names[i + 1], words[i + 1])
         s.wait_end()
-        assert s.done and not s.eof or s.done, "no chunked terminator after the terminal event"
+        assert s.done, "no chunked terminator after the terminal event"
         ev = s.events()
     assert [e.id for e in ev] == list(range(1, 13))
     assert [e.json["progress"] for e in ev] == [0, 0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
@@ -814,9 +833,12 @@ def test_out_task_id_is_per_account(api):
     assert mine != theirs
     assert api.call("POST", "/v1/tasks/query", {"out_task_id": "shared-name"}).json()["task_id"] == mine
     assert api.call("POST", "/v1/tasks/query", {"out_task_id": "shared-name"}, key=OTHER).json()["task_id"] == theirs
-    # a different body from the other account is no conflict with mine either
+    # different params under the same name conflict with the caller's own task, naming it
     other_body = {**body, "params": {"prompt": "something else", "duration_seconds": 3}}
-    assert api.submit_raw(other_body, key=OTHER).status_code == 409  # conflicts with its own task only
+    e = err(api.submit_raw(other_body, key=OTHER), 409, "duplicate_out_task_id", "out_task_id")
+    assert theirs in e["message"] and mine not in e["message"]
+    e = err(api.submit_raw(other_body), 409, "duplicate_out_task_id", "out_task_id")
+    assert mine in e["message"]
     assert len(api.tasks()) == 2
 
 
@@ -1023,9 +1045,9 @@ def test_runtime_fail_rule_selects_by_model(api):
     assert api.query(good)["status"] == "completed"
     rows = api.usage()
     assert [row["model"] for row in rows] == ["veo-3.1-fast"]
-    listed = api.control("GET", "faults").json()
-    rule = listed["faults"][0] if isinstance(listed, dict) else listed[0]
-    assert rule["applied"] >= 1
+    rules = api.control("GET", "faults").json()["faults"]
+    assert len(rules) == 1 and (rules[0]["matched"], rules[0]["applied"]) == (1, 1), rules
+    assert rules[0]["id"] in q["error"]["message"]
 
 
 def test_fail_outside_tasks_is_an_invalid_fault(api):
@@ -1099,7 +1121,7 @@ VALIDATION = [
     ({"params": {"prompt": "x", "duration_seconds": 5}}, 400, "invalid_param", "model"),
     ({"model": "sora-2", "params": {"duration_seconds": 5}}, 400, "invalid_param", "params.prompt"),
     ({"model": "sora-2", "duration_seconds": 5}, 400, "invalid_param", "prompt"),
-    ({"model": "sora-2", "params": {"prompt": "   "  , "duration_seconds": 5}}, 400, "invalid_param", "params.prompt"),
+    ({"model": "sora-2", "params": {"prompt": "   ", "duration_seconds": 5}}, 400, "invalid_param", "params.prompt"),
     ({"model": "sora-2", "params": {"prompt": "x"}}, 400, "invalid_param", "params.duration_seconds"),
     ({"model": "sora-2", "prompt": "x"}, 400, "invalid_param", "duration_seconds"),
     (flat("sora-2", VIDEO_SPEC["sora-2"]["max_seconds"] + 1), 400, "invalid_param", "duration_seconds"),
@@ -1153,6 +1175,26 @@ def test_body_over_one_mib_is_413(api):
         e = err(r, 413, "request_too_large")
         assert "1048577" in e["message"]
     assert len(api.tasks()) == 1 and api.usage() == []
+
+
+@pytest.mark.parametrize("key,status,code", [
+    ("sk-byts-broke-test-key-0001", 402, "insufficient_balance"),
+    ("sk-byts-paused-test-key-0001", 403, "permission_denied"),
+    ("sk-byts-revoked-test-key-0001", 401, "invalid_api_key"),
+    ("sk-byts-gemini-test-key-0001", 403, "model_not_in_group"),
+    (None, 401, "invalid_api_key"),
+])
+def test_submit_admission_errors_store_nothing(api, key, status, code):
+    err(api.submit_raw(flat("sora-2", 5), key=key), status, code)
+    assert api.tasks() == [] and api.usage() == []
+
+
+def test_status_fault_on_submit_stores_nothing_and_x_api_key_is_accepted(api):
+    err(api.submit_raw(flat("sora-2", 5), headers={"X-Mock-Fault": "429"}), 429, "rate_limit_exceeded")
+    assert api.tasks() == []
+    r = api.submit_raw(flat("sora-2", 5), key=None, headers={"x-api-key": DEFAULT})
+    assert r.status_code == 200, r.text
+    assert [t["task_id"] for t in api.tasks()] == [js(r)["task_id"]]
 
 
 # ---------------------------------------------------------------------------------------------

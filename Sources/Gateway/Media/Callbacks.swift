@@ -42,7 +42,7 @@ final class CallbackSender: Sendable {
             let started = monotonicNanos()
             var h = headers
             h.append(("X-ByteSpike-Attempt", String(n)))
-            let outcome = url.hasPrefix("https://")
+            let outcome = url.lowercased().hasPrefix("https://")
                 ? CallbackPost.Outcome(status: nil, error: "https callbacks are not delivered by the mock; use an http:// URL")
                 : CallbackPost.send(url: url, headers: h, body: body, timeoutMillis: options.callbackTimeoutMillis)
             let ms = Double(monotonicNanos() &- started) / 1_000_000
@@ -51,7 +51,7 @@ final class CallbackSender: Sendable {
                                         status: outcome.status ?? 0, attempt: n, faults: [], events: 0, bytes: body.count,
                                         durationMillis: (ms * 1000).rounded() / 1000, error: outcome.error))
             let delivered = outcome.status.map { (200..<300).contains($0) } ?? false
-            guard !delivered, n < options.callbackAttempts, !url.hasPrefix("https://") else { return }
+            guard !delivered, n < options.callbackAttempts, !url.lowercased().hasPrefix("https://") else { return }
             let wait = options.callbackBackoffMillis << min(20, n - 1)
             queue.asyncAfter(deadline: .now() + .milliseconds(wait)) { [self] in
                 attempt(n + 1, url: url, headers: headers, body: body, task: task)

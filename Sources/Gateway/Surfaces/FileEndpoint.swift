@@ -28,33 +28,44 @@ extension Gateway {
             let bytes = store.bytes(of: entry)
             loop.execute { [self] in
                 var extra: HeaderList = ["Accept-Ranges": "bytes", "Cache-Control": "private, max-age=\(max(0, entry.expiresAt - clock.now))"]
-                guard let range else {
-                    return send(.ok, bytes, ex, r, extra: extra, contentType: entry.recipe.contentType)
-                }
-                guard let (lo, hi) = Self.byteRange(range, size: bytes.count) else {
+                switch range.map({ Self.byteRange($0, size: bytes.count) }) ?? .whole {
+                case .whole:
+                    send(.ok, bytes, ex, r, extra: extra, contentType: entry.recipe.contentType)
+                case .unsatisfiable:
                     extra.add("Content-Range", "bytes */\(bytes.count)")
-                    return send(Status(code: 416), [], ex, r, extra: extra, contentType: entry.recipe.contentType)
+                    send(Status(code: 416), [], ex, r, extra: extra, contentType: entry.recipe.contentType)
+                case .part(let lo, let hi):
+                    extra.add("Content-Range", "bytes \(lo)-\(hi)/\(bytes.count)")
+                    send(Status(code: 206), Array(bytes[lo...hi]), ex, r, extra: extra, contentType: entry.recipe.contentType)
                 }
-                extra.add("Content-Range", "bytes \(lo)-\(hi)/\(bytes.count)")
-                send(Status(code: 206), Array(bytes[lo...hi]), ex, r, extra: extra, contentType: entry.recipe.contentType)
             }
         }
     }
 
-    /// One `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size`, inclusive; nil if unsatisfiable.
-    static func byteRange(_ header: String, size: Int) -> (Int, Int)? {
-        guard header.hasPrefix("bytes="), size > 0 else { return nil }
+    enum ByteRange: Equatable {
+        /// No range, an unknown unit, or several ranges: the whole file (RFC 9110 §14.2 lets a
+        /// server ignore Range; one part is all players ask for).
+        case whole
+        case unsatisfiable
+        /// Inclusive bounds.
+        case part(Int, Int)
+    }
+
+    /// One `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size`.
+    static func byteRange(_ header: String, size: Int) -> ByteRange {
+        guard header.lowercased().hasPrefix("bytes=") else { return .whole }
         let spec = header.dropFirst(6)
-        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
+        if spec.contains(",") { return .whole }
+        guard size > 0, let dash = spec.firstIndex(of: "-") else { return .unsatisfiable }
         let a = spec[..<dash].trimmingSpaces, b = spec[spec.index(after: dash)...].trimmingSpaces
         if a.isEmpty {
-            guard let n = Int(b), n > 0 else { return nil }
-            return (max(0, size - n), size - 1)
+            guard let n = Int(b), n > 0 else { return .unsatisfiable }
+            return .part(max(0, size - n), size - 1)
         }
-        guard let lo = Int(a), lo < size else { return nil }
-        guard !b.isEmpty else { return (lo, size - 1) }
-        guard let hi = Int(b), hi >= lo else { return nil }
-        return (lo, min(hi, size - 1))
+        guard let lo = Int(a), lo >= 0, lo < size else { return .unsatisfiable }
+        guard !b.isEmpty else { return .part(lo, size - 1) }
+        guard let hi = Int(b), hi >= lo else { return .unsatisfiable }
+        return .part(lo, min(hi, size - 1))
     }
 
     /// `GET /__mock/tasks`: every task (or the session's) as the query object, newest last.

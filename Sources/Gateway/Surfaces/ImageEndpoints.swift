@@ -1,6 +1,7 @@
 import Dispatch
 import HTTPCore
 import HTTPServer
+import Synchronization
 
 /// `POST /v1/images/generations` (JSON) and `POST /v1/images/edits` (multipart, OpenAI's shape):
 /// synchronous, billed per image from the catalog price, errors never billed. Each image is a
@@ -85,9 +86,11 @@ extension Gateway {
         }
     }
 
-    /// `http://HOST` for URLs the client follows back to this server (`Host` header, else loopback).
+    /// `http://HOST` for URLs the client follows back to this server: the `Host` header, else
+    /// the loopback address and the port the server listens on.
     func publicBase(_ request: Request) -> String {
-        "http://" + (request.header("host") ?? "127.0.0.1")
+        if let host = request.header("host"), !host.isEmpty { return "http://" + host }
+        return "http://127.0.0.1:\(listeningPort.load(ordering: .relaxed))"
     }
 
     private func decodeImageGeneration(_ r: BodyReader) -> Result<ImageJob, GatewayError> {
@@ -128,7 +131,7 @@ extension Gateway {
                 guard Self.imageSignature(img.body) != nil else {
                     throw GatewayError.badRequest("image[\(i)]: not a PNG, JPEG or WebP file", code: "invalid_image", param: "image")
                 }
-                salt += String(ReplyEngine.hash(0, String(decoding: img.body, as: Unicode.ASCII.self)))
+                salt += String(Self.fnv1a(img.body)) + ","
             }
             if let mask = parts.first(where: { $0.name == "mask" }), Self.imageSignature(mask.body) != "image/png" {
                 throw GatewayError.badRequest("mask: must be a PNG file", code: "invalid_image", param: "mask")
@@ -266,6 +269,13 @@ extension Gateway {
         var e = e
         if e.code == "invalid_request_error" { e.code = "invalid_param" }
         return e
+    }
+
+    /// FNV-1a over raw bytes (every byte counts, unlike hashing them as text).
+    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return h
     }
 
     /// The media type of an image file by its signature, or nil.

@@ -153,12 +153,18 @@ extension Gateway {
             throw GatewayError.badRequest("out_task_id: must be 1 to 128 characters", param: "out_task_id")
         }
         if let url = try top.string("callback_url") {
-            guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.count > 8 else {
-                throw GatewayError.badRequest("callback_url: must be an absolute http(s) URL", param: "callback_url")
+            // https is accepted (and journaled as not delivered); both must be well-formed.
+            let lower = url.lowercased()
+            let asHTTP = lower.hasPrefix("https://") ? "http://" + url.dropFirst(8) : lower.hasPrefix("http://") ? "http://" + url.dropFirst(7) : ""
+            guard !asHTTP.isEmpty, CallbackPost.parse(url: asHTTP) != nil else {
+                throw GatewayError.badRequest("callback_url: must be an absolute http(s) URL (http://host[:port]/path)", param: "callback_url")
             }
-            task.callbackURL = url
+            task.callbackURL = lower.hasPrefix("https://") ? url : asHTTP
         }
-        if let secret = try top.string("callback_secret") { task.callbackSecret = secret }
+        if let secret = try top.string("callback_secret") {
+            guard !secret.isEmpty else { throw GatewayError.badRequest("callback_secret: must not be empty", param: "callback_secret") }
+            task.callbackSecret = secret
+        }
         if model.kind == .video {
             guard let spec = fixtures.media.videos[model.id] else {
                 throw GatewayError.badRequest("model: '\(model.id)' has no video settings in media.json", param: "model")
