@@ -22,6 +22,8 @@ struct MediaTask: Sendable {
     }
 
     var id: String
+    /// Order of submission (1, 2, …), set by the engine.
+    var number = 0
     var outTaskID: String?
     var model: CatalogModel
     var shape: Shape
@@ -68,7 +70,8 @@ struct MediaTask: Sendable {
             steps.append(Step(at: start, status: .failed, progress: 0))
             return steps
         }
-        steps.append(Step(at: start, status: .running, progress: 0))
+        // Failing at 0 % fails as it starts: no `running` step a query could never see.
+        if failure?.at != 0 { steps.append(Step(at: start, status: .running, progress: 0)) }
         var p = progressStep
         while p < 100 {
             if let f = failure, f.at <= p { break }

@@ -45,6 +45,8 @@ final class TaskEngine: Sendable {
         var byOutID: [String: String] = [:]
         var unsettled: Set<String> = []
         var counter = 0
+        /// Tasks stored so far: their order of submission.
+        var submitted = 0
         var subscribers: [Int: Subscriber] = [:]
         var nextSubscriber = 0
         var timerGeneration = 0
@@ -101,10 +103,13 @@ final class TaskEngine: Sendable {
             if let out = task.outTaskID, let id = s.byOutID[Self.outKey(task.accountID, out)], let old = s.tasks[id] {
                 return old.identity == task.identity ? .existing(old) : .conflict(old)
             }
+            s.submitted += 1
+            var task = task
+            task.number = s.submitted
             s.tasks[task.id] = task
             s.unsettled.insert(task.id)
             if let out = task.outTaskID { s.byOutID[Self.outKey(task.accountID, out)] = task.id }
-            return .created(task)
+            return .created(s.tasks[task.id]!)
         }
         if case .created = result { schedule() }
         return result
@@ -246,12 +251,13 @@ final class TaskEngine: Sendable {
             s.timerGeneration += 1
         }
         wake(taskID: nil)
+        schedule()  // the reset disarmed the timer other sessions' tasks still need
     }
 
     var count: Int { state.withLock { $0.tasks.count } }
 
     /// Every task (or one session's), oldest first.
     func all(session: String?) -> [MediaTask] {
-        state.withLock { s in s.tasks.values.filter { session == nil || $0.session == session }.sorted { ($0.submittedAt, $0.id) < ($1.submittedAt, $1.id) } }
+        state.withLock { s in s.tasks.values.filter { session == nil || $0.session == session }.sorted { $0.number < $1.number } }
     }
 }

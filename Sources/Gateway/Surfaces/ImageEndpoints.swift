@@ -244,21 +244,21 @@ extension Gateway {
     }
 
     /// The prompt, checked: not empty, not longer than `max_prompt_chars` (413), no blocked term (451).
-    func mediaPrompt(_ prompt: String) throws(GatewayError) -> String {
-        guard !prompt.allSatisfy(\.isWhitespace) else { throw GatewayError.badRequest("prompt: must not be empty", param: "prompt") }
+    func mediaPrompt(_ prompt: String, param: String = "prompt") throws(GatewayError) -> String {
+        guard !prompt.allSatisfy(\.isWhitespace) else { throw GatewayError.badRequest("\(param): must not be empty", param: param) }
         let limit = fixtures.media.maxPromptChars
         let length = prompt.unicodeScalars.count
         if length > limit {
             var e = GatewayError(.requestTooLarge, status: .contentTooLarge,
                                  message: "prompt is too long: \(length) characters, the limit is \(limit)", code: "prompt_too_long")
-            e.param = "prompt"
+            e.param = param
             throw e
         }
         if let term = fixtures.media.blockedTerm(in: prompt) {
             var e = GatewayError(.invalidRequest, status: .unavailableForLegalReasons,
                                  message: "the prompt was blocked by the content safety policy (matched '\(term)')",
                                  code: "content_policy_violation")
-            e.param = "prompt"
+            e.param = param
             throw e
         }
         return prompt

@@ -137,7 +137,7 @@ extension Gateway {
             throw GatewayError.badRequest("model: '\(model.id)' is a text model; /v1/tasks/submit takes video and image models",
                                           param: "model")
         }
-        let prompt = try mediaPrompt(try r.requiredString("prompt"))
+        let prompt = try mediaPrompt(try r.requiredString("prompt"), param: r.at("prompt"))
         var identity: [(String, JSONValue)] = [("model", .string(model.id))]
         let fields = wrapped ? (body["params"].flatMap { if case .object(let o) = $0 { o } else { nil } } ?? JSONObject()) : body
         for (k, v) in zip(fields.keys, fields.values) where !["model", "out_task_id", "callback_url", "callback_secret", "stream"].contains(k) {

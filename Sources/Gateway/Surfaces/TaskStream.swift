@@ -104,6 +104,11 @@ final class TaskStreamer {
                 return finish(status: 200)
             }
         }
+        if steps.last?.status.isTerminal == true {
+            // Resumed after the terminal event: nothing more will come.
+            stream.end()
+            return finish(status: 200)
+        }
         if !gateway.clock.isFrozen, let next = task.nextStep(after: now) {
             stream.schedule(after: .milliseconds(max(1, next - now))) { [self] in pump() }
         }
