@@ -125,8 +125,12 @@ import TestSupport
         mock.gateway.clock.freeze(at: Self.frozenTime)
         let client = try TestClient(port: mock.port)
         try client.send(c.request)
-        let got = Self.normalise(String(decoding: try client.readToEnd(), as: UTF8.self))
-        let path = Self.goldenDirectory + "/\(c.name).txt"
+        Self.check(c.name, Self.normalise(String(decoding: try client.readToEnd(), as: UTF8.self)))
+    }
+
+    /// Compares `got` with `Golden/<name>.txt`, or records it under `RECORD_GOLDEN`.
+    static func check(_ name: String, _ got: String) {
+        let path = goldenDirectory + "/\(name).txt"
         if getenv("RECORD_GOLDEN") != nil {
             writeText(path, got)
             Issue.record("recorded \(path); rerun without RECORD_GOLDEN")
@@ -137,7 +141,7 @@ import TestSupport
             Issue.record("missing golden file \(path); record it with RECORD_GOLDEN=1")
             return
         }
-        #expect(got == want, "transcript of \(c.name) differs from \(path)")
+        #expect(got == want, "transcript \(name) differs from \(path)")
     }
 
     static var goldenDirectory: String {

@@ -36,21 +36,6 @@ import TestSupport
         return String(response[start...].prefix { $0 != "\"" })
     }
 
-    static func check(_ name: String, _ got: String) {
-        let path = GoldenTranscriptTests.goldenDirectory + "/\(name).txt"
-        if getenv("RECORD_GOLDEN") != nil {
-            writeText(path, got)
-            Issue.record("recorded \(path); rerun without RECORD_GOLDEN")
-            return
-        }
-        let want = readText(path)
-        guard !want.isEmpty else {
-            Issue.record("missing golden file \(path); record it with RECORD_GOLDEN=1")
-            return
-        }
-        #expect(got == want, "transcript \(name) differs from \(path)")
-    }
-
     static func start() throws -> MockServer {
         var options = MockOptions()
         options.server.port = 0
@@ -63,12 +48,12 @@ import TestSupport
         let mock = try Self.start()
         defer { mock.stop() }
         let submitted = try Self.exchange(mock, Self.request("POST", "/v1/tasks/submit", body: Self.submitBody))
-        Self.check("task-submit", submitted)
+        GoldenTranscriptTests.check("task-submit", submitted)
         try Self.advance(mock, seconds: 95)  // sora-2: 5 s queued, 90 s rendering
         let id = try Self.taskID(submitted)
-        Self.check("task-stream-completed", try Self.exchange(mock, Self.request("GET", "/v1/tasks/stream/\(id)")))
+        GoldenTranscriptTests.check("task-stream-completed", try Self.exchange(mock, Self.request("GET", "/v1/tasks/stream/\(id)")))
         // Resuming after event 10 sends exactly events 11 and 12.
-        Self.check("task-stream-resumed", try Self.exchange(mock, Self.request("GET", "/v1/tasks/stream/\(id)", headers: [("Last-Event-ID", "10")])))
+        GoldenTranscriptTests.check("task-stream-resumed", try Self.exchange(mock, Self.request("GET", "/v1/tasks/stream/\(id)", headers: [("Last-Event-ID", "10")])))
     }
 
     @Test func cancelledTask_stream() throws {
@@ -79,7 +64,7 @@ import TestSupport
         let cancelled = try Self.exchange(mock, Self.request("POST", "/v1/tasks/cancel/\(id)"))
         #expect(cancelled.contains(#""status":"cancelled","progress":40"#))
         #expect(cancelled.contains(#""credits_used":0.100000"#), "partial: ⌊3 s × 40 %⌋ = 1 s at $0.10")
-        Self.check("task-stream-cancelled", try Self.exchange(mock, Self.request("GET", "/v1/tasks/stream/\(id)")))
+        GoldenTranscriptTests.check("task-stream-cancelled", try Self.exchange(mock, Self.request("GET", "/v1/tasks/stream/\(id)")))
     }
 
     @Test func failedTask_stream() throws {
@@ -88,6 +73,6 @@ import TestSupport
         let submitted = try Self.exchange(mock, Self.request("POST", "/v1/tasks/submit", body: Self.submitBody,
                                                              headers: [("X-Mock-Fault", "fail at=30% code=gpu_lost")]))
         try Self.advance(mock, seconds: 60)
-        Self.check("task-stream-failed", try Self.exchange(mock, Self.request("GET", "/v1/tasks/stream/\(try Self.taskID(submitted))")))
+        GoldenTranscriptTests.check("task-stream-failed", try Self.exchange(mock, Self.request("GET", "/v1/tasks/stream/\(try Self.taskID(submitted))")))
     }
 }

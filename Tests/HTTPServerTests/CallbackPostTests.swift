@@ -3,6 +3,7 @@ import Glibc
 @testable import HTTPServer
 import Synchronization
 import Testing
+import TestSupport
 
 /// CallbackPost against real loopback listeners that capture the request and answer as told.
 @Suite struct CallbackPostTests {
@@ -141,13 +142,7 @@ import Testing
         try #require(listen(fd, 0) == 0)
         let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(filler) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = UInt16(port).bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let rc = connectLoopback(filler, port: port)
         try #require(rc == 0)
         let started = monotonicMillisForTest()
         let outcome = CallbackPost.send(url: "http://127.0.0.1:\(port)/", headers: [], body: [], timeoutMillis: 300)

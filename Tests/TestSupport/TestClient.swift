@@ -30,14 +30,7 @@ public final class TestClient {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = UInt16(port).bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { let e = errno; Glibc.close(fd); throw Failure("connect: errno \(e)") }
+        guard connectLoopback(fd, port: port) == 0 else { let e = errno; Glibc.close(fd); throw Failure("connect: errno \(e)") }
     }
 
     deinit { Glibc.close(fd) }
@@ -208,4 +201,15 @@ public func serverSocketCount(port: Int) -> Int {
         if link.hasPrefix("socket:["), inodes.contains(String(link.dropFirst(8).dropLast())) { n += 1 }
     }
     return n
+}
+
+/// `connect(2)` of `fd` to 127.0.0.1:`port`; the call's return value (0, or -1 with errno).
+public func connectLoopback(_ fd: Int32, port: Int) -> Int32 {
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = UInt16(port).bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
 }
