@@ -46,9 +46,8 @@ extension Gateway {
                 responseStore.reset()
                 faults.reset(session: nil)
                 journal.clear(session: nil)
-                tasks.reset(session: nil)
+                tasks.reset(session: nil)  // also wakes the task streams, which end
                 files.reset(session: nil)
-                tasks.clockChanged()
                 result = .success(Array(#"{"status":"reset"}"#.utf8))
             }
         case .controlClock:

@@ -92,10 +92,8 @@ extension Gateway {
             id = q.first("task_id")
             outID = q.first("out_task_id")
         default:
-            let body = request.body.isEmpty ? .success(JSONObject()) : EndpointSupport.jsonObject(request.body)
-            guard case .success(let o) = body else { return body.map { _ in fatalError() } }
-            let r = BodyReader(o)
             do throws(GatewayError) {
+                let r = BodyReader(try EndpointSupport.jsonObject(request.body).get())
                 id = try r.string("task_id")
                 outID = try r.string("out_task_id")
             } catch {
