@@ -84,7 +84,7 @@ final class StreamDriver {
             if let f = fault, next == f.after {
                 switch f.kind {
                 case .inBand(let frame):
-                    write(frame)
+                    _ = write(frame)
                     stream.end()
                     return done(.failed)
                 case .end:
