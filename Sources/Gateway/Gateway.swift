@@ -23,7 +23,6 @@ public final class Gateway: HTTPHandler {
     let adminToken: String?
     let files: FileStore
     let tasks: TaskEngine
-    let callbacks: CallbackSender
     /// The bound port, once listening (URLs for requests without a `Host`).
     public let listeningPort = Atomic<Int>(0)
 
@@ -51,7 +50,6 @@ public final class Gateway: HTTPHandler {
         let files = FileStore(seed: seed)
         self.files = files
         let callbacks = CallbackSender(options: options.tasks, journal: journal, ids: ids, clock: clock)
-        self.callbacks = callbacks
         tasks = TaskEngine(options: options.tasks, clock: clock, files: files, accounting: accounting,
                            fileTTL: fixtures.media.fileTTLSeconds, seed: seed) { task, step in callbacks.deliver(task, step) }
     }

@@ -88,7 +88,7 @@ import Testing
         #expect(pending["started_at"] == nil)
         #expect(pending["estimated_seconds"] == .int(95))
         t.files = [FileStore.Entry(name: "vid_1.mp4", recipe: .mp4(width: 320, height: 180, seconds: 4, seed: 1), accountID: "a",
-                                   session: "", createdAt: 0, expiresAt: 86_400)]
+                                   session: "", expiresAt: 86_400)]
         let done = try JSONParser.parse(t.encode(t.plan.last!, base: t.base))
         #expect(done["status"] == .string("completed"))
         #expect(done["result_url"] == .string("http://h/files/vid_1.mp4"))

@@ -17,6 +17,18 @@ public struct MediaSpec: Sendable {
         public var edits: Bool
         /// Per-model options: name → allowed values (empty = any value of the right type).
         public var options: [String: [String]]
+
+        /// Why `n` images per request are refused, or nil.
+        func countProblem(_ n: Int) -> String? {
+            (1...maxImages).contains(n) ? nil : "\(model) generates 1 to \(maxImages) images per request, got \(n)"
+        }
+
+        /// The size `text` names if the model lists it.
+        func size(_ text: String) -> ImageSize? { sizes.contains(text) ? ImageSize(text) : nil }
+
+        func sizeProblem(_ text: String) -> String {
+            "'\(text)' is not supported by \(model); use one of \(sizes.joined(separator: ", "))"
+        }
     }
 
     /// One video model: its limits and its render timeline.

@@ -32,7 +32,6 @@ final class FileStore: Sendable {
         var recipe: Recipe
         var accountID: String
         var session: String
-        var createdAt: Int
         var expiresAt: Int
     }
 
@@ -65,7 +64,7 @@ final class FileStore: Sendable {
             s.counter += 1
             let prefix = if case .png = recipe { "img_" } else { "vid_" }
             let name = prefix + idToken(seed: seed ^ 0x6669_6C65, index: s.counter) + "." + recipe.fileExtension
-            let e = Entry(name: name, recipe: recipe, accountID: accountID, session: session, createdAt: now, expiresAt: now + ttl)
+            let e = Entry(name: name, recipe: recipe, accountID: accountID, session: session, expiresAt: now + ttl)
             s.entries[name] = e
             return e
         }

@@ -115,28 +115,18 @@ struct MediaTask: Sendable {
     /// The status word this task's API shape uses (`queued` for the flat video shape).
     func word(_ s: Status) -> String { s == .pending && shape == .flat ? "queued" : s.rawValue }
 
-    /// Credits the terminal `step` bills: output seconds (or images) at the catalog price.
-    func credits(for step: Step) -> Credits {
-        let units: Int
-        switch step.status {
-        case .completed: units = isVideo ? seconds : count
-        case .cancelled:
-            guard step.progress > 0 || cancelBilling == .full else { return .zero }
-            switch cancelBilling {
-            case .free: return .zero
-            case .full: units = isVideo ? seconds : count
-            case .partial: units = (isVideo ? seconds : count) * step.progress / 100
-            }
-        default: return .zero
-        }
-        return model.pricing.cost(of: isVideo ? Usage(videoSeconds: units) : Usage(images: units))
-    }
+    /// Credits the terminal `step` bills, at the catalog price.
+    func credits(for step: Step) -> Credits { model.pricing.cost(of: usage(for: step)) }
 
-    /// The usage row a terminal step bills.
+    /// What a terminal step bills: output seconds (or images), all of them when completed, the
+    /// `cancel_billing` share when cancelled while running, none otherwise.
     func usage(for step: Step) -> Usage {
-        let c = credits(for: step)
-        let unit = isVideo ? model.pricing.perVideoSecond.micros : model.pricing.perImage.micros
-        let units = unit > 0 ? c.micros / unit : 0
+        let all = isVideo ? seconds : count
+        let units: Int = switch (step.status, cancelBilling) {
+        case (.completed, _), (.cancelled, .full): all
+        case (.cancelled, .partial): all * step.progress / 100
+        default: 0
+        }
         return isVideo ? Usage(videoSeconds: units) : Usage(images: units)
     }
 }

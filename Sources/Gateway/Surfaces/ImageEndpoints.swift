@@ -156,16 +156,11 @@ extension Gateway {
                                    int: (String) throws(GatewayError) -> Int?,
                                    string: (String) throws(GatewayError) -> String?) throws(GatewayError) {
         if let n = try int("n") {
-            guard (1...spec.maxImages).contains(n) else {
-                throw GatewayError.badRequest("n: \(job.model.id) generates 1 to \(spec.maxImages) images per request, got \(n)", param: "n")
-            }
+            if let problem = spec.countProblem(n) { throw GatewayError.badRequest("n: \(problem)", param: "n") }
             job.count = n
         }
-        if let size = try string("size"), size != "auto" {
-            guard spec.sizes.contains(size), let s = ImageSize(size) else {
-                throw GatewayError.badRequest("size: '\(size)' is not supported by \(job.model.id); use one of \(spec.sizes.joined(separator: ", "))",
-                                              param: "size")
-            }
+        if let text = try string("size"), text != "auto" {
+            guard let s = spec.size(text) else { throw GatewayError.badRequest("size: \(spec.sizeProblem(text))", param: "size") }
             job.size = s
         }
         if let format = try string("response_format") {
@@ -217,7 +212,7 @@ extension Gateway {
 
     /// The image model `name` names, with its media options.
     private func imageModel(_ name: String, edits: Bool) throws(GatewayError) -> (CatalogModel, MediaSpec.Image) {
-        let model = try mediaModel(name, route: "/v1/images/generations")
+        let model = try mediaModel(name)
         guard model.kind == .image, let spec = fixtures.media.images[model.id] else {
             let route = model.kind == .video ? "POST /v1/tasks/submit" : model.kind == .text ? "a text endpoint" : "no route (no media options in media.json)"
             throw GatewayError.badRequest("model: '\(model.id)' is not an image model; call it through \(route)", param: "model")
@@ -229,18 +224,9 @@ extension Gateway {
         return (model, spec)
     }
 
-    /// A catalog model for a media endpoint: unknown → 404 `model_not_found`, retired → 400.
-    func mediaModel(_ name: String, route: String) throws(GatewayError) -> CatalogModel {
-        guard let model = catalog.model(named: name) else {
-            if let r = catalog.retired[name] {
-                let hint = r.replacement.map { "; use '\($0)' instead" } ?? ""
-                throw GatewayError.badRequest("model '\(name)' has been retired\(hint)", code: "unsupported_model", param: "model")
-            }
-            var e = GatewayError.notFound("The model `\(name)` does not exist or you do not have access to it.", code: "model_not_found")
-            e.param = "model"
-            throw e
-        }
-        return model
+    /// A catalog model for a media endpoint (OpenAI's wording for unknown ones).
+    func mediaModel(_ name: String) throws(GatewayError) -> CatalogModel {
+        try catalogModel(name, param: "model") { Self.openAIUnknownModel(name) }
     }
 
     /// The prompt, checked: not empty, not longer than `max_prompt_chars` (413), no blocked term (451).

@@ -127,7 +127,7 @@ extension Gateway {
     /// A submit body as a task (id and time are stamped after the faults).
     private func decodeTask(_ body: JSONObject, videos: Bool, ex: Exchange, caller: Caller) throws(GatewayError) -> MediaTask {
         let top = BodyReader(body)
-        let model = try mediaModel(try top.requiredString("model"), route: "/v1/tasks/submit")
+        let model = try mediaModel(try top.requiredString("model"))
         let wrapped = !videos && top.has("params")
         let shape: MediaTask.Shape = videos ? .videos : wrapped ? .params : .flat
         let r = wrapped ? (try top.object("params"))! : top
@@ -178,15 +178,11 @@ extension Gateway {
             }
             task.size = ImageSize(spec.defaultSize)!
             if let n = try r.int("n") {
-                guard (1...spec.maxImages).contains(n) else {
-                    throw r.fail("n", "\(model.id) generates 1 to \(spec.maxImages) images per task, got \(n)")
-                }
+                if let problem = spec.countProblem(n) { throw r.fail("n", problem) }
                 task.count = n
             }
-            if let size = try r.string("size") {
-                guard spec.sizes.contains(size), let s = ImageSize(size) else {
-                    throw r.fail("size", "'\(size)' is not supported by \(model.id); use one of \(spec.sizes.joined(separator: ", "))")
-                }
+            if let text = try r.string("size") {
+                guard let s = spec.size(text) else { throw r.fail("size", spec.sizeProblem(text)) }
                 task.size = s
             }
             task.queueMillis = tasks.scaled(fixtures.media.imageTaskQueueSeconds)

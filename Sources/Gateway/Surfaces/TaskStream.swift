@@ -119,7 +119,7 @@ final class TaskStreamer {
         switch f.action {
         case .status:
             var out = Array("event: error\ndata: ".utf8)
-            out += Surface.openAI.errorBody(f.error, requestID: ex.requestID)
+            out += ex.surface.errorBody(f.error, requestID: ex.requestID)
             out += [0x0A, 0x0A]
             write(out, counts: true)
             stream.end()

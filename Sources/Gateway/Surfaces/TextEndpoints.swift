@@ -182,22 +182,36 @@ extension Gateway {
     /// Resolves the model and checks the request against its catalog entry: unknown (404, each
     /// protocol's own wording), retired or non-text or not served on this protocol (400
     /// `unsupported_model`), and features the model lacks (400 naming the parameter).
+    /// The catalog model `name` names (id or alias): a retired slug is 400 `unsupported_model`
+    /// (naming its replacement), an unknown one 404 `model_not_found` with the surface's `message`.
+    func catalogModel(_ name: String, param: String?, notFound message: () -> String) throws(GatewayError) -> CatalogModel {
+        if let model = catalog.model(named: name) { return model }
+        if let r = catalog.retired[name] {
+            let hint = r.replacement.map { "; use '\($0)' instead" } ?? ""
+            throw GatewayError.badRequest("model '\(name)' has been retired\(hint)", code: "unsupported_model", param: "model")
+        }
+        var e = GatewayError.notFound(message(), code: "model_not_found")
+        e.param = param
+        throw e
+    }
+
+    static func openAIUnknownModel(_ name: String) -> String {
+        "The model `\(name)` does not exist or you do not have access to it."
+    }
+
     func validate(_ request: inout ChatRequest, surface: TextSurface) -> Result<CatalogModel, GatewayError> {
         let name = request.model
-        guard let model = catalog.model(named: name) else {
-            if let r = catalog.retired[name] {
-                let hint = r.replacement.map { "; use '\($0)' instead" } ?? ""
-                return .failure(.badRequest("model '\(name)' has been retired\(hint)", code: "unsupported_model", param: "model"))
+        let model: CatalogModel
+        do throws(GatewayError) {
+            model = try catalogModel(name, param: surface == .gemini ? nil : "model") {
+                switch surface {
+                case .messages: "model: \(name)"
+                case .chat, .responses: Self.openAIUnknownModel(name)
+                case .gemini: "models/\(name) is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods."
+                }
             }
-            let message: String
-            switch surface {
-            case .messages: message = "model: \(name)"
-            case .chat, .responses: message = "The model `\(name)` does not exist or you do not have access to it."
-            case .gemini: message = "models/\(name) is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods."
-            }
-            var e = GatewayError.notFound(message, code: "model_not_found")
-            e.param = surface == .gemini ? nil : "model"
-            return .failure(e)
+        } catch {
+            return .failure(error)
         }
         guard model.kind == .text else {
             let route = model.kind == .image ? "POST /v1/images/generations" : "POST /v1/tasks/submit"
