@@ -23,6 +23,8 @@ public final class Gateway: HTTPHandler {
     let adminToken: String?
     let files: FileStore
     let tasks: TaskEngine
+    /// Events an unpaced text stream writes per loop turn (`--stream-batch`).
+    let streamBatch: Int
     /// The bound port, once listening (URLs for requests without a `Host`).
     public let listeningPort = Atomic<Int>(0)
 
@@ -47,6 +49,7 @@ public final class Gateway: HTTPHandler {
         let journal = Journal(capacity: options.journalSize)
         self.journal = journal
         adminToken = options.adminToken
+        streamBatch = options.streamBatch
         let files = FileStore(seed: seed)
         self.files = files
         let callbacks = CallbackSender(options: options.tasks, journal: journal, ids: ids, clock: clock)

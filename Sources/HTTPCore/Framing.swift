@@ -16,11 +16,10 @@ public enum Chunked {
     public static let end: [UInt8] = Array("0\r\n\r\n".utf8)
 
     static func appendHex(_ value: Int, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         var shift = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4 * 4 - 4
         if shift < 0 { shift = 0 }
         while shift >= 0 {
-            out.append(hex[(value >> shift) & 0xF])
+            out.append(hexDigit(UInt8((value >> shift) & 0xF)))
             shift -= 4
         }
     }
@@ -48,6 +47,21 @@ public enum SSE {
         }
         out.append(0x0A)
         return out
+    }
+
+    /// One event whose `data:` is the JSON `write` produces, built in a single buffer (no copy of
+    /// the JSON). Compact JSON has no raw newline; should `write` insert one (through `raw`), the
+    /// data is split into several `data:` lines like ``event(_:data:id:)`` does.
+    public static func jsonEvent(_ name: String? = nil, capacity: Int = 256, _ write: (inout JSONWriter) -> Void) -> [UInt8] {
+        var w = JSONWriter(capacity: capacity)
+        if let name { w.framing("event: "); w.framing(name); w.framing("\n") }
+        w.framing("data: ")
+        let start = w.count
+        write(&w)
+        let hasNewline = w.out.withUnsafeBufferPointer { b in memchr(b.baseAddress! + start, 0x0A, b.count - start) != nil }
+        if hasNewline { return event(name, data: Array(w.out[start...])) }
+        w.framing("\n\n")
+        return w.out
     }
 
     /// A comment line, used as a heartbeat: `: <text>\n\n`.

@@ -7,33 +7,73 @@
 /// // {"object":"list","data":[]}
 /// ```
 public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
-    private var needsComma: [Bool] = []
-    private var afterKey = false
+    @usableFromInline var out: [UInt8] = []
+    /// Open containers.
+    @usableFromInline var depth = 0
+    /// Bit `d` set: the container at depth `d` (< 64) already holds a member.
+    @usableFromInline var commas: UInt64 = 0
+    /// The same for containers nested 64 and more deep.
+    @usableFromInline var deepCommas: [Bool] = []
+    @usableFromInline var afterKey = false
 
-    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 256) { out.reserveCapacity(capacity) }
 
-    public mutating func objectStart() { separate(); bytes.append(0x7B); needsComma.append(false) }
-    public mutating func objectEnd() { needsComma.removeLast(); bytes.append(0x7D) }
-    public mutating func arrayStart() { separate(); bytes.append(0x5B); needsComma.append(false) }
-    public mutating func arrayEnd() { needsComma.removeLast(); bytes.append(0x5D) }
+    /// The bytes written so far.
+    public var bytes: [UInt8] { out }
+    /// How many bytes are written so far.
+    public var count: Int { out.count }
 
+    @inlinable public mutating func objectStart() { open(0x7B) }
+    @inlinable public mutating func objectEnd() { close(0x7D) }
+    @inlinable public mutating func arrayStart() { open(0x5B) }
+    @inlinable public mutating func arrayEnd() { close(0x5D) }
+
+    @inlinable
     public mutating func key(_ k: String) {
         separate()
         appendEscaped(k)
-        bytes.append(0x3A)
+        out.append(0x3A)
         afterKey = true
     }
 
-    public mutating func string(_ s: String) { separate(); appendEscaped(s) }
-    public mutating func int(_ v: Int) { separate(); appendDecimal(v, to: &bytes) }
-    public mutating func bool(_ v: Bool) { separate(); bytes += v ? Array("true".utf8) : Array("false".utf8) }
-    public mutating func null() { separate(); bytes += Array("null".utf8) }
+    @inlinable public mutating func string(_ s: String) { separate(); appendEscaped(s) }
+    @inlinable public mutating func string(_ s: Substring) { separate(); appendEscaped(s) }
+    @inlinable
+    public mutating func string(_ s: some StringProtocol) {
+        separate()
+        if s.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil { appendEscaped(String(s)) }
+    }
+    @inlinable public mutating func int(_ v: Int) { separate(); appendDecimal(v, to: &out) }
+    @inlinable
+    public mutating func bool(_ v: Bool) {
+        separate()
+        if v { out.appendLiteral("true") } else { out.appendLiteral("false") }
+    }
+    @inlinable public mutating func null() { separate(); out.appendLiteral("null") }
     /// A number written with a fixed count of decimals from an integer of `10^decimals` units,
     /// e.g. `fixed(1_500_000, decimals: 6)` writes `1.500000`. No floating point involved.
-    public mutating func fixed(_ units: Int, decimals: Int) { separate(); appendFixed(units, decimals: decimals, to: &bytes) }
+    public mutating func fixed(_ units: Int, decimals: Int) { separate(); appendFixed(units, decimals: decimals, to: &out) }
     /// Already-encoded JSON, inserted as one value.
-    public mutating func raw(_ json: [UInt8]) { separate(); bytes += json }
+    @inlinable public mutating func raw(_ json: [UInt8]) { separate(); out.append(contentsOf: json) }
+
+    /// Already-encoded members (`"a":1,"b":2`, see ``encodeMembers(_:)``) inserted into the
+    /// object being written, as if written one by one.
+    @inlinable public mutating func members(_ encoded: [UInt8]) { separate(); out.append(contentsOf: encoded) }
+
+    /// The members `write` produces inside an object, without the braces: a fixed run of members
+    /// encoded once and inserted into many objects with ``members(_:)``.
+    public static func encodeMembers(_ write: (inout JSONWriter) -> Void) -> [UInt8] {
+        var w = JSONWriter(capacity: 128)
+        w.objectStart()
+        write(&w)
+        w.objectEnd()
+        return Array(w.out.dropFirst().dropLast())
+    }
+
+    /// Bytes around the JSON text (a stream's framing, such as `data: ` and the blank line after
+    /// it): appended as they are, outside the JSON structure.
+    @inlinable public mutating func framing(_ s: StaticString) { out.appendLiteral(s) }
+    @inlinable public mutating func framing(_ s: String) { out.append(contentsOf: s.utf8) }
 
     public mutating func strings(_ values: [String]) {
         arrayStart()
@@ -41,41 +81,83 @@ public struct JSONWriter: Sendable {
         arrayEnd()
     }
 
-    private mutating func separate() {
+    @inlinable
+    mutating func open(_ bracket: UInt8) {
+        separate()
+        out.append(bracket)
+        if depth < 64 { commas &= ~(1 << UInt64(depth)) } else { deepCommas.append(false) }
+        depth += 1
+    }
+
+    @inlinable
+    mutating func close(_ bracket: UInt8) {
+        depth -= 1
+        if depth >= 64 { deepCommas.removeLast() }
+        out.append(bracket)
+    }
+
+    @inlinable
+    mutating func separate() {
         if afterKey { afterKey = false; return }
-        if let last = needsComma.last {
-            if last { bytes.append(0x2C) } else { needsComma[needsComma.count - 1] = true }
+        guard depth > 0 else { return }
+        let d = depth - 1
+        if d < 64 {
+            let bit: UInt64 = 1 << UInt64(d)
+            if commas & bit != 0 { out.append(0x2C) } else { commas |= bit }
+        } else if deepCommas[d - 64] {
+            out.append(0x2C)
+        } else {
+            deepCommas[d - 64] = true
         }
     }
 
-    private mutating func appendEscaped(_ s: String) {
-        bytes.append(0x22)
-        // Fast path: nothing to escape (the usual case), one bulk copy.
-        var plain = true
-        for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C { plain = false; break }
-        if plain {
-            bytes.append(contentsOf: s.utf8)
-            bytes.append(0x22)
-            return
-        }
-        for b in s.utf8 {
+    @usableFromInline
+    mutating func appendEscaped(_ s: String) {
+        var s = s
+        s.withUTF8 { appendEscaped($0) }
+    }
+
+    @usableFromInline
+    mutating func appendEscaped(_ s: Substring) {
+        var s = s
+        s.withUTF8 { appendEscaped($0) }
+    }
+
+    /// A quoted JSON string: runs that need no escape are copied in bulk.
+    @usableFromInline
+    mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        out.append(0x22)
+        var run = 0
+        var i = 0
+        let n = utf8.count
+        while i < n {
+            let b = utf8[i]
+            if b >= 0x20, b != 0x22, b != 0x5C { i += 1; continue }
+            if i > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
+            out.append(0x5C)
             switch b {
-            case 0x22: bytes += [0x5C, 0x22]
-            case 0x5C: bytes += [0x5C, 0x5C]
-            case 0x0A: bytes += [0x5C, 0x6E]
-            case 0x0D: bytes += [0x5C, 0x72]
-            case 0x09: bytes += [0x5C, 0x74]
-            case 0x08: bytes += [0x5C, 0x62]
-            case 0x0C: bytes += [0x5C, 0x66]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
-            default: bytes.append(b)
+            case 0x22: out.append(0x22)
+            case 0x5C: out.append(0x5C)
+            case 0x0A: out.append(0x6E)
+            case 0x0D: out.append(0x72)
+            case 0x09: out.append(0x74)
+            case 0x08: out.append(0x62)
+            case 0x0C: out.append(0x66)
+            default:
+                out.append(0x75); out.append(0x30); out.append(0x30)
+                out.append(hexDigit(b >> 4)); out.append(hexDigit(b & 0xF))
             }
+            i += 1
+            run = i
         }
-        bytes.append(0x22)
+        if n > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<n])) }
+        out.append(0x22)
     }
 }
+
+/// The lowercase hex digit for `v` (0...15).
+@inlinable
+func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
 /// Appends `units / 10^decimals` with exactly `decimals` digits after the point.
 public func appendFixed(_ units: Int, decimals: Int, to out: inout [UInt8]) {
@@ -126,6 +208,6 @@ extension JSONValue {
     public var encoded: [UInt8] {
         var w = JSONWriter(capacity: 64)
         w.value(self)
-        return w.bytes
+        return w.out
     }
 }

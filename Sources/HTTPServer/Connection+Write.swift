@@ -98,10 +98,15 @@ extension Connection {
         return closed ? nil : s
     }
 
-    func streamWrite(_ s: ResponseStream, _ bytes: [UInt8]) {
+    func streamWrite(_ s: ResponseStream, _ bytes: [UInt8], flush: Bool) {
         guard stream === s, !closed else { return }
         if inFlight?.isHead == true { return }
         if s.chunked { appendQueued { Chunked.append(bytes, to: &$0) } } else { appendQueued { $0.append(contentsOf: bytes) } }
+        if flush || pendingOutput > context.config.highWatermark { self.flush() }
+    }
+
+    func streamFlush(_ s: ResponseStream) {
+        guard stream === s, !closed else { return }
         flush()
     }
 

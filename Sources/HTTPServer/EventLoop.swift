@@ -38,6 +38,8 @@ public final class EventLoop: @unchecked Sendable {
     private var nextGen: UInt32 = 1
     private var heap = TimerHeap()
     private var callbacks: [UInt64: () -> Void] = [:]
+    /// Work for the end of this turn (``runSoon(_:)``): no timer entry, no cancellation.
+    private var soon: [() -> Void] = []
     /// seq → fd for deadline entries, so a deadline entry can find its sink.
     private var deadlineOwners: [UInt64: (fd: Int32, gen: UInt32)] = [:]
     private var nextSeq: UInt64 = 1
@@ -120,11 +122,13 @@ public final class EventLoop: @unchecked Sendable {
                 sink.handleEvents(mask)
             }
             runTimers()
+            runSoonQueue()
         }
         // Close anything still registered so no fd outlives the loop.
         for s in slots.compactMap(\.sink) { s.terminate() }
         for i in slots.indices { slots[i].sink = nil }
         callbacks.removeAll()
+        soon.removeAll()
     }
 
     private func drainInbox() {
@@ -140,6 +144,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func computeTimeout() -> Int32 {
+        if !soon.isEmpty { return 0 }
         guard let earliest = heap.earliest else { return -1 }
         let current = Sys.monotonicNanos()
         if earliest <= current { return 0 }
@@ -157,6 +162,22 @@ public final class EventLoop: @unchecked Sendable {
                 if fd < slots.count, slots[fd].gen == owner.gen, let sink = slots[fd].sink { sink.deadlineReached() }
             }
         }
+    }
+
+    /// Runs what ``runSoon(_:)`` queued; what that work queues in turn waits for the next turn.
+    private func runSoonQueue() {
+        guard !soon.isEmpty else { return }
+        var work: [() -> Void] = []
+        swap(&work, &soon)
+        for w in work { w() }
+        if soon.isEmpty { work.removeAll(keepingCapacity: true); swap(&work, &soon) }
+    }
+
+    /// Runs `body` on the loop thread once the I/O events and timers of the current turn are
+    /// served (loop thread only); the loop does not block while such work waits. Cheaper than
+    /// `schedule(after: .zero)`: no heap entry, no cancellation.
+    public func runSoon(_ body: @escaping () -> Void) {
+        soon.append(body)
     }
 
     // MARK: registration (loop thread only)

@@ -2,7 +2,9 @@ import HTTPCore
 
 /// A response body written piece by piece, with backpressure. Confined to the loop thread.
 ///
-/// Each `write` is flushed at once as one chunk. When the client reads slower than the stream
+/// Each `write` is one chunk, flushed at once unless the producer batches: `write(_:flush: false)`
+/// queues the chunk and a later `flush()` (or `end()`, `disconnect(_:)`) hands everything queued to
+/// the kernel in one send. When the client reads slower than the stream
 /// writes and queued output passes the high watermark, `isWritable` turns false and the
 /// producer should pause until `onWritable` fires (queued output fell below the low watermark).
 /// A producer that ignores this is cut off at the hard output limit, so memory stays bounded.
@@ -36,12 +38,19 @@ public final class ResponseStream {
     /// False while queued output is above the high watermark, or after the stream closed.
     public var isWritable: Bool { isOpen && !paused }
 
-    /// Writes one piece of the body and flushes it. Returns `isWritable`.
+    /// Writes one piece of the body as one chunk and, unless `flush` is false, flushes it.
+    /// Returns `isWritable`.
     @discardableResult
-    public func write(_ bytes: [UInt8]) -> Bool {
+    public func write(_ bytes: [UInt8], flush: Bool = true) -> Bool {
         guard isOpen, !bytes.isEmpty else { return isWritable }
-        connection.streamWrite(self, bytes)
+        connection.streamWrite(self, bytes, flush: flush)
         return isWritable
+    }
+
+    /// Hands every queued chunk to the kernel (one send where the socket takes it all).
+    public func flush() {
+        guard isOpen else { return }
+        connection.streamFlush(self)
     }
 
     /// Writes any byte collection (copied into an array; the array form is the fast path).
@@ -89,6 +98,16 @@ public final class ResponseStream {
         }
         timers[key] = id
         return id
+    }
+
+    /// Runs `body` once the loop has served the rest of its current turn (the other ready
+    /// connections and due timers), unless the stream has closed by then: a cheap way for a
+    /// producer to yield the loop.
+    public func yield(_ body: @escaping () -> Void) {
+        loop.runSoon { [weak self] in
+            guard let self, self.isOpen else { return }
+            body()
+        }
     }
 
     func setPaused(_ value: Bool) {

@@ -111,7 +111,7 @@ extension Gateway {
             case .latency, .garbage, .fail: break
             }
         }
-        let driver = StreamDriver(stream: stream, events: events, pacing: pacing, fault: fault) { [self] outcome, sent in
+        let driver = StreamDriver(stream: stream, events: events, pacing: pacing, batch: streamBatch, fault: fault) { [self] outcome, sent in
             record(ex, status: 200, events: sent.events, bytes: sent.bytes)
             switch outcome {
             case .completed:

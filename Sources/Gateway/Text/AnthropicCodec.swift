@@ -74,19 +74,20 @@ enum AnthropicCodec: TextCodec {
         var out: [StreamEvent] = []
         out.reserveCapacity(8 + 2 * reply.blocks.count + reply.outputTokens + reply.thinkingTokens)
         func emit(_ name: String, tokens: Int = 0, _ fill: (inout JSONWriter) -> Void) {
-            var w = JSONWriter(capacity: 160)
-            w.objectStart()
-            w.key("type"); w.string(name)
-            fill(&w)
-            w.objectEnd()
-            out.append(StreamEvent(bytes: SSE.event(name, data: w.bytes), tokens: tokens))
+            let event = SSE.jsonEvent(name, capacity: 192) { w in
+                w.objectStart()
+                w.key("type"); w.string(name)
+                fill(&w)
+                w.objectEnd()
+            }
+            out.append(StreamEvent(bytes: event, tokens: tokens))
         }
         func delta(_ index: Int, _ type: String, _ field: String, _ value: some StringProtocol, tokens: Int) {
             emit("content_block_delta", tokens: tokens) { w in
                 w.key("index"); w.int(index)
                 w.key("delta"); w.objectStart()
                 w.key("type"); w.string(type)
-                w.key(field); w.string(String(value))
+                w.key(field); w.string(value)
                 w.objectEnd()
             }
         }

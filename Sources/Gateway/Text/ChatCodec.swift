@@ -134,28 +134,32 @@ enum ChatCodec: TextCodec {
     static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> [StreamEvent] {
         var out: [StreamEvent] = []
         out.reserveCapacity(4 + 2 * reply.blocks.count + reply.outputTokens + reply.thinkingTokens)
+        // Every chunk opens with the same members: encoded once.
+        let header = JSONWriter.encodeMembers { writeChunkHeader(&$0, reply, meta) }
+        let capacity = header.count + 160
         func chunk(tokens: Int = 0, finish: String? = nil, logprob piece: Substring? = nil,
                    _ delta: (inout JSONWriter) -> Void) {
-            var w = JSONWriter(capacity: 256)
-            w.objectStart()
-            writeChunkHeader(&w, reply, meta)
-            w.key("choices"); w.arrayStart(); w.objectStart()
-            w.key("index"); w.int(0)
-            w.key("delta"); w.objectStart(); delta(&w); w.objectEnd()
-            w.key("logprobs")
-            if let piece {
+            let event = SSE.jsonEvent(capacity: capacity) { w in
                 w.objectStart()
-                w.key("content"); w.arrayStart(); writeLogprob(&w, piece, top: request.topLogprobs); w.arrayEnd()
-                w.key("refusal"); w.null()
+                w.members(header)
+                w.key("choices"); w.arrayStart(); w.objectStart()
+                w.key("index"); w.int(0)
+                w.key("delta"); w.objectStart(); delta(&w); w.objectEnd()
+                w.key("logprobs")
+                if let piece {
+                    w.objectStart()
+                    w.key("content"); w.arrayStart(); writeLogprob(&w, piece, top: request.topLogprobs); w.arrayEnd()
+                    w.key("refusal"); w.null()
+                    w.objectEnd()
+                } else {
+                    w.null()
+                }
+                w.key("finish_reason"); if let finish { w.string(finish) } else { w.null() }
+                w.objectEnd(); w.arrayEnd()
+                if request.includeUsage { w.key("usage"); w.null() }
                 w.objectEnd()
-            } else {
-                w.null()
             }
-            w.key("finish_reason"); if let finish { w.string(finish) } else { w.null() }
-            w.objectEnd(); w.arrayEnd()
-            if request.includeUsage { w.key("usage"); w.null() }
-            w.objectEnd()
-            out.append(StreamEvent(bytes: SSE.event(nil, data: w.bytes), tokens: tokens))
+            out.append(StreamEvent(bytes: event, tokens: tokens))
         }
 
         // A reply that opens with a tool call carries the role in its first tool-call chunk
@@ -173,15 +177,15 @@ enum ChatCodec: TextCodec {
             switch block {
             case .thinking(let text, _):
                 for piece in Tokens.pieces(text) {
-                    chunk(tokens: 1) { w in w.key("reasoning_content"); w.string(String(piece)) }
+                    chunk(tokens: 1) { w in w.key("reasoning_content"); w.string(piece) }
                 }
             case .text(let text):
                 for piece in Tokens.pieces(text) {
-                    chunk(tokens: 1, logprob: request.logprobs ? piece : nil) { w in w.key("content"); w.string(String(piece)) }
+                    chunk(tokens: 1, logprob: request.logprobs ? piece : nil) { w in w.key("content"); w.string(piece) }
                 }
             case .refusal(let text):
                 for piece in Tokens.pieces(text) {
-                    chunk(tokens: 1) { w in w.key("refusal"); w.string(String(piece)) }
+                    chunk(tokens: 1) { w in w.key("refusal"); w.string(piece) }
                 }
             case .toolCall(let id, let name, let arguments):
                 let index = callIndex
@@ -205,7 +209,7 @@ enum ChatCodec: TextCodec {
                     chunk(tokens: 1) { w in
                         w.key("tool_calls"); w.arrayStart(); w.objectStart()
                         w.key("index"); w.int(index)
-                        w.key("function"); w.objectStart(); w.key("arguments"); w.string(String(piece)); w.objectEnd()
+                        w.key("function"); w.objectStart(); w.key("arguments"); w.string(piece); w.objectEnd()
                         w.objectEnd(); w.arrayEnd()
                     }
                 }
@@ -214,13 +218,14 @@ enum ChatCodec: TextCodec {
         chunk(finish: finishReason(reply.stopReason)) { _ in }
 
         if request.includeUsage {
-            var w = JSONWriter(capacity: 320)
-            w.objectStart()
-            writeChunkHeader(&w, reply, meta)
-            w.key("choices"); w.arrayStart(); w.arrayEnd()
-            w.key("usage"); writeUsage(&w, reply)
-            w.objectEnd()
-            out.append(StreamEvent(bytes: SSE.event(nil, data: w.bytes), tokens: 0))
+            let event = SSE.jsonEvent(capacity: header.count + 320) { w in
+                w.objectStart()
+                w.members(header)
+                w.key("choices"); w.arrayStart(); w.arrayEnd()
+                w.key("usage"); writeUsage(&w, reply)
+                w.objectEnd()
+            }
+            out.append(StreamEvent(bytes: event, tokens: 0))
         }
         out.append(StreamEvent(bytes: Array("data: [DONE]\n\n".utf8), tokens: 0))
         return out

@@ -67,18 +67,13 @@ extension ResponsesCodec {
 
         /// One event: `{"type":…,"sequence_number":…` then the members `fill` writes.
         mutating func emit(_ type: String, tokens: Int = 0, _ fill: (inout JSONWriter) -> Void) {
-            var w = JSONWriter(capacity: 256)
-            w.objectStart()
-            w.key("type"); w.string(type)
-            w.key("sequence_number"); w.int(sequence)
-            fill(&w)
-            w.objectEnd()
-            var bytes = Array("event: ".utf8)
-            bytes.reserveCapacity(w.bytes.count + type.utf8.count + 16)
-            bytes += type.utf8
-            bytes += Array("\ndata: ".utf8)
-            bytes += w.bytes
-            bytes += [0x0A, 0x0A]
+            let bytes = SSE.jsonEvent(type, capacity: 288) { w in
+                w.objectStart()
+                w.key("type"); w.string(type)
+                w.key("sequence_number"); w.int(sequence)
+                fill(&w)
+                w.objectEnd()
+            }
             events.append(StreamEvent(bytes: bytes, tokens: tokens))
             sequence += 1
         }

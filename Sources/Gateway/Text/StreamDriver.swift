@@ -1,9 +1,11 @@
 import HTTPServer
 
-/// Writes one encoded reply stream: the events in order, each flushed as its own chunk, paced
-/// (a delay before the first event, then `tokens / tokens_per_second` before each event that
-/// carries tokens) or, unpaced, as fast as the socket drains, pausing above the output high
-/// watermark. A fault (scripted or injected) can break or disturb the stream after a given
+/// Writes one encoded reply stream: the events in order, each as its own chunk, paced (a delay
+/// before the first event, then `tokens / tokens_per_second` before each event that carries
+/// tokens: every paced event leaves in its own send) or, unpaced, as fast as the socket drains,
+/// pausing above the output high watermark. Unpaced, up to `batch` events are written per loop
+/// turn and handed to the kernel together in one send before the loop moves on (`batch` 1: a
+/// send and a loop turn per event). A fault (scripted or injected) can break or disturb the stream after a given
 /// number of events. Reports exactly once how the stream ended, with what was written.
 /// Confined to the stream's loop thread.
 final class StreamDriver {
@@ -36,6 +38,7 @@ final class StreamDriver {
     private let stream: ResponseStream
     private let events: [StreamEvent]
     private let pacing: Pacing
+    private let batch: Int
     private var fault: (kind: Fault, after: Int)?
     private var finish: ((Outcome, Sent) -> Void)?
     private var next = 0
@@ -43,11 +46,12 @@ final class StreamDriver {
     private var sent = Sent()
     private var waitingForTimer = false
 
-    init(stream: ResponseStream, events: [StreamEvent], pacing: Pacing, fault: (kind: Fault, after: Int)?,
-         finish: @escaping (Outcome, Sent) -> Void) {
+    init(stream: ResponseStream, events: [StreamEvent], pacing: Pacing, batch: Int = StreamDriver.defaultBatch,
+         fault: (kind: Fault, after: Int)?, finish: @escaping (Outcome, Sent) -> Void) {
         self.stream = stream
         self.events = events
         self.pacing = pacing
+        self.batch = max(1, batch)
         self.fault = fault
         self.finish = finish
     }
@@ -64,21 +68,24 @@ final class StreamDriver {
 
     private func wait(_ delay: Duration) {
         waitingForTimer = true
-        stream.schedule(after: delay) { [self] in
+        let resume = { [self] in
             waitingForTimer = false
             pump(skipDelay: true)
         }
+        if delay == .zero { stream.yield(resume) } else { stream.schedule(after: delay, resume) }
     }
 
-    /// Unpaced streams yield the loop after this many events, so one long stream cannot hold up
-    /// the other connections of its loop (and new requests get their first event early).
-    static let burst = 16
+    /// Unpaced streams yield the loop after this many events (`--stream-batch`), so one long
+    /// stream cannot hold up the other connections of its loop (and new requests get their first
+    /// event early); the events of one turn share a send.
+    static let defaultBatch = 16
 
     private func pump(skipDelay: Bool = false) {
+        defer { stream.flush() }  // what this turn wrote leaves now, before the loop moves on
         var skip = skipDelay
         var written = 0
         while stream.isOpen, finish != nil {
-            if written == Self.burst {
+            if written == batch {
                 return wait(.zero)
             }
             if let f = fault, next == f.after {
@@ -126,7 +133,7 @@ final class StreamDriver {
     private func write(_ bytes: [UInt8]) -> Bool {
         sent.events += 1
         sent.bytes += bytes.count
-        return stream.write(bytes)
+        return stream.write(bytes, flush: false)
     }
 
     private func done(_ outcome: Outcome) {
