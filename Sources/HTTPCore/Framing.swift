@@ -6,10 +6,20 @@ public enum Chunked {
     public static func append(_ payload: [UInt8], to out: inout [UInt8]) {
         let n = payload.count
         guard n > 0 else { return }
-        appendHex(n, to: &out)
-        out.append(contentsOf: crlf)
+        appendHead(n, to: &out)
         out.append(contentsOf: payload)
-        out.append(contentsOf: crlf)
+        appendTail(to: &out)
+    }
+
+    /// The size line of a chunk of `count` (> 0) bytes; the payload and ``appendTail(to:)`` follow.
+    public static func appendHead(_ count: Int, to out: inout [UInt8]) {
+        appendHex(count, to: &out)
+        out.append(0x0D); out.append(0x0A)
+    }
+
+    /// The line end after a chunk's payload.
+    public static func appendTail(to out: inout [UInt8]) {
+        out.append(0x0D); out.append(0x0A)
     }
 
     /// The last-chunk and empty trailer section that end a chunked body.

@@ -123,9 +123,11 @@ public struct JSONWriter: Sendable {
         s.withUTF8 { appendEscaped($0) }
     }
 
-    /// A quoted JSON string: runs that need no escape are copied in bulk.
     @usableFromInline
-    mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+    mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) { Self.appendString(utf8, to: &out) }
+
+    /// Appends `utf8` as a quoted JSON string: runs that need no escape are copied in bulk.
+    public static func appendString(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(0x22)
         var run = 0
         var i = 0
@@ -152,6 +154,18 @@ public struct JSONWriter: Sendable {
         }
         if n > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<n])) }
         out.append(0x22)
+    }
+
+    /// The length of `utf8` as a quoted JSON string (what ``appendString(_:to:)`` appends).
+    public static func stringLength(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        var n = utf8.count + 2
+        for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5C {
+            switch b {
+            case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: n += 1
+            default: n += 5
+            }
+        }
+        return n
     }
 }
 

@@ -105,6 +105,19 @@ extension Connection {
         if flush || pendingOutput > context.config.highWatermark { self.flush() }
     }
 
+    func streamWrite(_ s: ResponseStream, count: Int, flush: Bool, _ fill: (inout [UInt8]) -> Void) {
+        guard stream === s, !closed else { return }
+        if inFlight?.isHead == true { return }
+        appendQueued { out in
+            if s.chunked { Chunked.appendHead(count, to: &out) }
+            let start = out.count
+            fill(&out)
+            precondition(out.count - start == count, "a stream chunk wrote \(out.count - start) bytes, announced \(count)")
+            if s.chunked { Chunked.appendTail(to: &out) }
+        }
+        if flush || pendingOutput > context.config.highWatermark { self.flush() }
+    }
+
     func streamFlush(_ s: ResponseStream) {
         guard stream === s, !closed else { return }
         flush()

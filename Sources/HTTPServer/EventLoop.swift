@@ -38,8 +38,12 @@ public final class EventLoop: @unchecked Sendable {
     private var nextGen: UInt32 = 1
     private var heap = TimerHeap()
     private var callbacks: [UInt64: () -> Void] = [:]
-    /// Work for the end of this turn (``runSoon(_:)``): no timer entry, no cancellation.
+    /// Work for the end of this turn (``runSoon(_:)``), a queue from `soonHead` on.
     private var soon: [() -> Void] = []
+    private var soonHead = 0
+    /// ``runSoon(_:)`` work done per turn at most, so that the I/O that arrives meanwhile (a new
+    /// request, say) waits for a bounded slice of it, not for all of it.
+    static let soonPerTurn = 64
     /// seq → fd for deadline entries, so a deadline entry can find its sink.
     private var deadlineOwners: [UInt64: (fd: Int32, gen: UInt32)] = [:]
     private var nextSeq: UInt64 = 1
@@ -129,6 +133,7 @@ public final class EventLoop: @unchecked Sendable {
         for i in slots.indices { slots[i].sink = nil }
         callbacks.removeAll()
         soon.removeAll()
+        soonHead = 0
     }
 
     private func drainInbox() {
@@ -144,7 +149,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func computeTimeout() -> Int32 {
-        if !soon.isEmpty { return 0 }
+        if soonHead < soon.count { return 0 }
         guard let earliest = heap.earliest else { return -1 }
         let current = Sys.monotonicNanos()
         if earliest <= current { return 0 }
@@ -164,18 +169,29 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Runs what ``runSoon(_:)`` queued; what that work queues in turn waits for the next turn.
+    /// Runs the oldest ``runSoon(_:)`` work, at most ``soonPerTurn`` of it and none that this
+    /// pass queues; the rest waits for the next turn, in order.
     private func runSoonQueue() {
-        guard !soon.isEmpty else { return }
-        var work: [() -> Void] = []
-        swap(&work, &soon)
-        for w in work { w() }
-        if soon.isEmpty { work.removeAll(keepingCapacity: true); swap(&work, &soon) }
+        let end = min(soon.count, soonHead + Self.soonPerTurn)
+        while soonHead < end {
+            let work = soon[soonHead]
+            soon[soonHead] = {}
+            soonHead += 1
+            work()
+        }
+        if soonHead == soon.count {
+            soon.removeAll(keepingCapacity: true)
+            soonHead = 0
+        } else if soonHead >= 1024, soonHead * 2 >= soon.count {
+            soon.removeFirst(soonHead)
+            soonHead = 0
+        }
     }
 
     /// Runs `body` on the loop thread once the I/O events and timers of the current turn are
-    /// served (loop thread only); the loop does not block while such work waits. Cheaper than
-    /// `schedule(after: .zero)`: no heap entry, no cancellation.
+    /// served, in the order queued, a bounded slice per turn (loop thread only); the loop does
+    /// not block while such work waits. Cheaper than `schedule(after: .zero)`: no heap entry, no
+    /// cancellation.
     public func runSoon(_ body: @escaping () -> Void) {
         soon.append(body)
     }

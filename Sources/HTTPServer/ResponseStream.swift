@@ -47,6 +47,15 @@ public final class ResponseStream {
         return isWritable
     }
 
+    /// Writes one chunk of exactly `count` bytes that `fill` appends straight into the output
+    /// buffer (no intermediate array); otherwise like ``write(_:flush:)``.
+    @discardableResult
+    public func write(count: Int, flush: Bool = true, _ fill: (inout [UInt8]) -> Void) -> Bool {
+        guard isOpen, count > 0 else { return isWritable }
+        connection.streamWrite(self, count: count, flush: flush, fill)
+        return isWritable
+    }
+
     /// Hands every queued chunk to the kernel (one send where the socket takes it all).
     public func flush() {
         guard isOpen else { return }

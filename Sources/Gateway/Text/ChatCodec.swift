@@ -137,9 +137,8 @@ enum ChatCodec: TextCodec {
         // Every chunk opens with the same members: encoded once.
         let header = JSONWriter.encodeMembers { writeChunkHeader(&$0, reply, meta) }
         let capacity = header.count + 160
-        func chunk(tokens: Int = 0, finish: String? = nil, logprob piece: Substring? = nil,
-                   _ delta: (inout JSONWriter) -> Void) {
-            let event = SSE.jsonEvent(capacity: capacity) { w in
+        func render(finish: String? = nil, logprob piece: Substring? = nil, _ delta: (inout JSONWriter) -> Void) -> [UInt8] {
+            SSE.jsonEvent(capacity: capacity) { w in
                 w.objectStart()
                 w.members(header)
                 w.key("choices"); w.arrayStart(); w.objectStart()
@@ -159,7 +158,22 @@ enum ChatCodec: TextCodec {
                 if request.includeUsage { w.key("usage"); w.null() }
                 w.objectEnd()
             }
-            out.append(StreamEvent(bytes: event, tokens: tokens))
+        }
+        func chunk(tokens: Int = 0, finish: String? = nil, logprob piece: Substring? = nil,
+                   _ delta: (inout JSONWriter) -> Void) {
+            out.append(StreamEvent(bytes: render(finish: finish, logprob: piece, delta), tokens: tokens))
+        }
+        // The one-token chunks differ only in their string: one template per shape, `key` naming it.
+        var templates: [String: StreamEvent.Template] = [:]
+        func piece(_ text: Substring, key: String, _ delta: (inout JSONWriter, _ value: (inout JSONWriter) -> Void) -> Void) {
+            let template: StreamEvent.Template
+            if let t = templates[key] { template = t } else {
+                var mark = 0
+                let event = render { w in delta(&w) { w in mark = w.count; w.string("") } }
+                template = StreamEvent.Template(event: event, emptyStringAt: mark)
+                templates[key] = template
+            }
+            out.append(StreamEvent(template, text: text, tokens: 1))
         }
 
         // A reply that opens with a tool call carries the role in its first tool-call chunk
@@ -176,16 +190,20 @@ enum ChatCodec: TextCodec {
         for block in reply.blocks {
             switch block {
             case .thinking(let text, _):
-                for piece in Tokens.pieces(text) {
-                    chunk(tokens: 1) { w in w.key("reasoning_content"); w.string(piece) }
+                for p in Tokens.pieces(text) {
+                    piece(p, key: "reasoning_content") { w, value in w.key("reasoning_content"); value(&w) }
                 }
             case .text(let text):
-                for piece in Tokens.pieces(text) {
-                    chunk(tokens: 1, logprob: request.logprobs ? piece : nil) { w in w.key("content"); w.string(piece) }
+                for p in Tokens.pieces(text) {
+                    if request.logprobs {
+                        chunk(tokens: 1, logprob: p) { w in w.key("content"); w.string(p) }
+                    } else {
+                        piece(p, key: "content") { w, value in w.key("content"); value(&w) }
+                    }
                 }
             case .refusal(let text):
-                for piece in Tokens.pieces(text) {
-                    chunk(tokens: 1) { w in w.key("refusal"); w.string(piece) }
+                for p in Tokens.pieces(text) {
+                    piece(p, key: "refusal") { w, value in w.key("refusal"); value(&w) }
                 }
             case .toolCall(let id, let name, let arguments):
                 let index = callIndex
@@ -205,11 +223,11 @@ enum ChatCodec: TextCodec {
                     w.objectEnd()
                     w.objectEnd(); w.arrayEnd()
                 }
-                for piece in Tokens.pieces(arguments) {
-                    chunk(tokens: 1) { w in
+                for p in Tokens.pieces(arguments) {
+                    piece(p, key: "arguments \(index)") { w, value in
                         w.key("tool_calls"); w.arrayStart(); w.objectStart()
                         w.key("index"); w.int(index)
-                        w.key("function"); w.objectStart(); w.key("arguments"); w.string(piece); w.objectEnd()
+                        w.key("function"); w.objectStart(); w.key("arguments"); value(&w); w.objectEnd()
                         w.objectEnd(); w.arrayEnd()
                     }
                 }

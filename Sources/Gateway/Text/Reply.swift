@@ -82,8 +82,71 @@ struct ReplyMeta: Sendable {
 
 /// One event of an encoded stream: its bytes (already framed as SSE or as a JSON-array
 /// element) and how many output tokens have been sent once it is written.
+///
+/// The events that carry a piece of text (most of a stream) are kept as a shared ``Template``
+/// and the piece, and rendered straight into the connection's output when written: no buffer
+/// per event, however long the stream.
 struct StreamEvent: Sendable {
-    var bytes: [UInt8]
+    /// The bytes of an event around one JSON string value: everything before its opening quote
+    /// and everything after its closing quote. Shared by the events of one shape.
+    struct Template: Sendable {
+        let prefix: [UInt8]
+        let suffix: [UInt8]
+
+        /// Splits a rendered event whose string value is the empty string `""` at `offset`.
+        init(event: [UInt8], emptyStringAt offset: Int) {
+            precondition(event[offset] == 0x22 && event[offset + 1] == 0x22, "no empty string at the offset")
+            prefix = Array(event[..<offset])
+            suffix = Array(event[(offset + 2)...])
+        }
+    }
+
+    private enum Form: Sendable {
+        case bytes([UInt8])
+        case text(Template, Substring)
+    }
+
+    private var form: Form
     /// Output tokens (text, tool arguments and thinking) carried by this event alone.
     var tokens: Int
+
+    init(bytes: [UInt8], tokens: Int) {
+        form = .bytes(bytes)
+        self.tokens = tokens
+    }
+
+    /// The template's event with `text` as its string value.
+    init(_ template: Template, text: Substring, tokens: Int) {
+        form = .text(template, text)
+        self.tokens = tokens
+    }
+
+    /// The event's length in bytes.
+    var count: Int {
+        switch form {
+        case .bytes(let b): return b.count
+        case .text(let t, var text):
+            return t.prefix.count + text.withUTF8 { JSONWriter.stringLength($0) } + t.suffix.count
+        }
+    }
+
+    /// Appends the event's bytes (``count`` of them).
+    func render(into out: inout [UInt8]) {
+        switch form {
+        case .bytes(let b): out.append(contentsOf: b)
+        case .text(let t, var text):
+            out.append(contentsOf: t.prefix)
+            text.withUTF8 { JSONWriter.appendString($0, to: &out) }
+            out.append(contentsOf: t.suffix)
+        }
+    }
+
+    /// The event's bytes.
+    var bytes: [UInt8] {
+        if case .bytes(let b) = form { return b }
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        render(into: &out)
+        return out
+    }
 }

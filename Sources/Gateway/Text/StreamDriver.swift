@@ -126,7 +126,7 @@ final class StreamDriver {
             written += 1
             next += 1
             tokens += event.tokens
-            if !write(event.bytes) { return }  // paused: onWritable resumes, or closed: onClose reports
+            if !write(event) { return }  // paused: onWritable resumes, or closed: onClose reports
         }
     }
 
@@ -134,6 +134,13 @@ final class StreamDriver {
         sent.events += 1
         sent.bytes += bytes.count
         return stream.write(bytes, flush: false)
+    }
+
+    private func write(_ event: StreamEvent) -> Bool {
+        let n = event.count
+        sent.events += 1
+        sent.bytes += n
+        return stream.write(count: n, flush: false) { event.render(into: &$0) }
     }
 
     private func done(_ outcome: Outcome) {
