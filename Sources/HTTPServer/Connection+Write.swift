@@ -37,7 +37,12 @@ extension Connection {
 
     /// Lets `write` append to the last queued buffer.
     func appendQueued(_ write: (inout [UInt8]) -> Void) {
-        if large.isEmpty, tail.isEmpty { write(&output) } else { write(&tail) }
+        if large.isEmpty, tail.isEmpty {
+            if output.capacity == 0 { output = loop.takeOutputBuffer() }
+            write(&output)
+        } else {
+            write(&tail)
+        }
     }
 
     /// Bytes queued and not yet written.
@@ -171,7 +176,7 @@ extension Connection {
         }
         let pending = pendingOutput
         if pending == 0 {
-            if output.capacity > 64 * 1024 { output = [] } else { output.removeAll(keepingCapacity: true) }
+            loop.recycleOutput(&output)
             outSent = 0
             setWriteInterest(false)
             machine.outputDrained(now: loop.now, responseComplete: inFlight == nil)
@@ -236,6 +241,7 @@ extension Connection {
 
     /// While lingering: discard input until EOF, then close.
     func drainLingering() {
+        if input.isEmpty { input = loop.takeInputBuffer() }
         while true {
             let r = try? input.withUnsafeMutableBytes { try Sys.read(fd, $0.baseAddress!, $0.count) }
             switch r {

@@ -20,7 +20,7 @@ final class Connection: EventSink {
     let context: ServerContext
     private(set) var gen: UInt32 = 0
 
-    // Input.
+    // Input: a loop buffer, held only while it holds unprocessed bytes.
     var input: [UInt8]
     var inStart = 0
     var inEnd = 0
@@ -59,7 +59,7 @@ final class Connection: EventSink {
         self.fd = fd
         self.loop = loop
         self.context = context
-        input = [UInt8](repeating: 0, count: 4 * 1024)
+        input = []  // taken from the loop when bytes arrive
         parser = RequestParser(limits: context.config.parser)
         machine = ConnectionStateMachine(timeouts: context.timeouts, now: loop.now)
     }
@@ -138,6 +138,8 @@ final class Connection: EventSink {
 
     private func readAvailable() {
         if lingering { drainLingering(); return }
+        if input.isEmpty { input = loop.takeInputBuffer() }
+        defer { if inStart == inEnd, !input.isEmpty { inStart = 0; inEnd = 0; loop.recycleInput(&input) } }
         while true {
             if inEnd == input.count { makeRoom() }
             let space = input.count - inEnd

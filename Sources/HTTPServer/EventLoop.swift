@@ -50,6 +50,12 @@ public final class EventLoop: @unchecked Sendable {
     private var running = true
     /// The loop's cached monotonic time, refreshed once per wake-up.
     private(set) var now: UInt64 = Sys.monotonicNanos()
+    /// Spare connection buffers: a connection holds input and output buffers only while it has
+    /// bytes in them, so memory follows the connections that are busy this moment, not all open ones.
+    private var spareInput: [[UInt8]] = []
+    private var spareOutput: [[UInt8]] = []
+    static let inputBufferSize = 4 * 1024
+    static let spareBuffers = 64
     let dateCache = DateCache()
 
     private static let wakeToken: UInt64 = UInt64.max
@@ -194,6 +200,31 @@ public final class EventLoop: @unchecked Sendable {
     /// cancellation.
     public func runSoon(_ body: @escaping () -> Void) {
         soon.append(body)
+    }
+
+    // MARK: buffers (loop thread only)
+
+    /// A zero-filled input buffer of ``inputBufferSize`` bytes.
+    func takeInputBuffer() -> [UInt8] {
+        spareInput.popLast() ?? [UInt8](repeating: 0, count: Self.inputBufferSize)
+    }
+
+    /// Takes back an input buffer (its contents are dead); leaves `buffer` empty.
+    func recycleInput(_ buffer: inout [UInt8]) {
+        if buffer.count == Self.inputBufferSize, spareInput.count < Self.spareBuffers { spareInput.append(buffer) }
+        buffer = []
+    }
+
+    /// An empty output buffer, with capacity when a spare one is at hand.
+    func takeOutputBuffer() -> [UInt8] { spareOutput.popLast() ?? [] }
+
+    /// Takes back a written-out output buffer; leaves `buffer` empty.
+    func recycleOutput(_ buffer: inout [UInt8]) {
+        if buffer.capacity <= 64 * 1024, spareOutput.count < Self.spareBuffers {
+            buffer.removeAll(keepingCapacity: true)
+            spareOutput.append(buffer)
+        }
+        buffer = []
     }
 
     // MARK: registration (loop thread only)

@@ -192,4 +192,27 @@ import Testing
         #expect(a.account("acct")?.account.balance == Credits(micros: 10_000_000))
         #expect(a.caller(keyID: "k")?.key.revoked == false)
     }
+
+    /// The packed ledger gives back exactly the rows appended: across page boundaries, for ids of
+    /// the gateway's form and any other, per account, in order.
+    @Test func ledgerStore_returnsTheRowsAppended() {
+        var store = LedgerStore()
+        var expected: [LedgerRow] = []
+        let ids = RequestIDs(seed: 7)
+        for i in 0..<(LedgerStore.pageSize * 2 + 17) {
+            let id = i % 97 == 0 ? "custom-\(i)" : (i % 89 == 0 ? "req_ABCDEF0123456789abcdef01" : ids.next())
+            let row = LedgerRow(requestID: id, time: 1_700_000_000 + i, keyID: "key_\(i % 3)", accountID: i % 2 == 0 ? "acct_a" : "acct_b",
+                                model: i % 5 == 0 ? "claude-sonnet-4-6" : "gpt-5-4-mini", surface: "chat",
+                                usage: Usage(inputTokens: i, outputTokens: 2 * i, thinkingTokens: i % 7, images: i % 2),
+                                credits: Credits(micros: 1_000 + i))
+            store.append(row)
+            expected.append(row)
+        }
+        #expect(store.count == expected.count)
+        #expect(store.rows(accountID: "acct_a") == expected.filter { $0.accountID == "acct_a" })
+        #expect(store.rows(accountID: "acct_b") == expected.filter { $0.accountID == "acct_b" })
+        #expect(store.rows(accountID: "acct_none").isEmpty)
+        let id = ids.next()
+        #expect(LedgerStore.pack(id).map { LedgerStore.unpack($0.high, $0.low) } == id)
+    }
 }

@@ -81,7 +81,7 @@ extension Accounting {
 
     /// Ledger rows of an account, oldest first.
     public func ledger(accountID: String) -> [LedgerRow] {
-        state.withLock { s in s.ledger.filter { $0.accountID == accountID } }
+        state.withLock { s in s.ledger.rows(accountID: accountID) }
     }
 
     /// Wallet movements of an account, oldest first.

@@ -59,7 +59,7 @@ public final class Accounting: Sendable {
         var keyOrder: [String] = []
         var idBySecret: [String: String] = [:]
         var accounts: [String: AccountState] = [:]
-        var ledger: [LedgerRow] = []
+        var ledger = LedgerStore()
         var transactions: [WalletTransaction] = []
         var nextTransactionID = 900_001
         var nextKeyNumber = 1
