@@ -23,7 +23,7 @@ public final class Gateway: HTTPHandler {
     let adminToken: String?
     let files: FileStore
     let tasks: TaskEngine
-    /// Events an unpaced text stream writes per loop turn (`--stream-batch`).
+    /// Events an unpaced text stream sends at once (`--stream-batch`).
     let streamBatch: Int
     /// The bound port, once listening (URLs for requests without a `Host`).
     public let listeningPort = Atomic<Int>(0)

@@ -61,7 +61,7 @@ struct Options {
             o.mock.gateway.adminToken = v },
         Flag(name: "--journal-size", value: "N", help: "requests the journal keeps, oldest dropped (default 10000)") { o, v throws(Failure) in
             o.mock.gateway.journalSize = try int(v, "--journal-size", 1...10_000_000) },
-        Flag(name: "--stream-batch", value: "N", help: "events an unpaced text stream sends per loop turn, in one send (default 16)") { o, v throws(Failure) in
+        Flag(name: "--stream-batch", value: "N", help: "events an unpaced text stream hands to the kernel in one send (default 16; 1 = a send per event)") { o, v throws(Failure) in
             o.mock.gateway.streamBatch = try int(v, "--stream-batch", 1...1024) },
         Flag(name: "--time-scale", value: "X", help: "task timelines run X times faster than the clock (default 1)") { o, v throws(Failure) in
             guard let x = Double(v), x >= 0.001, x <= 1_000_000 else {

@@ -11,7 +11,7 @@ public struct GatewayOptions: Sendable {
     public var adminToken: String?
     /// `--journal-size`: requests the journal keeps (oldest dropped first).
     public var journalSize = 10_000
-    /// `--stream-batch`: events an unpaced text stream writes per loop turn, sent together.
+    /// `--stream-batch`: events an unpaced text stream hands to the kernel in one send.
     public var streamBatch = StreamDriver.defaultBatch
     /// `--time-scale`, `--task-heartbeat`, callback secret and retries.
     public var tasks = TaskOptions()

@@ -3,9 +3,9 @@ import HTTPServer
 /// Writes one encoded reply stream: the events in order, each as its own chunk, paced (a delay
 /// before the first event, then `tokens / tokens_per_second` before each event that carries
 /// tokens: every paced event leaves in its own send) or, unpaced, as fast as the socket drains,
-/// pausing above the output high watermark. Unpaced, up to `batch` events are written per loop
-/// turn and handed to the kernel together in one send before the loop moves on (`batch` 1: a
-/// send and a loop turn per event). A fault (scripted or injected) can break or disturb the stream after a given
+/// pausing above the output high watermark. Unpaced, every `batch` events are handed to the
+/// kernel together in one send (`batch` 1: a send per event), and the driver yields the loop
+/// after `max(batch, 16)` events. A fault (scripted or injected) can break or disturb the stream after a given
 /// number of events. Reports exactly once how the stream ended, with what was written.
 /// Confined to the stream's loop thread.
 final class StreamDriver {
@@ -75,9 +75,9 @@ final class StreamDriver {
         if delay == .zero { stream.yield(resume) } else { stream.schedule(after: delay, resume) }
     }
 
-    /// Unpaced streams yield the loop after this many events (`--stream-batch`), so one long
-    /// stream cannot hold up the other connections of its loop (and new requests get their first
-    /// event early); the events of one turn share a send.
+    /// Unpaced streams send this many events at once (`--stream-batch`) and yield the loop after
+    /// this many at least, so one long stream cannot hold up the other connections of its loop
+    /// (and new requests get their first event early).
     static let defaultBatch = 16
 
     private func pump(skipDelay: Bool = false) {
@@ -85,9 +85,10 @@ final class StreamDriver {
         var skip = skipDelay
         var written = 0
         while stream.isOpen, finish != nil {
-            if written == batch {
+            if written == max(batch, Self.defaultBatch) {
                 return wait(.zero)
             }
+            if written > 0, written % batch == 0 { stream.flush() }
             if let f = fault, next == f.after {
                 switch f.kind {
                 case .inBand(let frame):
