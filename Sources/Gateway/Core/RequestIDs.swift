@@ -11,16 +11,15 @@ final class RequestIDs: Sendable {
     func next() -> String {
         let n = counter.add(1, ordering: .relaxed).newValue
         let z = mix64(seed &+ n &* golden64)
-        return "req_" + hex(z, 16) + hex(n & 0xFFFF_FFFF, 8)
+        return String(unsafeUninitializedCapacity: 28) { out in
+            for (i, c) in "req_".utf8.enumerated() { out[i] = c }
+            for i in 0..<16 { out[4 + i] = Self.hexDigit(UInt8((z >> UInt64(60 - 4 * i)) & 0xF)) }
+            for i in 0..<8 { out[20 + i] = Self.hexDigit(UInt8((n >> UInt64(28 - 4 * i)) & 0xF)) }
+            return 28
+        }
     }
 
-    private func hex(_ v: UInt64, _ width: Int) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0x30, count: width)
-        var x = v
-        for i in stride(from: width - 1, through: 0, by: -1) { out[i] = digits[Int(x & 0xF)]; x >>= 4 }
-        return String(decoding: out, as: UTF8.self)
-    }
+    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 }
 
 /// Deterministic new key secrets: `sk-byts-` + 32 hex digits from the seed and a counter.

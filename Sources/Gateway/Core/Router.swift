@@ -69,6 +69,8 @@ struct Router: Sendable {
     }
 
     private let routes: [Route]
+    /// Routes without parameters by their exact path: the common case, found without splitting.
+    private let exact: [String: Int]
 
     init() {
         func route(_ pattern: String, _ methods: [Method], _ make: @escaping @Sendable (Method, [String]) -> Endpoint) -> Route {
@@ -128,6 +130,13 @@ struct Router: Sendable {
             route("/__mock/journal/plan", read) { _, _ in .controlJournalPlan },
             route("/__mock/journal/{id}", read) { .controlJournalEntry($1[0]) },
         ]
+        var exact: [String: Int] = [:]
+        for (i, r) in routes.enumerated() {
+            let literals = r.segments.compactMap { if case .literal(let l) = $0 { l } else { nil } }
+            let path = "/" + literals.joined(separator: "/")
+            if literals.count == r.segments.count, exact[path] == nil { exact[path] = i }
+        }
+        self.exact = exact
     }
 
     /// `model:action` from a Gemini path segment (the model may itself contain colons? no: the
@@ -138,6 +147,7 @@ struct Router: Sendable {
     }
 
     func match(_ method: Method, _ path: String) -> Result<Endpoint, GatewayError> {
+        if let i = exact[path], routes[i].methods.contains(method) { return .success(routes[i].make(method, [])) }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         var allowed: [Method] = []
         for r in routes where r.segments.count == parts.count {

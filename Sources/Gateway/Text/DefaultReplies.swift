@@ -13,9 +13,8 @@ import HTTPCore
 /// - Otherwise a few sentences that echo the start of the question.
 /// - Thinking is added first when the request asked for it and the model has `thinking`.
 enum DefaultReplies {
-    static func blocks(for request: ChatRequest, model: CatalogModel, key: UInt64) -> [Reply.Block] {
+    static func blocks(for request: ChatRequest, prompt: String, model: CatalogModel, key: UInt64) -> [Reply.Block] {
         var blocks: [Reply.Block] = []
-        let prompt = request.lastUserText
         if request.thinking != nil, model.has("thinking") {
             blocks.append(.thinking(text: "The user wrote: \"\(clip(prompt, 80))\". I should answer directly and keep it short.",
                                     signature: ReplyEngine.signature(key)))
@@ -123,6 +122,10 @@ enum DefaultReplies {
     }
 
     static func clip(_ s: String, _ n: Int) -> String {
+        // Fast path: short, one line (counted in bytes, which are at least as many as characters).
+        if s.utf8.count <= n, !s.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x0B || $0 == 0x0C || $0 >= 0x80 }) {
+            return s
+        }
         let flat = s.split(whereSeparator: \.isNewline).joined(separator: " ")
         return flat.count <= n ? flat : String(flat.prefix(n)) + "…"
     }

@@ -80,11 +80,12 @@ final class ReplyEngine: Sendable {
     /// The reply to `request` on `surface` by `model`, or a scripted error to send before any head.
     func reply(to request: ChatRequest, surface: TextSurface, model: CatalogModel, requestPacing: Pacing?,
                session: String = "") -> Result<Reply, GatewayError> {
-        let rule = pick(request, surface: surface, model: model.id, session: session)
+        let prompt = request.lastUserText
+        let rule = pick(request, prompt: prompt, surface: surface, model: model.id, session: session)
         var blocks: [Reply.Block]
         var streamError: GatewayError?
         var errorAfter = 0
-        let key = Self.hash(seed, model.id, request.lastUserText, String(request.messages.count))
+        let key = Self.hash(seed, model.id, prompt, String(request.messages.count))
         if let scripted = rule?.reply {
             if let e = scripted.error {
                 let error = Self.error(e)
@@ -101,7 +102,7 @@ final class ReplyEngine: Sendable {
             }
             if blocks.isEmpty { blocks.append(.text("")) }
         } else {
-            blocks = DefaultReplies.blocks(for: request, model: model, key: key)
+            blocks = DefaultReplies.blocks(for: request, prompt: prompt, model: model, key: key)
         }
         var stop: Reply.StopReason = blocks.contains { if case .toolCall = $0 { true } else { false } } ? .toolUse
             : blocks.contains { if case .refusal = $0 { true } else { false } } ? .refusal : .endTurn
@@ -117,19 +118,21 @@ final class ReplyEngine: Sendable {
 
     /// The first rule that matches and is not used up; counts the use of limited rules.
     /// Use counts are kept per session, so `times` limits count each session's requests.
-    private func pick(_ request: ChatRequest, surface: TextSurface, model: String, session: String) -> ReplyRule? {
-        let all = rules
-        let text = request.lastUserText, toolResult = request.endsWithToolResult
+    private func pick(_ request: ChatRequest, prompt: String, surface: TextSurface, model: String, session: String) -> ReplyRule? {
+        let toolResult = request.endsWithToolResult
         return runtime.withLock { rt in
-            for r in all where r.matches(text: text, toolResult: toolResult, surface: surface, model: model) {
-                if let owner = r.session, owner != session { continue }
-                guard let times = r.times else { return r }
+            func take(_ r: ReplyRule) -> Bool {
+                guard r.matches(text: prompt, toolResult: toolResult, surface: surface, model: model) else { return false }
+                if let owner = r.session, owner != session { return false }
+                guard let times = r.times else { return true }
                 let key = r.id + "\u{0}" + session
                 let used = rt.hits[key, default: 0]
-                if used >= times { continue }
+                if used >= times { return false }
                 rt.hits[key] = used + 1
-                return r
+                return true
             }
+            for i in rt.rules.indices where take(rt.rules[i]) { return rt.rules[i] }
+            for i in fixtureRules.indices where take(fixtureRules[i]) { return fixtureRules[i] }
             return nil
         }
     }

@@ -273,19 +273,23 @@ final class SharedRegex: Sendable {
 /// Whether `needle` occurs in `haystack`, comparing UTF-8 bytes (the stdlib's generic
 /// `String.contains` is an order of magnitude slower on this hot path).
 func utf8Contains(_ haystack: String, _ needle: String) -> Bool {
-    let h = Array(haystack.utf8), n = Array(needle.utf8)
-    guard !n.isEmpty else { return true }
-    guard h.count >= n.count else { return false }
-    let first = n[0]
-    var i = 0
-    let last = h.count - n.count
-    while i <= last {
-        if h[i] == first {
-            var j = 1
-            while j < n.count, h[i + j] == n[j] { j += 1 }
-            if j == n.count { return true }
+    var haystack = haystack, needle = needle
+    return haystack.withUTF8 { h in
+        needle.withUTF8 { n in
+            guard !n.isEmpty else { return true }
+            guard h.count >= n.count else { return false }
+            let first = n[0]
+            var i = 0
+            let last = h.count - n.count
+            while i <= last {
+                if h[i] == first {
+                    var j = 1
+                    while j < n.count, h[i + j] == n[j] { j += 1 }
+                    if j == n.count { return true }
+                }
+                i += 1
+            }
+            return false
         }
-        i += 1
     }
-    return false
 }
