@@ -163,17 +163,12 @@ enum ChatCodec: TextCodec {
                    _ delta: (inout JSONWriter) -> Void) {
             out.append(StreamEvent(bytes: render(finish: finish, logprob: piece, delta), tokens: tokens))
         }
-        // The one-token chunks differ only in their string: one template per shape, `key` naming it.
-        var templates: [String: StreamEvent.Template] = [:]
-        func piece(_ text: Substring, key: String, _ delta: (inout JSONWriter, _ value: (inout JSONWriter) -> Void) -> Void) {
-            let template: StreamEvent.Template
-            if let t = templates[key] { template = t } else {
-                var mark = 0
-                let event = render { w in delta(&w) { w in mark = w.count; w.string("") } }
-                template = StreamEvent.Template(event: event, emptyStringAt: mark)
-                templates[key] = template
-            }
-            out.append(StreamEvent(template, text: text, tokens: 1))
+        // The one-token chunks of a block differ only in their string: one template per block.
+        func pieces(of text: String, _ delta: (inout JSONWriter, _ value: (inout JSONWriter) -> Void) -> Void) {
+            var mark = 0
+            let event = render { w in delta(&w) { w in mark = w.count; w.string("") } }
+            let template = StreamEvent.Template(event: event, emptyStringAt: mark, text: text)
+            for p in Tokens.pieces(text) { out.append(StreamEvent(template, piece: p, tokens: 1)) }
         }
 
         // A reply that opens with a tool call carries the role in its first tool-call chunk
@@ -190,21 +185,15 @@ enum ChatCodec: TextCodec {
         for block in reply.blocks {
             switch block {
             case .thinking(let text, _):
-                for p in Tokens.pieces(text) {
-                    piece(p, key: "reasoning_content") { w, value in w.key("reasoning_content"); value(&w) }
-                }
+                pieces(of: text) { w, value in w.key("reasoning_content"); value(&w) }
             case .text(let text):
-                for p in Tokens.pieces(text) {
-                    if request.logprobs {
-                        chunk(tokens: 1, logprob: p) { w in w.key("content"); w.string(p) }
-                    } else {
-                        piece(p, key: "content") { w, value in w.key("content"); value(&w) }
-                    }
+                if request.logprobs {
+                    for p in Tokens.pieces(text) { chunk(tokens: 1, logprob: p) { w in w.key("content"); w.string(p) } }
+                } else {
+                    pieces(of: text) { w, value in w.key("content"); value(&w) }
                 }
             case .refusal(let text):
-                for p in Tokens.pieces(text) {
-                    piece(p, key: "refusal") { w, value in w.key("refusal"); value(&w) }
-                }
+                pieces(of: text) { w, value in w.key("refusal"); value(&w) }
             case .toolCall(let id, let name, let arguments):
                 let index = callIndex
                 callIndex += 1
@@ -223,13 +212,11 @@ enum ChatCodec: TextCodec {
                     w.objectEnd()
                     w.objectEnd(); w.arrayEnd()
                 }
-                for p in Tokens.pieces(arguments) {
-                    piece(p, key: "arguments \(index)") { w, value in
-                        w.key("tool_calls"); w.arrayStart(); w.objectStart()
-                        w.key("index"); w.int(index)
-                        w.key("function"); w.objectStart(); w.key("arguments"); value(&w); w.objectEnd()
-                        w.objectEnd(); w.arrayEnd()
-                    }
+                pieces(of: arguments) { w, value in
+                    w.key("tool_calls"); w.arrayStart(); w.objectStart()
+                    w.key("index"); w.int(index)
+                    w.key("function"); w.objectStart(); w.key("arguments"); value(&w); w.objectEnd()
+                    w.objectEnd(); w.arrayEnd()
                 }
             }
         }

@@ -87,23 +87,28 @@ struct ReplyMeta: Sendable {
 /// and the piece, and rendered straight into the connection's output when written: no buffer
 /// per event, however long the stream.
 struct StreamEvent: Sendable {
-    /// The bytes of an event around one JSON string value: everything before its opening quote
-    /// and everything after its closing quote. Shared by the events of one shape.
-    struct Template: Sendable {
+    /// The bytes of an event around one JSON string value (everything before its opening quote
+    /// and everything after its closing quote), and the text its events take their pieces from.
+    /// Shared by the events of one shape and one block: each event is then 32 bytes.
+    final class Template: Sendable {
         let prefix: [UInt8]
         let suffix: [UInt8]
+        let text: String
 
-        /// Splits a rendered event whose string value is the empty string `""` at `offset`.
-        init(event: [UInt8], emptyStringAt offset: Int) {
+        /// Splits a rendered event whose string value is the empty string `""` at `offset`;
+        /// events made from it carry pieces of `text`.
+        init(event: [UInt8], emptyStringAt offset: Int, text: String) {
             precondition(event[offset] == 0x22 && event[offset + 1] == 0x22, "no empty string at the offset")
             prefix = Array(event[..<offset])
             suffix = Array(event[(offset + 2)...])
+            self.text = text
         }
     }
 
     private enum Form: Sendable {
         case bytes([UInt8])
-        case text(Template, Substring)
+        /// The template's event with the UTF-8 bytes `start..<end` of its text as the string.
+        case piece(Template, start: UInt32, end: UInt32)
     }
 
     private var form: Form
@@ -115,18 +120,30 @@ struct StreamEvent: Sendable {
         self.tokens = tokens
     }
 
-    /// The template's event with `text` as its string value.
-    init(_ template: Template, text: Substring, tokens: Int) {
-        form = .text(template, text)
+    /// The template's event with `piece` (a slice of the template's text) as its string value.
+    init(_ template: Template, piece: Substring, tokens: Int) {
+        let utf8 = template.text.utf8
+        let start = utf8.distance(from: utf8.startIndex, to: piece.utf8.startIndex)
+        form = .piece(template, start: UInt32(start), end: UInt32(start + piece.utf8.count))
         self.tokens = tokens
+    }
+
+    /// Calls `body` with the piece's UTF-8 bytes.
+    private static func withPiece<R>(_ t: Template, _ start: UInt32, _ end: UInt32,
+                                     _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = t.text.utf8.withContiguousStorageIfAvailable({ body(UnsafeBufferPointer(rebasing: $0[Int(start)..<Int(end)])) }) {
+            return r
+        }
+        var copy = t.text
+        return copy.withUTF8 { body(UnsafeBufferPointer(rebasing: $0[Int(start)..<Int(end)])) }
     }
 
     /// The event's length in bytes.
     var count: Int {
         switch form {
         case .bytes(let b): return b.count
-        case .text(let t, var text):
-            return t.prefix.count + text.withUTF8 { JSONWriter.stringLength($0) } + t.suffix.count
+        case .piece(let t, let start, let end):
+            return t.prefix.count + Self.withPiece(t, start, end) { JSONWriter.stringLength($0) } + t.suffix.count
         }
     }
 
@@ -134,9 +151,9 @@ struct StreamEvent: Sendable {
     func render(into out: inout [UInt8]) {
         switch form {
         case .bytes(let b): out.append(contentsOf: b)
-        case .text(let t, var text):
+        case .piece(let t, let start, let end):
             out.append(contentsOf: t.prefix)
-            text.withUTF8 { JSONWriter.appendString($0, to: &out) }
+            Self.withPiece(t, start, end) { JSONWriter.appendString($0, to: &out) }
             out.append(contentsOf: t.suffix)
         }
     }
