@@ -203,7 +203,8 @@ import Testing
             let id = i % 97 == 0 ? "custom-\(i)" : (i % 89 == 0 ? "req_ABCDEF0123456789abcdef01" : ids.next())
             let row = LedgerRow(requestID: id, time: 1_700_000_000 + i, keyID: "key_\(i % 3)", accountID: i % 2 == 0 ? "acct_a" : "acct_b",
                                 model: i % 5 == 0 ? "claude-sonnet-4-6" : "gpt-5-4-mini", surface: "chat",
-                                usage: Usage(inputTokens: i, outputTokens: 2 * i, thinkingTokens: i % 7, images: i % 2),
+                                usage: Usage(inputTokens: i, outputTokens: 2 * i, thinkingTokens: i % 7, cacheReadTokens: i % 11,
+                                             cacheWriteTokens: i % 13, images: i % 2, videoSeconds: i % 9),
                                 credits: Credits(micros: 1_000 + i))
             store.append(row)
             expected.append(row)
@@ -212,6 +213,7 @@ import Testing
         #expect(store.rows(accountID: "acct_a") == expected.filter { $0.accountID == "acct_a" })
         #expect(store.rows(accountID: "acct_b") == expected.filter { $0.accountID == "acct_b" })
         #expect(store.rows(accountID: "acct_none").isEmpty)
+        #expect(MemoryLayout<LedgerStore.Packed>.stride <= 80)
         let id = ids.next()
         #expect(LedgerStore.pack(id).map { LedgerStore.unpack($0.high, $0.low) } == id)
     }

@@ -1,15 +1,17 @@
 /// The ledger's rows, packed for a mock that bills millions of requests in a load test: key,
 /// account, model and surface interned to small numbers, request ids of the gateway's own form
-/// (`req_` and 24 hex digits) kept as 12 bytes, rows stored in fixed pages so growing never copies
-/// what is already stored. About 110 bytes a row, against about 300 for an array of ``LedgerRow``
-/// (a heap string per request id, and an array that doubles).
+/// (`req_` and 24 hex digits) kept as 12 bytes, usage counts as 32-bit numbers (saturating at
+/// 4,294,967,295, far beyond any body the server accepts), rows stored in fixed pages so growing
+/// never copies what is already stored. 80 bytes a row, against about 300 for an array of
+/// ``LedgerRow`` (a heap string per request id, and an array that doubles).
 ///
 /// Rows come back as ``LedgerRow`` values, equal to the ones appended.
 struct LedgerStore: Sendable {
-    private struct Packed: Sendable {
+    struct Packed: Sendable {
         var time: Int
         var credits: Int
-        var usage: Usage
+        /// Usage counts, in ``Usage``'s order.
+        var counts: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
         /// The request id's 24 hex digits (16 + 8); `packedID` false: the id is in `otherIDs`.
         var idHigh: UInt64
         var idLow: UInt32
@@ -33,7 +35,11 @@ struct LedgerStore: Sendable {
     mutating func append(_ row: LedgerRow) {
         let id = Self.pack(row.requestID)
         if id == nil { otherIDs[count] = row.requestID }
-        let packed = Packed(time: row.time, credits: row.credits.micros, usage: row.usage,
+        let u = row.usage
+        let counts = (UInt32(clamping: u.inputTokens), UInt32(clamping: u.outputTokens), UInt32(clamping: u.thinkingTokens),
+                      UInt32(clamping: u.cacheReadTokens), UInt32(clamping: u.cacheWriteTokens), UInt32(clamping: u.images),
+                      UInt32(clamping: u.videoSeconds))
+        let packed = Packed(time: row.time, credits: row.credits.micros, counts: counts,
                             idHigh: id?.high ?? 0, idLow: id?.low ?? 0, packedID: id != nil,
                             key: intern(row.keyID), account: intern(row.accountID),
                             model: intern(row.model), surface: intern(row.surface))
@@ -63,7 +69,10 @@ struct LedgerStore: Sendable {
     private func row(_ p: Packed, number: Int) -> LedgerRow {
         let id = p.packedID ? Self.unpack(p.idHigh, p.idLow) : otherIDs[number] ?? ""
         return LedgerRow(requestID: id, time: p.time, keyID: names[Int(p.key)], accountID: names[Int(p.account)],
-                         model: names[Int(p.model)], surface: names[Int(p.surface)], usage: p.usage,
+                         model: names[Int(p.model)], surface: names[Int(p.surface)],
+                         usage: Usage(inputTokens: Int(p.counts.0), outputTokens: Int(p.counts.1), thinkingTokens: Int(p.counts.2),
+                                      cacheReadTokens: Int(p.counts.3), cacheWriteTokens: Int(p.counts.4), images: Int(p.counts.5),
+                                      videoSeconds: Int(p.counts.6)),
                          credits: Credits(micros: p.credits))
     }
 
