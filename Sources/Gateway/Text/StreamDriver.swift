@@ -5,8 +5,9 @@ import HTTPServer
 /// tokens: every paced event leaves in its own send) or, unpaced, as fast as the socket drains,
 /// pausing above the output high watermark. Unpaced, every `batch` events are handed to the
 /// kernel together in one send (`batch` 1: a send per event), and the driver yields the loop
-/// after `max(batch, 16)` events. A fault (scripted or injected) can break or disturb the stream after a given
-/// number of events. Reports exactly once how the stream ended, with what was written.
+/// after `max(batch, 16)` events. A fault (scripted or injected) can break or disturb the
+/// stream after a given number of events. Reports exactly once how the stream ended, with what
+/// was written.
 /// Confined to the stream's loop thread.
 final class StreamDriver {
     enum Outcome {
