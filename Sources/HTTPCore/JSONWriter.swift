@@ -171,7 +171,7 @@ public struct JSONWriter: Sendable {
 
 /// The lowercase hex digit for `v` (0...15).
 @inlinable
-func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+public func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
 /// Appends `units / 10^decimals` with exactly `decimals` digits after the point.
 public func appendFixed(_ units: Int, decimals: Int, to out: inout [UInt8]) {

@@ -103,13 +103,6 @@ extension Connection {
         return closed ? nil : s
     }
 
-    func streamWrite(_ s: ResponseStream, _ bytes: [UInt8], flush: Bool) {
-        guard stream === s, !closed else { return }
-        if inFlight?.isHead == true { return }
-        if s.chunked { appendQueued { Chunked.append(bytes, to: &$0) } } else { appendQueued { $0.append(contentsOf: bytes) } }
-        if flush || pendingOutput > context.config.highWatermark { self.flush() }
-    }
-
     func streamWrite(_ s: ResponseStream, count: Int, flush: Bool, _ fill: (inout [UInt8]) -> Void) {
         guard stream === s, !closed else { return }
         if inFlight?.isHead == true { return }

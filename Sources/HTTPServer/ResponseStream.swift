@@ -43,7 +43,7 @@ public final class ResponseStream {
     @discardableResult
     public func write(_ bytes: [UInt8], flush: Bool = true) -> Bool {
         guard isOpen, !bytes.isEmpty else { return isWritable }
-        connection.streamWrite(self, bytes, flush: flush)
+        connection.streamWrite(self, count: bytes.count, flush: flush) { $0.append(contentsOf: bytes) }
         return isWritable
     }
 

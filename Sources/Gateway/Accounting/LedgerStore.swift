@@ -1,3 +1,5 @@
+import HTTPCore
+
 /// The ledger's rows, packed for a mock that bills millions of requests in a load test: key,
 /// account, model and surface interned to small numbers, request ids of the gateway's own form
 /// (`req_` and 24 hex digits) kept as 12 bytes, usage counts as 32-bit numbers (saturating at
@@ -109,6 +111,4 @@ struct LedgerStore: Sendable {
         for shift in stride(from: 28, through: 0, by: -4) { out.append(hexDigit(UInt8((low >> UInt32(shift)) & 0xF))) }
         return String(decoding: out, as: UTF8.self)
     }
-
-    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 }

@@ -1,3 +1,4 @@
+import HTTPCore
 import Synchronization
 
 /// Deterministic request ids: `req_` + 16 hex digits mixed from the seed and a counter + the
@@ -13,13 +14,11 @@ final class RequestIDs: Sendable {
         let z = mix64(seed &+ n &* golden64)
         return String(unsafeUninitializedCapacity: 28) { out in
             for (i, c) in "req_".utf8.enumerated() { out[i] = c }
-            for i in 0..<16 { out[4 + i] = Self.hexDigit(UInt8((z >> UInt64(60 - 4 * i)) & 0xF)) }
-            for i in 0..<8 { out[20 + i] = Self.hexDigit(UInt8((n >> UInt64(28 - 4 * i)) & 0xF)) }
+            for i in 0..<16 { out[4 + i] = hexDigit(UInt8((z >> UInt64(60 - 4 * i)) & 0xF)) }
+            for i in 0..<8 { out[20 + i] = hexDigit(UInt8((n >> UInt64(28 - 4 * i)) & 0xF)) }
             return 28
         }
     }
-
-    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 }
 
 /// Deterministic new key secrets: `sk-byts-` + 32 hex digits from the seed and a counter.
