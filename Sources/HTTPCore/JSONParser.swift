@@ -82,9 +82,9 @@ public struct JSONParser {
     private mutating func object(depth: Int) throws(Error) -> JSONValue {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
         i += 1
-        var o = JSONObject()
         skipWhitespace()
-        if i < bytes.count, bytes[i] == 0x7D { i += 1; return .object(o) }
+        if i < bytes.count, bytes[i] == 0x7D { i += 1; return .object(JSONObject()) }
+        var o = JSONObject(capacity: 6)  // most request objects are small: no regrowth
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == 0x22 else { throw error("expected a string key") }

@@ -45,6 +45,12 @@ public struct JSONObject: Sendable, Equatable {
 
     public init() {}
 
+    /// An empty object with room for `capacity` members (no regrowth while it fills).
+    public init(capacity: Int) {
+        keys.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
     public mutating func append(_ key: String, _ value: JSONValue) {
         keys.append(key)
         values.append(value)

@@ -133,6 +133,11 @@ public struct JSONWriter: Sendable {
         var i = 0
         let n = utf8.count
         while i < n {
+            // Eight bytes at a time while none of them needs an escape (the common case).
+            if let base = utf8.baseAddress {
+                while i + 8 <= n, !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+                if i == n { break }
+            }
             let b = utf8[i]
             if b >= 0x20, b != 0x22, b != 0x5C { i += 1; continue }
             if i > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
@@ -154,6 +159,18 @@ public struct JSONWriter: Sendable {
         }
         if n > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<n])) }
         out.append(0x22)
+    }
+
+    /// Whether any of the eight bytes in `word` is a control byte, a quote or a backslash
+    /// (exact: the usual zero-byte tests, which have no false positives for "any").
+    @inline(__always)
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        return control | ((quote &- ones) & ~quote & highs) | ((backslash &- ones) & ~backslash & highs) != 0
     }
 
     /// The length of `utf8` as a quoted JSON string (what ``appendString(_:to:)`` appends).
@@ -183,10 +200,10 @@ public func appendFixed(_ units: Int, decimals: Int, to out: inout [UInt8]) {
     guard decimals > 0 else { return }
     out.append(0x2E)
     var frac = v % scale
-    var digits = [UInt8](repeating: 0x30, count: decimals)
-    var k = decimals - 1
-    while frac > 0 { digits[k] = 0x30 + UInt8(frac % 10); frac /= 10; k -= 1 }
-    out += digits
+    // The decimals go straight into `out`: zeros first, then the digits from the right.
+    out.append(contentsOf: repeatElement(0x30, count: decimals))
+    var k = out.count - 1
+    while frac > 0 { out[k] = 0x30 + UInt8(frac % 10); frac /= 10; k -= 1 }
 }
 
 extension JSONWriter {

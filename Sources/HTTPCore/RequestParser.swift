@@ -89,6 +89,22 @@ public struct RequestParser: Sendable {
         var i = scanned
         let n = buf.count
         while i < n {
+            // Bytes above CR are skipped eight at a time (the usual zero-byte test for "any byte
+            // below 0x0E"); the limits are checked where the skip stops.
+            if i + 8 <= n {
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                while i + 8 <= n {
+                    let w = buf.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if (w &- ones &* 0x0E) & ~w & (ones &* 0x80) != 0 { break }
+                    i += 8
+                }
+                if !requestLineDone {
+                    if i - lineStart > limits.maxRequestLine { return .error(.requestLineTooLong) }
+                } else if i - requestLineEnd > limits.maxHeaderBytes {
+                    return .error(.headersTooLarge)
+                }
+                if i == n { break }
+            }
             let b = buf[i]
             if b > 0x0D {
                 i += 1
@@ -128,6 +144,7 @@ public struct RequestParser: Sendable {
         }
         scanned = i
         if !requestLineDone, i - lineStart > limits.maxRequestLine { return .error(.requestLineTooLong) }
+        if requestLineDone, i - requestLineEnd > limits.maxHeaderBytes { return .error(.headersTooLarge) }
         return .needMore
     }
 

@@ -133,7 +133,7 @@ public struct CallbackPost: Sendable {
     private static func failure(_ message: String) -> Outcome { Outcome(status: nil, error: message) }
 
     private static func hasPrefixIgnoringCase(_ s: String, _ prefix: String) -> Bool {
-        s.utf8.count >= prefix.utf8.count && zip(s.utf8, prefix.utf8).allSatisfy { asciiLowerByte($0) == $1 }
+        s.utf8.count >= prefix.utf8.count && zip(s.utf8, prefix.utf8).allSatisfy { asciiLower($0) == $1 }
     }
 }
 
@@ -365,7 +365,6 @@ private func monotonicMillis() -> Int {
     return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
 }
 
-private func asciiLowerByte(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
 
 private let tokenBytes: [Bool] = (0..<256).map { b in
     switch UInt8(b) {

@@ -40,6 +40,6 @@ final class MockProcess {
     /// SIGTERM, then the exit code.
     func stop() -> Int32? {
         child.signal(SIGTERM)
-        return child.waitExit(seconds: 10)
+        return child.waitExit(seconds: 30)  // the 5 s grace plus room for a loaded CI machine
     }
 }

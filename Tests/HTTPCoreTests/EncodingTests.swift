@@ -65,6 +65,38 @@ import Testing
         #expect(String(decoding: w.bytes, as: UTF8.self).contains("\"price\":1.500000"))
     }
 
+    /// The escaper checks eight bytes at a time: every byte value, at every offset in and around
+    /// a word, must come out exactly as a byte-at-a-time escaper writes it.
+    @Test func jsonWriter_escapesEveryByteAtEveryOffset() {
+        func reference(_ bytes: [UInt8]) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for b in bytes {
+                switch b {
+                case 0x22: out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, 0x6E]
+                case 0x0D: out += [0x5C, 0x72]
+                case 0x09: out += [0x5C, 0x74]
+                case 0x08: out += [0x5C, 0x62]
+                case 0x0C: out += [0x5C, 0x66]
+                case 0..<0x20: out += Array("\\u00".utf8) + [hexDigit(b >> 4), hexDigit(b & 0xF)]
+                default: out.append(b)
+                }
+            }
+            return out + [0x22]
+        }
+        for value in 0...255 {
+            for offset in 0..<19 {
+                var bytes = [UInt8](repeating: 0x61, count: 19)
+                bytes[offset] = UInt8(value)
+                var out: [UInt8] = []
+                bytes.withUnsafeBufferPointer { JSONWriter.appendString($0, to: &out) }
+                #expect(out == reference(bytes), "byte \(value) at offset \(offset)")
+                #expect(bytes.withUnsafeBufferPointer { JSONWriter.stringLength($0) } == out.count)
+            }
+        }
+    }
+
     @Test(arguments: [(0, 6, "0.000000"), (192_400_000, 6, "192.400000"), (5, 6, "0.000005"), (-1_250_000, 6, "-1.250000"), (42, 0, "42")])
     func appendFixed_writesExactDecimals(_ units: Int, _ decimals: Int, _ expected: String) {
         var out: [UInt8] = []

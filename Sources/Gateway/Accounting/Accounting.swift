@@ -72,6 +72,11 @@ public final class Accounting: Sendable {
         [("5h", 5 * 3600, key.rateLimit5h), ("1d", 86_400, key.rateLimit1d), ("7d", 7 * 86_400, key.rateLimit7d)]
     }
 
+    /// Whether any of the key's windows has a cap (most keys have none: then no window is built).
+    static func hasWindows(_ key: APIKey) -> Bool {
+        key.rateLimit5h.micros > 0 || key.rateLimit1d.micros > 0 || key.rateLimit7d.micros > 0
+    }
+
     let state: Mutex<State>
     private let initial: State
 
@@ -128,40 +133,50 @@ public final class Accounting: Sendable {
     public func admit(_ caller: Caller, model: String?, catalog: Catalog, now: Int) -> Result<Admission, GatewayError> {
         if let model, let e = catalog.routingError(group: caller.key.group, model: model) { return .failure(e) }
         return state.withLock { s -> Result<Admission, GatewayError> in
-            // Pruned in place: copying a KeyState out and back would copy its event history.
-            s.keys[caller.key.id]?.prune(now: now)
-            guard let k = s.keys[caller.key.id], var a = s.accounts[k.key.account] else {
+            // Checked and updated in place through dictionary indices: copying a KeyState or an
+            // AccountState out and back costs a retain per field (and would copy the history).
+            guard let ki = s.keys.index(forKey: caller.key.id),
+                  let ai = s.accounts.index(forKey: s.keys.values[ki].key.account) else {
                 return .failure(.unauthorized("invalid x-api-key"))
             }
-            if a.account.balance.micros <= 0 {
-                return .failure(GatewayError(.payment, status: .paymentRequired,
-                                             message: "insufficient balance: the \(a.account.kind == .org ? "organization" : "account") wallet is empty; top up to continue",
-                                             code: "insufficient_balance"))
-            }
-            if k.key.quota.micros > 0, k.spent >= k.key.quota {
-                return .failure(GatewayError(.payment, status: .paymentRequired,
-                                             message: "quota exceeded: this key has spent \(k.spent.usd2) of its \(k.key.quota.usd2) lifetime quota",
-                                             code: "quota_exceeded"))
-            }
-            for w in Self.windowStates(k, now: now) where w.remaining.micros <= 0 {
+            s.keys.values[ki].prune(now: now)
+            if let e = Self.refusal(s.keys.values[ki], s.accounts.values[ai], now: now) { return .failure(e) }
+            s.accounts.values[ai].inFlight += 1
+            return .success(Admission(keyID: s.keys.values[ki].key.id, accountID: s.accounts.values[ai].account.id,
+                                      model: model ?? "", generation: s.generation))
+        }
+    }
+
+    /// Why `k` on `a` may not start a request now (wallet, quota, rate windows, concurrency), or nil.
+    private static func refusal(_ k: KeyState, _ a: AccountState, now: Int) -> GatewayError? {
+        if a.account.balance.micros <= 0 {
+            return GatewayError(.payment, status: .paymentRequired,
+                                message: "insufficient balance: the \(a.account.kind == .org ? "organization" : "account") wallet is empty; top up to continue",
+                                code: "insufficient_balance")
+        }
+        if k.key.quota.micros > 0, k.spent >= k.key.quota {
+            return GatewayError(.payment, status: .paymentRequired,
+                                message: "quota exceeded: this key has spent \(k.spent.usd2) of its \(k.key.quota.usd2) lifetime quota",
+                                code: "quota_exceeded")
+        }
+        if hasWindows(k.key) {
+            for w in windowStates(k, now: now) where w.remaining.micros <= 0 {
                 let wait = max(1, w.nextRelease - now)
                 var e = GatewayError(.rateLimited, status: .tooManyRequests,
-                                     message: "rate_limit_\(w.name) exceeded: \(w.spent.usd2) / \(w.limit.usd2) used; resets at \(Self.utc(w.nextRelease))",
+                                     message: "rate_limit_\(w.name) exceeded: \(w.spent.usd2) / \(w.limit.usd2) used; resets at \(utc(w.nextRelease))",
                                      code: "rate_limit_\(w.name)")
                 e.headers.add("Retry-After", String(wait))
-                return .failure(e)
+                return e
             }
-            if a.inFlight >= a.account.concurrency {
-                var e = GatewayError(.rateLimited, status: .tooManyRequests,
-                                     message: "concurrency limit reached: \(a.account.concurrency) requests in flight for this account",
-                                     code: "concurrency_limit")
-                e.headers.add("Retry-After", "1")
-                return .failure(e)
-            }
-            a.inFlight += 1
-            s.accounts[a.account.id] = a
-            return .success(Admission(keyID: k.key.id, accountID: a.account.id, model: model ?? "", generation: s.generation))
         }
+        if a.inFlight >= a.account.concurrency {
+            var e = GatewayError(.rateLimited, status: .tooManyRequests,
+                                 message: "concurrency limit reached: \(a.account.concurrency) requests in flight for this account",
+                                 code: "concurrency_limit")
+            e.headers.add("Retry-After", "1")
+            return e
+        }
+        return nil
     }
 
     /// An admission that skips every check and holds no slot (synthetic spend with
@@ -173,11 +188,8 @@ public final class Accounting: Sendable {
     /// Frees the admission's concurrency slot. Call exactly once per admission.
     public func release(_ admission: Admission) {
         state.withLock { s in
-            guard admission.generation == s.generation else { return }
-            if var a = s.accounts[admission.accountID] {
-                a.inFlight = max(0, a.inFlight - 1)
-                s.accounts[admission.accountID] = a
-            }
+            guard admission.generation == s.generation, let ai = s.accounts.index(forKey: admission.accountID) else { return }
+            s.accounts.values[ai].inFlight = max(0, s.accounts.values[ai].inFlight - 1)
         }
     }
 
@@ -191,10 +203,9 @@ public final class Accounting: Sendable {
         state.withLock { s in
             guard admission.generation == s.generation else { return }  // admitted before a reset
             s.keys[admission.keyID]?.record(credits, at: now)
-            if var a = s.accounts[admission.accountID] {
-                a.account.balance = a.account.balance - credits
-                a.spent = a.spent + credits
-                s.accounts[admission.accountID] = a
+            if let ai = s.accounts.index(forKey: admission.accountID) {
+                s.accounts.values[ai].account.balance = s.accounts.values[ai].account.balance - credits
+                s.accounts.values[ai].spent = s.accounts.values[ai].spent + credits
             }
             s.ledger.append(row)
         }
@@ -209,18 +220,24 @@ public final class Accounting: Sendable {
     /// The accounting headers for `keyID` as of `now`.
     func envelope(keyID: String, now: Int) -> Envelope {
         state.withLock { s in
-            guard let k = s.keys[keyID], let a = s.accounts[k.key.account] else { return Envelope() }
-            var e = Envelope()
-            if let tight = Self.windowStates(k, now: now).min(by: { $0.remaining < $1.remaining }) {
-                e.limit = tight.limit
-                e.remaining = tight.remaining
-                e.reset = tight.reset
+            guard let ki = s.keys.index(forKey: keyID), let ai = s.accounts.index(forKey: s.keys.values[ki].key.account) else {
+                return Envelope()
             }
-            let wallet = Credits(micros: max(0, a.account.balance.micros))
-            e.keyRemaining = k.key.quota.micros > 0 ? Credits(micros: max(0, k.key.quota.micros - k.spent.micros)) : wallet
-            if a.account.kind == .org { e.orgRemaining = wallet }
-            return e
+            return Self.envelope(s.keys.values[ki], s.accounts.values[ai], now: now)
         }
+    }
+
+    private static func envelope(_ k: KeyState, _ a: AccountState, now: Int) -> Envelope {
+        var e = Envelope()
+        if hasWindows(k.key), let tight = windowStates(k, now: now).min(by: { $0.remaining < $1.remaining }) {
+            e.limit = tight.limit
+            e.remaining = tight.remaining
+            e.reset = tight.reset
+        }
+        let wallet = Credits(micros: max(0, a.account.balance.micros))
+        e.keyRemaining = k.key.quota.micros > 0 ? Credits(micros: max(0, k.key.quota.micros - k.spent.micros)) : wallet
+        if a.account.kind == .org { e.orgRemaining = wallet }
+        return e
     }
 
     /// The configured windows of a key (unlimited ones are left out).

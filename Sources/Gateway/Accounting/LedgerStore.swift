@@ -28,6 +28,9 @@ struct LedgerStore: Sendable {
     private var pages: [[Packed]] = []
     private var names: [String] = []
     private var nameIndex: [String: UInt32] = [:]
+    /// The last names interned or looked up (indices into `names`), most checked first.
+    private var recent = InlineArray<4, UInt32>(repeating: .max)
+    private var recentNext = 0
     /// Request ids not of the packed form, by row number.
     private var otherIDs: [Int: String] = [:]
     private(set) var count = 0
@@ -79,7 +82,12 @@ struct LedgerStore: Sendable {
     }
 
     private mutating func intern(_ s: String) -> UInt32 {
-        if let i = nameIndex[s] { return i }
+        // Consecutive rows mostly repeat their names: the last few are checked before hashing.
+        for k in recent.indices where recent[k] != .max && names[Int(recent[k])] == s { return recent[k] }
+        let found = nameIndex[s]
+        recent[recentNext] = found ?? UInt32(names.count)
+        recentNext = (recentNext + 1) % recent.count
+        if let found { return found }
         let i = UInt32(names.count)
         names.append(s)
         nameIndex[s] = i
@@ -88,20 +96,23 @@ struct LedgerStore: Sendable {
 
     /// `req_` + 24 lowercase hex digits → the digits as 16 + 8; nil for any other form.
     static func pack(_ id: String) -> (high: UInt64, low: UInt32)? {
-        let u = Array(id.utf8)
-        guard u.count == 28, u[0] == 0x72, u[1] == 0x65, u[2] == 0x71, u[3] == 0x5F else { return nil }
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for (i, c) in u[4...].enumerated() {
-            let v: UInt64
-            switch c {
-            case 0x30...0x39: v = UInt64(c - 0x30)
-            case 0x61...0x66: v = UInt64(c - 0x57)
-            default: return nil
+        var id = id
+        return id.withUTF8 { u -> (high: UInt64, low: UInt32)? in
+            guard u.count == 28, u[0] == 0x72, u[1] == 0x65, u[2] == 0x71, u[3] == 0x5F else { return nil }
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for i in 4..<28 {
+                let c = u[i]
+                let v: UInt64
+                switch c {
+                case 0x30...0x39: v = UInt64(c - 0x30)
+                case 0x61...0x66: v = UInt64(c - 0x57)
+                default: return nil
+                }
+                if i < 20 { high = high << 4 | v } else { low = low << 4 | v }
             }
-            if i < 16 { high = high << 4 | v } else { low = low << 4 | v }
+            return (high, UInt32(low))
         }
-        return (high, UInt32(low))
     }
 
     static func unpack(_ high: UInt64, _ low: UInt32) -> String {

@@ -88,7 +88,11 @@ final class FaultEngine: Sendable {
         if let retryCount, let n = Int(retryCount), n >= 0 { stated = n + 1 }
         var identity: UInt64 = 0
         if stated == nil {
-            var h = ReplyEngine.hash(0, session, method, path)
+            var parts = PartHash(seed: 0)
+            parts.part(session)
+            parts.part(method)
+            parts.part(path)
+            var h = parts.value
             if let idempotencyKey {
                 h = ReplyEngine.hash(h, idempotencyKey)
             } else {

@@ -13,18 +13,23 @@ enum CredentialSource {
         if let v = header("x-api-key") { return v }
         if let v = header("authorization") {
             // "Bearer <key>", scheme case-insensitive; values arrive trimmed by the parser.
-            let u = v.utf8
-            if u.count > 7, let space = u.firstIndex(of: 0x20), u.distance(from: u.startIndex, to: space) == 6,
-               asciiCaseInsensitiveEquals(String(v[..<space]), "bearer") {
-                var rest = v[v.index(after: space)...]
-                while rest.first == " " { rest.removeFirst() }
-                while rest.last == " " { rest.removeLast() }
-                return String(rest)
-            }
-            return v  // another scheme: treated as an unknown key
+            return bearerToken(v) ?? v  // another scheme: treated as an unknown key
         }
         if let v = header("x-goog-api-key") { return v }
         return queryKey()
+    }
+
+    /// The key of `Bearer <key>` (any case, spaces around the key dropped), or nil for another scheme.
+    static func bearerToken(_ value: String) -> String? {
+        var value = value
+        return value.withUTF8 { u -> String? in
+            guard u.count > 7, u[6] == 0x20 else { return nil }
+            for (i, c) in "bearer".utf8.enumerated() where asciiLower(u[i]) != c { return nil }
+            var start = 7, end = u.count
+            while start < end, u[start] == 0x20 { start += 1 }
+            while end > start, u[end - 1] == 0x20 { end -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: u[start..<end]), as: UTF8.self)
+        }
     }
 }
 

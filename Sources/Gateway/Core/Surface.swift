@@ -1,3 +1,4 @@
+import Glibc
 import HTTPCore
 
 /// Which wire protocol a request speaks; it decides the error envelope and request-id header.
@@ -13,11 +14,19 @@ public enum Surface: String, Sendable {
     /// client's headers: an `anthropic-version` header means an Anthropic SDK.
     /// Byte-level checks only: this runs on every request.
     static func detect(path: String, request: Request) -> Surface {
+        var path = path
+        let byPath: Surface? = path.withUTF8 { p in
+            func starts(_ prefix: StaticString) -> Bool {
+                p.count >= prefix.utf8CodeUnitCount && memcmp(p.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
+            }
+            if starts("/__mock/") { return .control }
+            // Gemini: its own prefix, or a `model:action` path (`/v1/models/x:generateContent`).
+            if starts("/v1beta/") || p.contains(0x3A) { return .gemini }
+            if starts("/v1/messages") { return .anthropic }
+            return nil
+        }
+        if let byPath { return byPath }
         let p = path.utf8
-        if p.starts(with: "/__mock/".utf8) { return .control }
-        // Gemini: its own prefix, or a `model:action` path (`/v1/models/x:generateContent`).
-        if p.starts(with: "/v1beta/".utf8) || p.contains(0x3A) { return .gemini }
-        if p.starts(with: "/v1/messages".utf8) { return .anthropic }
         if request.hasHeader("anthropic-version") { return .anthropic }
         // google-genai calls `/v1/models` with its own headers; REST samples use `?key=`.
         if request.hasHeader("x-goog-api-key") || request.hasHeader("x-goog-api-client") { return .gemini }

@@ -13,12 +13,16 @@ enum ChatCodec: TextCodec {
     static func body(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> [UInt8] {
         var texts: [String] = [], refusals: [String] = [], thinking: [String] = []
         var calls: [(id: String, name: String, arguments: String)] = []
-        for block in reply.blocks {
-            switch block {
-            case .text(let t): texts.append(t)
-            case .refusal(let t): refusals.append(t)
-            case .thinking(let t, _): thinking.append(t)
-            case .toolCall(let id, let name, let arguments): calls.append((id, name, arguments))
+        if reply.blocks.count == 1, case .text(let t) = reply.blocks[0] {
+            texts = [t]  // the common reply: one text block (one allocation, no loop)
+        } else {
+            for block in reply.blocks {
+                switch block {
+                case .text(let t): texts.append(t)
+                case .refusal(let t): refusals.append(t)
+                case .thinking(let t, _): thinking.append(t)
+                case .toolCall(let id, let name, let arguments): calls.append((id, name, arguments))
+                }
             }
         }
         var w = JSONWriter(capacity: 512)
@@ -33,7 +37,13 @@ enum ChatCodec: TextCodec {
         w.key("message"); w.objectStart()
         w.key("role"); w.string("assistant")
         w.key("content")
-        if !texts.isEmpty || (calls.isEmpty && refusals.isEmpty) { w.string(texts.joined()) } else { w.null() }
+        if texts.count == 1 {
+            w.string(texts[0])
+        } else if !texts.isEmpty || (calls.isEmpty && refusals.isEmpty) {
+            w.string(texts.joined())
+        } else {
+            w.null()
+        }
         w.key("refusal"); if refusals.isEmpty { w.null() } else { w.string(refusals.joined()) }
         w.key("annotations"); w.arrayStart(); w.arrayEnd()
         if !calls.isEmpty {

@@ -45,6 +45,7 @@ struct ChatRequest: Sendable {
     /// The text of the last user turn (text parts only), or "" when there is none.
     var lastUserText: String {
         for m in messages.reversed() where m.role == .user {
+            if m.parts.count == 1, case .text(let t) = m.parts[0] { return t }  // the common case, no array
             let texts = m.parts.compactMap { if case .text(let t) = $0 { t } else { nil } }
             if !texts.isEmpty { return texts.joined(separator: "\n") }
         }

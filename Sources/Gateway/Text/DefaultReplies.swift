@@ -51,12 +51,22 @@ enum DefaultReplies {
     ]
 
     static func text(_ key: UInt64, prompt: String, model: String) -> String {
-        var parts = [openers[Int(key % UInt64(openers.count))]]
-        if !prompt.isEmpty { parts.append("You asked: \"\(clip(prompt, 60))\".") }
+        var out = openers[Int(key % UInt64(openers.count))]
+        out.reserveCapacity(300)
+        if !prompt.isEmpty {
+            out += " You asked: \""
+            out += clip(prompt, 60)
+            out += "\"."
+        }
         let n = 1 + Int((key >> 8) % 3)
-        for i in 0..<n { parts.append(fillers[Int((key >> (16 + 4 * UInt64(i))) % UInt64(fillers.count))]) }
-        parts.append("(\(model))")
-        return parts.joined(separator: " ")
+        for i in 0..<n {
+            out += " "
+            out += fillers[Int((key >> (16 + 4 * UInt64(i))) % UInt64(fillers.count))]
+        }
+        out += " ("
+        out += model
+        out += ")"
+        return out
     }
 
     static func sentence(_ key: UInt64, prompt: String) -> String {

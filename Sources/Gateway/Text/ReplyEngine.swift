@@ -85,7 +85,7 @@ final class ReplyEngine: Sendable {
         var blocks: [Reply.Block]
         var streamError: GatewayError?
         var errorAfter = 0
-        let key = Self.hash(seed, model.id, prompt, String(request.messages.count))
+        let key = Self.replyKey(seed, model: model.id, prompt: prompt, messages: request.messages.count)
         if let scripted = rule?.reply {
             if let e = scripted.error {
                 let error = Self.error(e)
@@ -108,8 +108,7 @@ final class ReplyEngine: Sendable {
             : blocks.contains { if case .refusal = $0 { true } else { false } } ? .refusal : .endTurn
         Self.applyStopSequences(request.stopSequences, to: &blocks, stop: &stop)
         let cap = request.maxTokens ?? model.maxOutputTokens
-        if cap > 0 { Self.truncate(&blocks, to: cap, stop: &stop) }
-        let (out, thinking) = Reply.tokenCounts(blocks)
+        let (out, thinking) = Self.truncate(&blocks, to: cap > 0 ? cap : Int.max, stop: &stop)
         return .success(Reply(model: model.id, blocks: blocks, stopReason: stop,
                               inputTokens: Self.inputTokens(request), outputTokens: out, thinkingTokens: thinking,
                               pacing: requestPacing ?? rule?.reply.pacing ?? pacing,
@@ -121,20 +120,30 @@ final class ReplyEngine: Sendable {
     private func pick(_ request: ChatRequest, prompt: String, surface: TextSurface, model: String, session: String) -> ReplyRule? {
         let toolResult = request.endsWithToolResult
         return runtime.withLock { rt in
-            func take(_ r: ReplyRule) -> Bool {
-                guard r.matches(text: prompt, toolResult: toolResult, surface: surface, model: model) else { return false }
-                if let owner = r.session, owner != session { return false }
-                guard let times = r.times else { return true }
-                let key = r.id + "\u{0}" + session
-                let used = rt.hits[key, default: 0]
-                if used >= times { return false }
-                rt.hits[key] = used + 1
-                return true
+            // Rules are matched in place through buffer pointers (a copy of a rule costs a retain
+            // per field); only the winner is copied out.
+            func first(_ rules: UnsafeBufferPointer<ReplyRule>, _ hits: inout [String: Int]) -> ReplyRule? {
+                for i in rules.indices
+                where rules[i].match.matches(text: prompt, toolResult: toolResult, surface: surface, model: model)
+                    && Self.take(rules[i].id, times: rules[i].times, owner: rules[i].session, session: session, hits: &hits) {
+                    return rules[i]
+                }
+                return nil
             }
-            for i in rt.rules.indices where take(rt.rules[i]) { return rt.rules[i] }
-            for i in fixtureRules.indices where take(fixtureRules[i]) { return fixtureRules[i] }
-            return nil
+            if !rt.rules.isEmpty, let r = rt.rules.withUnsafeBufferPointer({ first($0, &rt.hits) }) { return r }
+            return fixtureRules.withUnsafeBufferPointer { first($0, &rt.hits) }
         }
+    }
+
+    /// Whether a matching rule answers `session`'s request, counting the use of a limited rule.
+    private static func take(_ id: String, times: Int?, owner: String?, session: String, hits: inout [String: Int]) -> Bool {
+        if let owner, owner != session { return false }
+        guard let times else { return true }
+        let key = id + "\u{0}" + session
+        let used = hits[key, default: 0]
+        if used >= times { return false }
+        hits[key] = used + 1
+        return true
     }
 
     /// The request's input tokens: every text it carries (system, messages, tool results, tool
@@ -178,26 +187,35 @@ final class ReplyEngine: Sendable {
     }
 
     /// Keeps at most `cap` output tokens (thinking included), cutting text at a token boundary;
-    /// a tool call that does not fit whole is dropped.
-    static func truncate(_ blocks: inout [Reply.Block], to cap: Int, stop: inout Reply.StopReason) {
+    /// a tool call that does not fit whole is dropped. Returns the output and thinking tokens
+    /// of what is kept (each block is counted once).
+    @discardableResult
+    static func truncate(_ blocks: inout [Reply.Block], to cap: Int, stop: inout Reply.StopReason) -> (output: Int, thinking: Int) {
         var left = cap
+        var output = 0, thinking = 0
         for (i, b) in blocks.enumerated() {
             let n: Int
             switch b {
             case .thinking(let t, _), .text(let t), .refusal(let t): n = Tokens.count(t)
             case .toolCall(_, _, let a): n = Tokens.count(a)
             }
-            if n <= left { left -= n; continue }
+            if n <= left {
+                left -= n
+                if case .thinking = b { thinking += n } else { output += n }
+                continue
+            }
             switch b {
             case .thinking(let t, let sig): blocks[i] = .thinking(text: Tokens.pieces(t).prefix(left).joined(), signature: sig)
             case .text(let t): blocks[i] = .text(Tokens.pieces(t).prefix(left).joined())
             case .refusal(let t): blocks[i] = .refusal(Tokens.pieces(t).prefix(left).joined())
-            case .toolCall: blocks.remove(at: i); blocks.removeSubrange(i...); stop = .maxTokens; return
+            case .toolCall: blocks.remove(at: i); blocks.removeSubrange(i...); stop = .maxTokens; return (output, thinking)
             }
             blocks.removeSubrange((i + 1)...)
             stop = .maxTokens
-            return
+            let kept = Reply.tokenCounts([blocks[i]])
+            return (output + kept.output, thinking + kept.thinking)
         }
+        return (output, thinking)
     }
 
     // MARK: helpers
@@ -211,12 +229,26 @@ final class ReplyEngine: Sendable {
 
     /// FNV-1a over the parts (each followed by a separator byte), starting from the seed.
     static func hash(_ seed: UInt64, _ parts: String...) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
-        for p in parts {
-            for b in p.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-            h = (h ^ 0xFF) &* 0x100_0000_01B3
-        }
-        return h
+        var h = PartHash(seed: seed)
+        for p in parts { h.part(p) }
+        return h.value
+    }
+
+    /// `hash(seed, part)` without the variadic array.
+    static func hash(_ seed: UInt64, _ part: String) -> UInt64 {
+        var h = PartHash(seed: seed)
+        h.part(part)
+        return h.value
+    }
+
+    /// The key a reply's generated words, ids and signatures derive from:
+    /// `hash(seed, model, prompt, String(messages))`, without building the strings.
+    static func replyKey(_ seed: UInt64, model: String, prompt: String, messages: Int) -> UInt64 {
+        var h = PartHash(seed: seed)
+        h.part(model)
+        h.part(prompt)
+        h.part(decimal: messages)
+        return h.value
     }
 
     static func token(_ key: UInt64, _ i: Int) -> String { idToken(seed: key, index: 1000 + i) }
@@ -224,5 +256,31 @@ final class ReplyEngine: Sendable {
     /// An opaque, deterministic thinking signature (base64-looking, as Anthropic's are).
     static func signature(_ key: UInt64) -> String {
         "Eq" + idToken(seed: key, index: 7, length: 86) + "=="
+    }
+}
+
+/// FNV-1a over parts, each followed by a 0xFF separator byte (``ReplyEngine.hash``).
+struct PartHash {
+    var value: UInt64
+
+    init(seed: UInt64) { value = 0xCBF2_9CE4_8422_2325 ^ seed }
+
+    mutating func byte(_ b: UInt8) { value = (value ^ UInt64(b)) &* 0x100_0000_01B3 }
+
+    mutating func part(_ s: String) {
+        for b in s.utf8 { byte(b) }
+        byte(0xFF)
+    }
+
+    /// The part `String(n)` (n ≥ 0), hashed from its digits.
+    mutating func part(decimal n: Int) {
+        var unit = 1, rest = max(0, n)
+        while unit <= rest / 10 { unit *= 10 }
+        repeat {
+            byte(UInt8(0x30 + rest / unit))
+            rest %= unit
+            unit /= 10
+        } while unit > 0
+        byte(0xFF)
     }
 }

@@ -10,12 +10,7 @@ import Synchronization
 /// the conversation ends with a tool result.
 struct ReplyRule: Sendable {
     var id: String
-    var surfaces: [TextSurface] = []
-    var models: [String] = []
-    var contains: String?
-    var regexSource: String?
-    var regex: SharedRegex?
-    var toolResult: Bool?
+    var match = RuleMatch()
     var reply: ScriptedReply
     /// Answer only the first `times` matching requests, then stand aside (nil: always).
     var times: Int?
@@ -23,6 +18,27 @@ struct ReplyRule: Sendable {
     var origin = "fixture"
     /// The `X-Mock-Session` it was added under: it then answers only that session's requests.
     var session: String?
+}
+
+/// A rule's conditions. Immutable and shared (a class), so trying a rule reads one reference
+/// instead of copying the rule's fields.
+final class RuleMatch: Sendable {
+    let surfaces: [TextSurface]
+    let models: [String]
+    let contains: String?
+    let regexSource: String?
+    let regex: SharedRegex?
+    let toolResult: Bool?
+
+    init(surfaces: [TextSurface] = [], models: [String] = [], contains: String? = nil, regex: SharedRegex? = nil,
+         regexSource: String? = nil, toolResult: Bool? = nil) {
+        self.surfaces = surfaces
+        self.models = models
+        self.contains = contains
+        self.regex = regex
+        self.regexSource = regexSource
+        self.toolResult = toolResult
+    }
 
     /// `text` is the request's last user text and `toolResult` whether it ends with a tool
     /// result, computed once for all rules.
@@ -69,19 +85,22 @@ extension ReplyRule {
         self.origin = origin
         if let m = try r.optionalObject("match") {
             try m.allowOnly(["surface", "model", "contains", "regex", "tool_result"])
+            var surfaces: [TextSurface] = []
             for s in try Self.oneOrMany(m, "surface") {
                 guard let surface = TextSurface(rawValue: s) else {
                     throw m.fail("surface", "unknown surface '\(s)'; use messages, chat, responses or gemini")
                 }
                 surfaces.append(surface)
             }
-            models = try Self.oneOrMany(m, "model")
-            contains = try m.optionalString("contains")
-            if let src = try m.optionalString("regex") {
+            let models = try Self.oneOrMany(m, "model")
+            let contains = try m.optionalString("contains")
+            var regex: SharedRegex?
+            let src = try m.optionalString("regex")
+            if let src {
                 do { regex = try SharedRegex(src) } catch { throw m.fail("regex", "not a valid regular expression: \(error)") }
-                regexSource = src
             }
-            toolResult = try m.optionalBool("tool_result")
+            match = RuleMatch(surfaces: surfaces, models: models, contains: contains, regex: regex, regexSource: src,
+                              toolResult: try m.optionalBool("tool_result"))
         }
         times = try r.optionalInt("times")
         if let times, times < 1 { throw r.fail("times", "must be at least 1") }
@@ -101,11 +120,12 @@ extension ReplyRule {
         w.key("origin"); w.string(origin)
         if let session { w.key("session"); w.string(session) }
         w.key("match"); w.objectStart()
-        if !surfaces.isEmpty { w.key("surface"); w.strings(surfaces.map(\.rawValue)) }
-        if !models.isEmpty { w.key("model"); w.strings(models) }
-        if let contains { w.key("contains"); w.string(contains) }
-        if let regexSource { w.key("regex"); w.string(regexSource) }
-        if let toolResult { w.key("tool_result"); w.bool(toolResult) }
+        let match = self.match
+        if !match.surfaces.isEmpty { w.key("surface"); w.strings(match.surfaces.map(\.rawValue)) }
+        if !match.models.isEmpty { w.key("model"); w.strings(match.models) }
+        if let contains = match.contains { w.key("contains"); w.string(contains) }
+        if let source = match.regexSource { w.key("regex"); w.string(source) }
+        if let toolResult = match.toolResult { w.key("tool_result"); w.bool(toolResult) }
         w.objectEnd()
         w.key("reply"); reply.write(to: &w)
         if let times { w.key("times"); w.int(times) }

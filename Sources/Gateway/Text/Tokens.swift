@@ -55,13 +55,38 @@ enum Tokens {
 
     // MARK: ASCII fast path (the common case; same rule on bytes, no Unicode property look-ups)
 
-    /// 1 = word byte, 2 = whitespace, 0 = other; for bytes below 0x80.
-    private static let asciiClass: [UInt8] = (0..<128).map { b in
+    /// 1 = word byte, 2 = whitespace, 0 = other; for bytes below 0x80. A switch, not a table:
+    /// a global table costs a lazy-initialisation check on every call.
+    @inline(__always)
+    private static func asciiClass(_ b: UInt8) -> UInt8 {
         switch b {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x5F: 1
         case 0x09...0x0D, 0x20, 0x1C...0x1F: 2
         default: 0
         }
+    }
+
+    /// Walks the token boundaries of an all-ASCII text, calling `end` with each piece's end
+    /// (a byte offset); false if the text is not ASCII (then `end` may have been called).
+    @inline(__always)
+    private static func asciiScan(_ buf: UnsafeBufferPointer<UInt8>, _ end: (Int) -> Void) -> Bool {
+        var i = 0
+        let n = buf.count
+        while i < n {
+            while i < n, buf[i] < 0x80, asciiClass(buf[i]) == 2 { i += 1 }
+            if i == n { end(n); break }
+            let b = buf[i]
+            if b >= 0x80 { return false }
+            if asciiClass(b) == 1 {
+                let start = i
+                while i < n, i - start < 6, buf[i] < 0x80, asciiClass(buf[i]) == 1 { i += 1 }
+                if i < n, buf[i] >= 0x80 { return false }
+            } else {
+                i += 1
+            }
+            end(i)
+        }
+        return true
     }
 
     /// Token boundaries of an all-ASCII text as byte offsets (piece ends), or nil if not ASCII.
@@ -70,23 +95,7 @@ enum Tokens {
         return text.withUTF8 { buf -> [Int]? in
             var ends: [Int] = []
             ends.reserveCapacity(buf.count / 3 + 1)
-            var i = 0
-            let n = buf.count
-            while i < n {
-                while i < n, buf[i] < 0x80, asciiClass[Int(buf[i])] == 2 { i += 1 }
-                if i == n { ends.append(n); break }
-                let b = buf[i]
-                if b >= 0x80 { return nil }
-                if asciiClass[Int(b)] == 1 {
-                    let start = i
-                    while i < n, i - start < 6, buf[i] < 0x80, asciiClass[Int(buf[i])] == 1 { i += 1 }
-                    if i < n, buf[i] >= 0x80 { return nil }
-                } else {
-                    i += 1
-                }
-                ends.append(i)
-            }
-            return ends
+            return asciiScan(buf) { ends.append($0) } ? ends : nil
         }
     }
 
@@ -104,7 +113,13 @@ enum Tokens {
         return out
     }
 
-    private static func asciiCount(_ text: String) -> Int? { asciiEnds(text)?.count }
+    private static func asciiCount(_ text: String) -> Int? {
+        var text = text
+        return text.withUTF8 { buf -> Int? in
+            var n = 0
+            return asciiScan(buf) { _ in n += 1 } ? n : nil
+        }
+    }
 
     private static func isWordChar(_ c: Character) -> Bool {
         c.isASCII ? (c.isLetter || c.isNumber || c == "_") : c.isLetter
