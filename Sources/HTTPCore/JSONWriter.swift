@@ -28,8 +28,23 @@ public struct JSONWriter: Sendable {
     @inlinable public mutating func arrayStart() { open(0x5B) }
     @inlinable public mutating func arrayEnd() { close(0x5D) }
 
+    /// A member name written in code: copied as it is, without escaping (names in code are
+    /// plain ASCII; a debug build checks).
     @inlinable
-    public mutating func key(_ k: String) {
+    public mutating func key(_ k: StaticString) {
+        separate()
+        assert(k.hasPointerRepresentation && UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount)
+            .allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5C }, "key needs escaping: \(k)")
+        out.append(0x22)
+        out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+        out.append(0x22)
+        out.append(0x3A)
+        afterKey = true
+    }
+
+    /// A member name from data (a parsed object's key, a header name): escaped like any string.
+    @inlinable
+    public mutating func key(escaping k: String) {
         separate()
         appendEscaped(k)
         out.append(0x3A)
@@ -221,7 +236,7 @@ extension JSONWriter {
             arrayEnd()
         case .object(let o):
             objectStart()
-            for (k, e) in zip(o.keys, o.values) { key(k); value(e) }
+            for (k, e) in zip(o.keys, o.values) { key(escaping: k); value(e) }
             objectEnd()
         }
     }

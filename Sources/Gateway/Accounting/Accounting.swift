@@ -135,48 +135,16 @@ public final class Accounting: Sendable {
         return state.withLock { s -> Result<Admission, GatewayError> in
             // Checked and updated in place through dictionary indices: copying a KeyState or an
             // AccountState out and back costs a retain per field (and would copy the history).
-            guard let ki = s.keys.index(forKey: caller.key.id),
-                  let ai = s.accounts.index(forKey: s.keys.values[ki].key.account) else {
+            // (A key's account never changes: the caller's copy names it.)
+            guard let ki = s.keys.index(forKey: caller.key.id), let ai = s.accounts.index(forKey: caller.key.account) else {
                 return .failure(.unauthorized("invalid x-api-key"))
             }
             s.keys.values[ki].prune(now: now)
-            if let e = Self.refusal(s.keys.values[ki], s.accounts.values[ai], now: now) { return .failure(e) }
+            if let e = s.keys.values[ki].refusal(&s.accounts.values[ai], now: now) { return .failure(e) }
             s.accounts.values[ai].inFlight += 1
-            return .success(Admission(keyID: s.keys.values[ki].key.id, accountID: s.accounts.values[ai].account.id,
-                                      model: model ?? "", generation: s.generation))
+            return .success(Admission(keyID: s.keys.keys[ki], accountID: s.accounts.keys[ai], model: model ?? "",
+                                      generation: s.generation))
         }
-    }
-
-    /// Why `k` on `a` may not start a request now (wallet, quota, rate windows, concurrency), or nil.
-    private static func refusal(_ k: KeyState, _ a: AccountState, now: Int) -> GatewayError? {
-        if a.account.balance.micros <= 0 {
-            return GatewayError(.payment, status: .paymentRequired,
-                                message: "insufficient balance: the \(a.account.kind == .org ? "organization" : "account") wallet is empty; top up to continue",
-                                code: "insufficient_balance")
-        }
-        if k.key.quota.micros > 0, k.spent >= k.key.quota {
-            return GatewayError(.payment, status: .paymentRequired,
-                                message: "quota exceeded: this key has spent \(k.spent.usd2) of its \(k.key.quota.usd2) lifetime quota",
-                                code: "quota_exceeded")
-        }
-        if hasWindows(k.key) {
-            for w in windowStates(k, now: now) where w.remaining.micros <= 0 {
-                let wait = max(1, w.nextRelease - now)
-                var e = GatewayError(.rateLimited, status: .tooManyRequests,
-                                     message: "rate_limit_\(w.name) exceeded: \(w.spent.usd2) / \(w.limit.usd2) used; resets at \(utc(w.nextRelease))",
-                                     code: "rate_limit_\(w.name)")
-                e.headers.add("Retry-After", String(wait))
-                return e
-            }
-        }
-        if a.inFlight >= a.account.concurrency {
-            var e = GatewayError(.rateLimited, status: .tooManyRequests,
-                                 message: "concurrency limit reached: \(a.account.concurrency) requests in flight for this account",
-                                 code: "concurrency_limit")
-            e.headers.add("Retry-After", "1")
-            return e
-        }
-        return nil
     }
 
     /// An admission that skips every check and holds no slot (synthetic spend with
@@ -223,21 +191,8 @@ public final class Accounting: Sendable {
             guard let ki = s.keys.index(forKey: keyID), let ai = s.accounts.index(forKey: s.keys.values[ki].key.account) else {
                 return Envelope()
             }
-            return Self.envelope(s.keys.values[ki], s.accounts.values[ai], now: now)
+            return s.keys.values[ki].envelope(&s.accounts.values[ai], now: now)
         }
-    }
-
-    private static func envelope(_ k: KeyState, _ a: AccountState, now: Int) -> Envelope {
-        var e = Envelope()
-        if hasWindows(k.key), let tight = windowStates(k, now: now).min(by: { $0.remaining < $1.remaining }) {
-            e.limit = tight.limit
-            e.remaining = tight.remaining
-            e.reset = tight.reset
-        }
-        let wallet = Credits(micros: max(0, a.account.balance.micros))
-        e.keyRemaining = k.key.quota.micros > 0 ? Credits(micros: max(0, k.key.quota.micros - k.spent.micros)) : wallet
-        if a.account.kind == .org { e.orgRemaining = wallet }
-        return e
     }
 
     /// The configured windows of a key (unlimited ones are left out).
@@ -273,5 +228,55 @@ extension Credits {
         var out: [UInt8] = []
         appendFixed(micros / 10_000, decimals: 2, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension Accounting.KeyState {
+    /// Why this key may not start a request on account `a` now (wallet, quota, rate windows,
+    /// concurrency), or nil. `mutating` and `inout` only so that both are read in place:
+    /// reading a value out of `Dictionary.Values` copies it (a retain per field).
+    mutating func refusal(_ a: inout Accounting.AccountState, now: Int) -> GatewayError? {
+        if a.account.balance.micros <= 0 {
+            return GatewayError(.payment, status: .paymentRequired,
+                                message: "insufficient balance: the \(a.account.kind == .org ? "organization" : "account") wallet is empty; top up to continue",
+                                code: "insufficient_balance")
+        }
+        if key.quota.micros > 0, spent >= key.quota {
+            return GatewayError(.payment, status: .paymentRequired,
+                                message: "quota exceeded: this key has spent \(spent.usd2) of its \(key.quota.usd2) lifetime quota",
+                                code: "quota_exceeded")
+        }
+        if Accounting.hasWindows(key) {
+            for w in Accounting.windowStates(self, now: now) where w.remaining.micros <= 0 {
+                let wait = max(1, w.nextRelease - now)
+                var e = GatewayError(.rateLimited, status: .tooManyRequests,
+                                     message: "rate_limit_\(w.name) exceeded: \(w.spent.usd2) / \(w.limit.usd2) used; resets at \(Accounting.utc(w.nextRelease))",
+                                     code: "rate_limit_\(w.name)")
+                e.headers.add("Retry-After", String(wait))
+                return e
+            }
+        }
+        if a.inFlight >= a.account.concurrency {
+            var e = GatewayError(.rateLimited, status: .tooManyRequests,
+                                 message: "concurrency limit reached: \(a.account.concurrency) requests in flight for this account",
+                                 code: "concurrency_limit")
+            e.headers.add("Retry-After", "1")
+            return e
+        }
+        return nil
+    }
+
+    /// The accounting headers for this key on account `a` (in place, like ``refusal(_:now:)``).
+    mutating func envelope(_ a: inout Accounting.AccountState, now: Int) -> Envelope {
+        var e = Envelope()
+        if Accounting.hasWindows(key), let tight = Accounting.windowStates(self, now: now).min(by: { $0.remaining < $1.remaining }) {
+            e.limit = tight.limit
+            e.remaining = tight.remaining
+            e.reset = tight.reset
+        }
+        let wallet = Credits(micros: max(0, a.account.balance.micros))
+        e.keyRemaining = key.quota.micros > 0 ? Credits(micros: max(0, key.quota.micros - spent.micros)) : wallet
+        if a.account.kind == .org { e.orgRemaining = wallet }
+        return e
     }
 }

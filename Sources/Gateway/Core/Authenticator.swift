@@ -1,9 +1,18 @@
 import HTTPCore
 
-/// The authenticated caller: the key and the account whose wallet it spends.
-public struct Caller: Sendable, Equatable {
-    public var key: APIKey
-    public var account: Account
+/// The authenticated caller: the key and the account whose wallet it spends, as they stood when
+/// the request arrived. A class: a request's exchange is copied into several closures, and a
+/// reference copies as one retain where the two structs' strings would each take one.
+public final class Caller: Sendable, Equatable {
+    public let key: APIKey
+    public let account: Account
+
+    init(key: APIKey, account: Account) {
+        self.key = key
+        self.account = account
+    }
+
+    public static func == (a: Caller, b: Caller) -> Bool { a.key == b.key && a.account == b.account }
 }
 
 /// Where a request's credential came from, in the order the gateway consults them:

@@ -56,13 +56,15 @@ func mix64(_ x: UInt64) -> UInt64 {
 /// index is mixed before the character stream starts, so tokens of neighbouring indices are
 /// unrelated (not shifted copies of each other).
 func idToken(seed: UInt64, index: Int, length: Int = 24) -> String {
-    let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+    let alphabet: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
     var state = seed ^ mix64(UInt64(truncatingIfNeeded: index) &+ golden64)
-    var out: [UInt8] = []
-    out.reserveCapacity(length)
-    for _ in 0..<length {
-        state = state &+ golden64
-        out.append(alphabet[Int(mix64(state) % 62)])
+    let length = max(0, length)
+    // The buffer may be larger than asked for: exactly `length` bytes are written and kept.
+    return String(unsafeUninitializedCapacity: length) { out in
+        for i in 0..<length {
+            state = state &+ golden64
+            out[i] = alphabet.utf8Start[Int(mix64(state) % 62)]
+        }
+        return length
     }
-    return String(decoding: out, as: UTF8.self)
 }

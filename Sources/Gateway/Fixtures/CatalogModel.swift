@@ -1,5 +1,7 @@
-/// One model of the catalog, as the gateway uses it at run time.
-public struct CatalogModel: Sendable, Equatable {
+/// One model of the catalog, as the gateway uses it at run time. Immutable and shared (a class):
+/// every text request carries its model through validation, billing and the stream's end, and a
+/// reference copies as one retain where a struct's strings and arrays would each take one.
+public final class CatalogModel: Sendable, Equatable {
     public enum Kind: String, Sendable { case text, image, video }
 
     /// Prices in credits (micro-USD): per 1M tokens for text, per image, per video second.
@@ -12,22 +14,50 @@ public struct CatalogModel: Sendable, Equatable {
         public var perVideoSecond = Credits.zero
     }
 
-    public var id: String
-    public var object: String
-    public var ownedBy: String
-    public var family: String
-    public var kind: Kind
-    public var capabilities: [String]
-    public var contextWindow: Int
-    public var maxOutputTokens: Int
-    public var inputModalities: [String]
-    public var outputModalities: [String]
-    public var pricingURL: String
-    public var created: Int
+    public let id: String
+    public let object: String
+    public let ownedBy: String
+    public let family: String
+    public let kind: Kind
+    public let capabilities: [String]
+    public let contextWindow: Int
+    public let maxOutputTokens: Int
+    public let inputModalities: [String]
+    public let outputModalities: [String]
+    public let pricingURL: String
+    public let created: Int
     /// Text surfaces that accept this model: `messages`, `chat`, `responses`, `gemini`.
-    public var protocols: [String]
-    public var aliases: [String]
-    public var pricing: Pricing
+    public let protocols: [String]
+    public let aliases: [String]
+    public let pricing: Pricing
+
+    public init(id: String, object: String, ownedBy: String, family: String, kind: Kind, capabilities: [String],
+                contextWindow: Int, maxOutputTokens: Int, inputModalities: [String], outputModalities: [String],
+                pricingURL: String, created: Int, protocols: [String], aliases: [String], pricing: Pricing) {
+        self.id = id
+        self.object = object
+        self.ownedBy = ownedBy
+        self.family = family
+        self.kind = kind
+        self.capabilities = capabilities
+        self.contextWindow = contextWindow
+        self.maxOutputTokens = maxOutputTokens
+        self.inputModalities = inputModalities
+        self.outputModalities = outputModalities
+        self.pricingURL = pricingURL
+        self.created = created
+        self.protocols = protocols
+        self.aliases = aliases
+        self.pricing = pricing
+    }
+
+    public static func == (a: CatalogModel, b: CatalogModel) -> Bool {
+        a === b || (a.id == b.id && a.object == b.object && a.ownedBy == b.ownedBy && a.family == b.family
+            && a.kind == b.kind && a.capabilities == b.capabilities && a.contextWindow == b.contextWindow
+            && a.maxOutputTokens == b.maxOutputTokens && a.inputModalities == b.inputModalities
+            && a.outputModalities == b.outputModalities && a.pricingURL == b.pricingURL && a.created == b.created
+            && a.protocols == b.protocols && a.aliases == b.aliases && a.pricing == b.pricing)
+    }
 
     public func has(_ capability: String) -> Bool { capabilities.contains(capability) }
 
@@ -61,14 +91,18 @@ public struct RoutingGroup: Sendable, Equatable {
 
 /// `*` matches any run of characters; everything else matches itself.
 func glob(_ pattern: String, _ text: String) -> Bool {
-    let p = Array(pattern.utf8), t = Array(text.utf8)
-    var pi = 0, ti = 0, star = -1, mark = 0
-    while ti < t.count {
-        if pi < p.count, p[pi] == t[ti] { pi += 1; ti += 1 }
-        else if pi < p.count, p[pi] == 0x2A { star = pi; pi += 1; mark = ti }
-        else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
-        else { return false }
+    var pattern = pattern, text = text
+    return pattern.withUTF8 { p in
+        text.withUTF8 { t in
+            var pi = 0, ti = 0, star = -1, mark = 0
+            while ti < t.count {
+                if pi < p.count, p[pi] == t[ti] { pi += 1; ti += 1 }
+                else if pi < p.count, p[pi] == 0x2A { star = pi; pi += 1; mark = ti }
+                else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
+                else { return false }
+            }
+            while pi < p.count, p[pi] == 0x2A { pi += 1 }
+            return pi == p.count
+        }
     }
-    while pi < p.count, p[pi] == 0x2A { pi += 1 }
-    return pi == p.count
 }

@@ -203,7 +203,7 @@ extension Gateway {
         for id in buckets.keys.sorted() {
             let b = buckets[id]!
             w.objectStart()
-            for (k, v) in b.fields { w.key(k); w.string(v) }
+            for (k, v) in b.fields { w.key(escaping: k); w.string(v) }
             counts(&w, b.usd, b.input, b.output, b.calls)
             w.objectEnd()
         }
@@ -245,7 +245,7 @@ extension Gateway {
             w.key("amount_usd"); w.usd(t.amount)
             w.key("balance_after_usd"); w.usd(t.balanceAfter)
             w.key("source"); w.objectStart()
-            for (k, v) in t.source { w.key(k); w.string(v) }
+            for (k, v) in t.source { w.key(escaping: k); w.string(v) }
             w.objectEnd()
             w.key("note"); w.optionalString(t.note)
             w.objectEnd()

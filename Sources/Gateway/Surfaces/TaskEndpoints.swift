@@ -240,7 +240,7 @@ func canonicalJSON(_ members: [(String, JSONValue)]) -> [UInt8] {
         switch v {
         case .object(let o):
             w.objectStart()
-            for (k, v) in zip(o.keys, o.values).sorted(by: { $0.0 < $1.0 }) { w.key(k); write(v) }
+            for (k, v) in zip(o.keys, o.values).sorted(by: { $0.0 < $1.0 }) { w.key(escaping: k); write(v) }
             w.objectEnd()
         case .array(let a):
             w.arrayStart()
@@ -251,7 +251,7 @@ func canonicalJSON(_ members: [(String, JSONValue)]) -> [UInt8] {
         }
     }
     w.objectStart()
-    for (k, v) in members.sorted(by: { $0.0 < $1.0 }) { w.key(k); write(v) }
+    for (k, v) in members.sorted(by: { $0.0 < $1.0 }) { w.key(escaping: k); write(v) }
     w.objectEnd()
     return w.bytes
 }

@@ -87,7 +87,7 @@ enum AnthropicCodec: TextCodec {
                 w.key("index"); w.int(index)
                 w.key("delta"); w.objectStart()
                 w.key("type"); w.string(type)
-                w.key(field); w.string(value)
+                w.key(escaping: field); w.string(value)
                 w.objectEnd()
             }
         }

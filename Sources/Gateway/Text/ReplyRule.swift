@@ -194,7 +194,7 @@ extension ScriptedReply {
             if let a = error.afterEvents { w.key("after_events"); w.int(a) }
             if !error.headers.isEmpty {
                 w.key("headers"); w.objectStart()
-                for (k, v) in error.headers { w.key(k); w.string(v) }
+                for (k, v) in error.headers { w.key(escaping: k); w.string(v) }
                 w.objectEnd()
             }
             w.objectEnd()
