@@ -68,10 +68,10 @@ public enum SSE {
         w.framing("data: ")
         let start = w.count
         write(&w)
-        let hasNewline = w.out.withUnsafeBufferPointer { b in memchr(b.baseAddress! + start, 0x0A, b.count - start) != nil }
-        if hasNewline { return event(name, data: Array(w.out[start...])) }
+        let hasNewline = w.withBytes { b in memchr(b.baseAddress! + start, 0x0A, b.count - start) != nil }
+        if hasNewline { return w.withBytes { event(name, data: Array($0[start...])) } }
         w.framing("\n\n")
-        return w.out
+        return w.bytes
     }
 
     /// A comment line, used as a heartbeat: `: <text>\n\n`.

@@ -17,6 +17,9 @@ public struct Request: Sendable {
     let rawHead: [UInt8]
     let targetRange: Range<Int>
     let fieldRanges: [FieldRange]
+    /// One bit per field name (``nameBit(length:first:last:)``): a look-up for a header that is
+    /// not there, the common case, usually ends here without comparing any name.
+    let nameFilter: UInt64
 
     init(method: Method, version: Version, keepAlive: Bool, rawHead: [UInt8], targetRange: Range<Int>,
          fieldRanges: [FieldRange], body: [UInt8]) {
@@ -27,6 +30,26 @@ public struct Request: Sendable {
         self.targetRange = targetRange
         self.fieldRanges = fieldRanges
         self.body = body
+        var filter: UInt64 = 0
+        for f in fieldRanges where f.nameEnd > f.nameStart {
+            filter |= Self.nameBit(length: Int(f.nameEnd - f.nameStart), first: rawHead[Int(f.nameStart)],
+                                   last: rawHead[Int(f.nameEnd) - 1])
+        }
+        nameFilter = filter
+    }
+
+    /// The filter bit of a name of `length` bytes from its first and last bytes, case-insensitively.
+    static func nameBit(length: Int, first: UInt8, last: UInt8) -> UInt64 {
+        1 << UInt64((length &* 7 &+ Int(asciiLower(first)) &* 3 &+ Int(asciiLower(last))) & 63)
+    }
+
+    /// Whether the filter rules out a field named `name` (then there is none; else compare).
+    private func filtered(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { u in
+            guard let first = u.first, let last = u.last else { return false }
+            return nameFilter & Self.nameBit(length: u.count, first: first, last: last) == 0
+        }
     }
 
     /// The request target exactly as sent, e.g. `/v1/models?capability=vision`.
@@ -49,6 +72,7 @@ public struct Request: Sendable {
 
     /// The first value of the header `name` (case-insensitive), or nil.
     public func header(_ name: String) -> String? {
+        if filtered(name) { return nil }
         for f in fieldRanges where nameMatches(f, name) {
             return String(decoding: rawHead[Int(f.valueStart)..<Int(f.valueEnd)], as: UTF8.self)
         }
@@ -56,7 +80,7 @@ public struct Request: Sendable {
     }
 
     /// Whether a header named `name` is present.
-    public func hasHeader(_ name: String) -> Bool { fieldRanges.contains { nameMatches($0, name) } }
+    public func hasHeader(_ name: String) -> Bool { !filtered(name) && fieldRanges.contains { nameMatches($0, name) } }
 
     /// All header fields in order, materialised.
     public var headers: HeaderList {

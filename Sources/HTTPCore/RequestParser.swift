@@ -215,22 +215,25 @@ public struct RequestParser: Sendable {
     }
 
     private mutating func noteContentLength(_ value: UnsafeRawBufferPointer) -> ParseError? {
-        var any = false
-        for element in value.split(separator: 0x2C, omittingEmptySubsequences: false) {
-            var s = element.startIndex, e = element.endIndex
-            while s < e, element[s] == 0x20 || element[s] == 0x09 { s += 1 }
-            while e > s, element[e - 1] == 0x20 || element[e - 1] == 0x09 { e -= 1 }
+        // Comma-separated copies of one number (RFC 9112 §6.3), walked in place.
+        var elementStart = 0
+        while elementStart <= value.count {
+            var elementEnd = elementStart
+            while elementEnd < value.count, value[elementEnd] != 0x2C { elementEnd += 1 }
+            var s = elementStart, e = elementEnd
+            while s < e, value[s] == 0x20 || value[s] == 0x09 { s += 1 }
+            while e > s, value[e - 1] == 0x20 || value[e - 1] == 0x09 { e -= 1 }
             guard s < e, e - s <= 18 else { return .invalidContentLength }
             var n = 0
             for j in s..<e {
-                guard isDigit(element[j]) else { return .invalidContentLength }
-                n = n * 10 + Int(element[j] - 0x30)
+                guard isDigit(value[j]) else { return .invalidContentLength }
+                n = n * 10 + Int(value[j] - 0x30)
             }
             if let cl = contentLength, cl != n { return .invalidContentLength }
             contentLength = n
-            any = true
+            elementStart = elementEnd + 1
         }
-        return any ? nil : .invalidContentLength
+        return nil
     }
 
     private mutating func finishHead(_ buf: UnsafeRawBufferPointer) -> Step {
@@ -288,14 +291,14 @@ public struct RequestParser: Sendable {
 
 // MARK: byte helpers
 
-let tokenTable: [Bool] = (0..<256).map { b in
-    switch UInt8(b) {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): true
-    default: "!#$%&'*+-.^_`|~".utf8.contains(UInt8(b))
-    }
+/// RFC 9110 `tchar`: digits, letters and ``!#$%&'*+-.^_`|~``, as two bit masks (bytes 0-63 and
+/// 64-127): no table to initialise or index.
+@inline(__always) func isTokenByte(_ b: UInt8) -> Bool {
+    let low: UInt64 = 0x03FF_6CFA_0000_0000
+    let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+    return b < 64 ? (low >> UInt64(b)) & 1 != 0 : b < 128 ? (high >> UInt64(b - 64)) & 1 != 0 : false
 }
 
-@inline(__always) func isTokenByte(_ b: UInt8) -> Bool { tokenTable[Int(b)] }
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
 /// Whether `bytes` equal the lowercase ASCII `lower`, ignoring the case of `bytes`.

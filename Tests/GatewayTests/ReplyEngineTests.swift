@@ -13,6 +13,19 @@ import Testing
         #expect(Tokens.pieces(s).joined() == s)
     }
 
+    /// The ASCII count (one pass with byte masks) against the ASCII pieces (a separate scan), over
+    /// strings drawn from all 128 ASCII bytes, biased towards words and spaces.
+    @Test func tokens_asciiCountAgreesWithPiecesOnEveryByte() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 { state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return state >> 33 }
+        let common = Array("abcXYZ019_ \t\n.,!".utf8)
+        for _ in 0..<3_000 {
+            let bytes = (0..<Int(next() % 40)).map { _ in next() % 3 == 0 ? UInt8(next() % 128) : common[Int(next() % UInt64(common.count))] }
+            let s = String(decoding: bytes, as: UTF8.self)
+            #expect(Tokens.count(s) == Tokens.pieces(s).count, "\(bytes)")
+        }
+    }
+
     @Test func tokens_followTheDocumentedRule() {
         #expect(Tokens.pieces("Hello, world!") == ["Hello", ",", " world", "!"])
         #expect(Tokens.pieces("supercalifragilistic").map(String.init) == ["superc", "alifra", "gilist", "ic"])

@@ -65,6 +65,17 @@ import Testing
         #expect(String(decoding: w.bytes, as: UTF8.self).contains("\"price\":1.500000"))
     }
 
+    /// A long string (past the short-string bound) is escaped into exactly its length.
+    @Test func jsonWriter_escapesLongStringsExactly() {
+        let text = String(repeating: "tab\there \"quoted\" \u{01} é ", count: 200)
+        var w = JSONWriter(capacity: 16)
+        w.arrayStart(); w.string(text); w.int(Int.min); w.int(-7); w.int(0); w.int(Int.max); w.arrayEnd()
+        var expected: [UInt8] = [0x5B]
+        Array(text.utf8).withUnsafeBufferPointer { JSONWriter.appendString($0, to: &expected) }
+        expected += Array(",-9223372036854775808,-7,0,9223372036854775807]".utf8)
+        #expect(w.bytes == expected)
+    }
+
     /// The escaper checks eight bytes at a time: every byte value, at every offset in and around
     /// a word, must come out exactly as a byte-at-a-time escaper writes it.
     @Test func jsonWriter_escapesEveryByteAtEveryOffset() {
@@ -93,6 +104,9 @@ import Testing
                 bytes.withUnsafeBufferPointer { JSONWriter.appendString($0, to: &out) }
                 #expect(out == reference(bytes), "byte \(value) at offset \(offset)")
                 #expect(bytes.withUnsafeBufferPointer { JSONWriter.stringLength($0) } == out.count)
+                var w = JSONWriter(capacity: 8)  // small: the writer grows while escaping
+                bytes.withUnsafeBufferPointer { w.appendEscaped($0) }
+                #expect(w.bytes == out, "writer: byte \(value) at offset \(offset)")
             }
         }
     }

@@ -48,7 +48,7 @@ extension Gateway {
             }
         }
         let model: CatalogModel
-        switch validate(&request, surface: surface) {
+        switch validate(decoded, surface: surface) {
         case .success(let m): model = m
         case .failure(let e): return fail(e, ex, responder)
         }
@@ -199,7 +199,7 @@ extension Gateway {
         "The model `\(name)` does not exist or you do not have access to it."
     }
 
-    func validate(_ request: inout ChatRequest, surface: TextSurface) -> Result<CatalogModel, GatewayError> {
+    func validate(_ request: ChatRequest, surface: TextSurface) -> Result<CatalogModel, GatewayError> {
         let name = request.model
         let model: CatalogModel
         do throws(GatewayError) {
@@ -277,7 +277,7 @@ extension Gateway {
         request.maxTokens = nil
         request.stream = false
         let model: CatalogModel
-        switch validate(&request, surface: surface) {
+        switch validate(request, surface: surface) {
         case .success(let m): model = m
         case .failure(let e): return fail(e, ex, responder)
         }

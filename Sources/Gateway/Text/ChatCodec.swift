@@ -25,7 +25,7 @@ enum ChatCodec: TextCodec {
                 }
             }
         }
-        var w = JSONWriter(capacity: 512)
+        var w = JSONWriter(capacity: 1024)
         w.objectStart()
         w.key("id"); w.string(meta.responseID)
         w.key("object"); w.string("chat.completion")

@@ -41,36 +41,52 @@ enum DefaultReplies {
         return blocks
     }
 
-    static let openers = ["Sure.", "Certainly.", "Here is a short answer.", "Good question.", "Happy to help."]
-    static let fillers = [
-        "This reply comes from the bytespike-mock default generator.",
-        "The same request and seed always give the same words.",
-        "Add a reply rule to script exactly what the model says.",
-        "Token counts follow one documented approximation on every surface.",
-        "Nothing here was sent to a real model.",
-    ]
+    static let openerCount = 5
+    static let fillerCount = 5
+
+    /// The first sentence of a default reply (a switch over literals: no array to initialise).
+    static func opener(_ i: Int) -> StaticString {
+        switch i {
+        case 0: "Sure."
+        case 1: "Certainly."
+        case 2: "Here is a short answer."
+        case 3: "Good question."
+        default: "Happy to help."
+        }
+    }
+
+    static func filler(_ i: Int) -> StaticString {
+        switch i {
+        case 0: "This reply comes from the bytespike-mock default generator."
+        case 1: "The same request and seed always give the same words."
+        case 2: "Add a reply rule to script exactly what the model says."
+        case 3: "Token counts follow one documented approximation on every surface."
+        default: "Nothing here was sent to a real model."
+        }
+    }
 
     static func text(_ key: UInt64, prompt: String, model: String) -> String {
-        var out = openers[Int(key % UInt64(openers.count))]
-        out.reserveCapacity(300)
+        var out: [UInt8] = []
+        out.reserveCapacity(320 + prompt.utf8.count + model.utf8.count)
+        out.appendLiteral(opener(Int(key % UInt64(openerCount))))
         if !prompt.isEmpty {
-            out += " You asked: \""
-            out += clip(prompt, 60)
-            out += "\"."
+            out.appendLiteral(" You asked: \"")
+            out.append(contentsOf: clip(prompt, 60).utf8)
+            out.appendLiteral("\".")
         }
         let n = 1 + Int((key >> 8) % 3)
         for i in 0..<n {
-            out += " "
-            out += fillers[Int((key >> (16 + 4 * UInt64(i))) % UInt64(fillers.count))]
+            out.append(0x20)
+            out.appendLiteral(filler(Int((key >> (16 + 4 * UInt64(i))) % UInt64(fillerCount))))
         }
-        out += " ("
-        out += model
-        out += ")"
-        return out
+        out.appendLiteral(" (")
+        out.append(contentsOf: model.utf8)
+        out.append(0x29)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func sentence(_ key: UInt64, prompt: String) -> String {
-        prompt.isEmpty ? fillers[Int(key % UInt64(fillers.count))] : "You asked: \(clip(prompt, 60))"
+        prompt.isEmpty ? filler(Int(key % UInt64(fillerCount))).description : "You asked: \(clip(prompt, 60))"
     }
 
     static func toolCalls(_ r: ChatRequest, prompt: String, key: UInt64) -> [Reply.Block]? {

@@ -113,11 +113,35 @@ enum Tokens {
         return out
     }
 
+    /// The piece count of an all-ASCII text in one pass over its bytes (the same rule as
+    /// ``asciiScan(_:_:)``: a word byte starts a piece unless it continues a word of fewer than
+    /// 6 bytes; any other non-space byte is a piece; trailing whitespace is one), or nil if not ASCII.
     private static func asciiCount(_ text: String) -> Int? {
+        // Bit b of the masks: byte b (0...63) or b + 64 (64...127) is a word byte / whitespace.
+        let wordLow: UInt64 = 0x03FF_0000_0000_0000                // 0-9
+        let wordHigh: UInt64 = 0x07FF_FFFE_87FF_FFFE               // A-Z, _, a-z
+        let spaceLow: UInt64 = 0x0000_0001_F000_3E00               // \t \n \v \f \r, 0x1C-0x1F, space
         var text = text
         return text.withUTF8 { buf -> Int? in
-            var n = 0
-            return asciiScan(buf) { _ in n += 1 } ? n : nil
+            var n = 0, word = 0
+            var pendingSpace = false
+            for b in buf {
+                if b >= 0x80 { return nil }
+                let bit = UInt64(b & 63)
+                if b < 64, (spaceLow >> bit) & 1 != 0 {
+                    word = 0
+                    pendingSpace = true
+                    continue
+                }
+                if ((b < 64 ? wordLow : wordHigh) >> bit) & 1 != 0 {
+                    if word == 0 || word == 6 { n += 1; word = 1 } else { word += 1 }
+                } else {
+                    n += 1
+                    word = 0
+                }
+                pendingSpace = false
+            }
+            return n + (pendingSpace ? 1 : 0)
         }
     }
 
