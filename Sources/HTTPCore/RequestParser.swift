@@ -193,6 +193,7 @@ public struct RequestParser: Sendable {
             let b = buf[j]
             if (b < 0x20 && b != 0x09) || b == 0x7F { return .invalidHeader("control character in field value") }
         }
+        if fields.isEmpty { fields.reserveCapacity(16) }  // one allocation for a usual head, not five
         fields.append(.init(nameStart: Int32(start), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(ve)))
         if fields.count > limits.maxHeaderCount { return .tooManyHeaders }
         let name = UnsafeRawBufferPointer(rebasing: buf[start..<colon])

@@ -268,7 +268,8 @@ struct PartHash {
     mutating func byte(_ b: UInt8) { value = (value ^ UInt64(b)) &* 0x100_0000_01B3 }
 
     mutating func part(_ s: String) {
-        for b in s.utf8 { byte(b) }
+        var s = s
+        s.withUTF8 { for b in $0 { byte(b) } }
         byte(0xFF)
     }
 
