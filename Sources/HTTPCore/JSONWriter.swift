@@ -311,6 +311,17 @@ public func withDecimalDigits<R>(_ value: Int, _ body: (UnsafeBufferPointer<UInt
 @inlinable
 public func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
+/// The value of the hex digit `c` (either case), or nil: the inverse of ``hexDigit(_:)``.
+@inlinable
+public func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 0x30...0x39: c - 0x30
+    case 0x41...0x46: c - 0x41 + 10
+    case 0x61...0x66: c - 0x61 + 10
+    default: nil
+    }
+}
+
 /// Appends `units / 10^decimals` with exactly `decimals` digits after the point.
 public func appendFixed(_ units: Int, decimals: Int, to out: inout [UInt8]) {
     var scale = 1

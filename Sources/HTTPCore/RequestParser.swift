@@ -294,7 +294,7 @@ public struct RequestParser: Sendable {
 
 /// RFC 9110 `tchar`: digits, letters and ``!#$%&'*+-.^_`|~``, as two bit masks (bytes 0-63 and
 /// 64-127): no table to initialise or index.
-@inline(__always) func isTokenByte(_ b: UInt8) -> Bool {
+@inlinable @inline(__always) public func isTokenByte(_ b: UInt8) -> Bool {
     let low: UInt64 = 0x03FF_6CFA_0000_0000
     let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
     return b < 64 ? (low >> UInt64(b)) & 1 != 0 : b < 128 ? (high >> UInt64(b - 64)) & 1 != 0 : false

@@ -364,13 +364,3 @@ private func monotonicMillis() -> Int {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
 }
-
-
-private let tokenBytes: [Bool] = (0..<256).map { b in
-    switch UInt8(b) {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): true
-    default: "!#$%&'*+-.^_`|~".utf8.contains(UInt8(b))
-    }
-}
-
-private func isTokenByte(_ b: UInt8) -> Bool { tokenBytes[Int(b)] }

@@ -102,13 +102,9 @@ struct LedgerStore: Sendable {
             var high: UInt64 = 0
             var low: UInt64 = 0
             for i in 4..<28 {
-                let c = u[i]
-                let v: UInt64
-                switch c {
-                case 0x30...0x39: v = UInt64(c - 0x30)
-                case 0x61...0x66: v = UInt64(c - 0x57)
-                default: return nil
-                }
+                // Lowercase only: `unpack` writes lowercase, so any other id is kept as it is.
+                guard let d = hexValue(u[i]), u[i] < 0x41 || u[i] > 0x46 else { return nil }
+                let v = UInt64(d)
                 if i < 20 { high = high << 4 | v } else { low = low << 4 | v }
             }
             return (high, UInt32(low))
