@@ -32,7 +32,8 @@ public final class Gateway: HTTPHandler {
                 options: GatewayOptions = GatewayOptions()) throws(FaultSpecError) {
         self.fixtures = fixtures
         catalog = Catalog(models: fixtures.models, retired: fixtures.retired, groups: fixtures.groups)
-        accounting = Accounting(keys: fixtures.keys, accounts: fixtures.accounts, transactions: fixtures.transactions)
+        accounting = Accounting(keys: fixtures.keys, accounts: fixtures.accounts, transactions: fixtures.transactions,
+                                ledgerSize: options.ledgerSize)
         self.clock = clock
         ids = RequestIDs(seed: seed)
         secrets = SecretGenerator(seed: seed)

@@ -61,6 +61,8 @@ struct Options {
             o.mock.gateway.adminToken = v },
         Flag(name: "--journal-size", value: "N", help: "requests the journal keeps, oldest dropped (default 10000)") { o, v throws(Failure) in
             o.mock.gateway.journalSize = try int(v, "--journal-size", 1...10_000_000) },
+        Flag(name: "--ledger-size", value: "N", help: "billed requests the usage rows list, oldest dropped; totals keep them (default 1000000)") { o, v throws(Failure) in
+            o.mock.gateway.ledgerSize = try int(v, "--ledger-size", 1...100_000_000) },
         Flag(name: "--stream-batch", value: "N", help: "events an unpaced text stream hands to the kernel in one send (default 16; 1 = a send per event)") { o, v throws(Failure) in
             o.mock.gateway.streamBatch = try int(v, "--stream-batch", 1...1024) },
         Flag(name: "--time-scale", value: "X", help: "task timelines run X times faster than the clock (default 1)") { o, v throws(Failure) in

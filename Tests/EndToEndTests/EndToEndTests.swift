@@ -175,7 +175,8 @@ import TestSupport
         let child = try ChildProcess(MockProcess.binary, ["--help"])
         #expect(child.waitExit(seconds: 10) == 0)
         for flag in ["--max-request-line", "--max-header-bytes", "--max-header-count", "--max-body-bytes", "--header-timeout",
-                     "--body-timeout", "--idle-timeout", "--write-timeout", "--max-connections", "--port-file", "--fixtures"] {
+                     "--body-timeout", "--idle-timeout", "--write-timeout", "--max-connections", "--port-file", "--fixtures",
+                     "--journal-size", "--ledger-size"] {
             #expect(child.stdout.contains(flag))
         }
     }

@@ -195,6 +195,31 @@ import Testing
 
     /// The packed ledger gives back exactly the rows appended: across page boundaries, for ids of
     /// the gateway's form and any other, per account, in order.
+    /// Past its capacity the store keeps the newest rows (across page boundaries, with ids of
+    /// both forms) and still counts every row's credits per account and model.
+    @Test(arguments: [1, 5, LedgerStore.pageSize, LedgerStore.pageSize + 3])
+    func ledgerStore_keepsTheNewestRowsAndEveryCredit(_ capacity: Int) {
+        var store = LedgerStore(capacity: capacity)
+        var all: [LedgerRow] = []
+        let ids = RequestIDs(seed: 3)
+        for i in 0..<(LedgerStore.pageSize * 2 + 29) {
+            let row = LedgerRow(requestID: i % 7 == 0 ? "custom-\(i)" : ids.next(), time: 1_700_000_000 + i, keyID: "key",
+                                accountID: i % 3 == 0 ? "acct_a" : "acct_b", model: i % 2 == 0 ? "m1" : "m2", surface: "chat",
+                                usage: Usage(inputTokens: i, outputTokens: 1), credits: Credits(micros: 100 + i))
+            store.append(row)
+            all.append(row)
+        }
+        let kept = Array(all.suffix(capacity))
+        #expect(store.count == capacity)
+        #expect(store.dropped == all.count - capacity)
+        for account in ["acct_a", "acct_b"] {
+            #expect(store.rows(accountID: account) == kept.filter { $0.accountID == account })
+            var credits: [String: Int] = [:]
+            for r in all where r.accountID == account { credits[r.model, default: 0] += r.credits.micros }
+            #expect(store.modelCredits(accountID: account) == credits)
+        }
+    }
+
     @Test func ledgerStore_returnsTheRowsAppended() {
         var store = LedgerStore()
         var expected: [LedgerRow] = []

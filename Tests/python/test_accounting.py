@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from conftest import Fixtures
+from mockproc import running_mock
 
 FX = Fixtures()  # module-level copy for parametrisation; tests use the `fixtures` fixture
 HTTP_TIMEOUT = 10
@@ -690,6 +691,19 @@ def test_me_account_after_a_spend(base_url, fixtures):
     assert used["claude-haiku-4-5"] == a["credits"] + b["credits"]
     assert {k: v for k, v in used.items() if k != "claude-haiku-4-5"} == {k: 0 for k in used if k != "claude-haiku-4-5"}
     assert "gpt-5-5" not in used
+
+
+def test_ledger_size_keeps_the_newest_rows_and_every_credit():
+    # --ledger-size bounds the rows listed; the spend totals still count the dropped ones.
+    with running_mock("--ledger-size", "3") as m:
+        billed = [spent(m.url, DEFAULT, "claude-haiku-4-5", input_tokens=1000 * (i + 1)) for i in range(5)]
+        page = ledger(m.url, DEFAULT)
+        assert [r["request_id"] for r in page["data"]] == [b["request_id"] for b in reversed(billed[-3:])]
+        assert page["totals"]["requests"] == 3
+        assert page["totals"]["credits"] == sum(b["credits"] for b in billed[-3:])
+        account = ok(get(m.url, "/api/v1/me/account", CLAUDE))
+        used = {x["id"]: micros(x["quota_used_usd"]) for x in account["allowed_models"]}
+        assert used["claude-haiku-4-5"] == sum(b["credits"] for b in billed)
 
 
 def test_me_account_low_balance_flag(base_url, fixtures):

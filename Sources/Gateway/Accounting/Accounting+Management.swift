@@ -79,9 +79,14 @@ extension Accounting {
         }
     }
 
-    /// Ledger rows of an account, oldest first.
+    /// Ledger rows of an account kept (`--ledger-size`), oldest first.
     public func ledger(accountID: String) -> [LedgerRow] {
         state.withLock { s in s.ledger.rows(accountID: accountID) }
+    }
+
+    /// Credits an account was billed, by model: every billed request, dropped rows included.
+    public func modelCredits(accountID: String) -> [String: Int] {
+        state.withLock { s in s.ledger.modelCredits(accountID: accountID) }
     }
 
     /// Wallet movements of an account, oldest first.

@@ -80,8 +80,11 @@ public final class Accounting: Sendable {
     let state: Mutex<State>
     private let initial: State
 
-    public init(keys: [APIKey], accounts: [Account], transactions: [WalletTransaction] = []) {
+    /// `ledgerSize`: ledger rows kept (the oldest dropped past it; their credits stay in the
+    /// per-model totals).
+    public init(keys: [APIKey], accounts: [Account], transactions: [WalletTransaction] = [], ledgerSize: Int = .max) {
         var s = State()
+        s.ledger = LedgerStore(capacity: ledgerSize)
         for a in accounts {
             // Spend before the mock started: what came into the wallet (its listed movements, or its
             // lifetime top-up when none are listed) and is no longer there.

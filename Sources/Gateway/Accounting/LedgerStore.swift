@@ -8,6 +8,11 @@ import HTTPCore
 /// ``LedgerRow`` (a heap string per request id, and an array that doubles).
 ///
 /// Rows come back as ``LedgerRow`` values, equal to the ones appended.
+///
+/// Retention: at most `capacity` rows are kept (`--ledger-size`); each row past it drops the
+/// oldest. The credits of dropped rows stay counted per account and model
+/// (``modelCredits(accountID:)``), so spend totals never forget; row listings and usage buckets
+/// cover the rows kept.
 struct LedgerStore: Sendable {
     struct Packed: Sendable {
         var time: Int
@@ -31,15 +36,26 @@ struct LedgerStore: Sendable {
     /// The last names interned or looked up (indices into `names`), most checked first.
     private var recent = InlineArray<4, UInt32>(repeating: .max)
     private var recentNext = 0
-    /// Request ids not of the packed form, by row number.
+    /// Request ids not of the packed form, by row number (counted from the first row ever).
     private var otherIDs: [Int: String] = [:]
+    /// Rows kept.
     private(set) var count = 0
+    /// Most rows kept.
+    let capacity: Int
+    /// Rows dropped so far (the number of the oldest row kept).
+    private(set) var dropped = 0
+    /// Rows of the first page already dropped.
+    private var firstPageStart = 0
+    /// Credits of dropped rows, by account and model name indices (`account << 32 | model`).
+    private var droppedCredits: [UInt64: Int] = [:]
+
+    init(capacity: Int = .max) { self.capacity = max(1, capacity) }
 
     var isEmpty: Bool { count == 0 }
 
     mutating func append(_ row: LedgerRow) {
         let id = Self.pack(row.requestID)
-        if id == nil { otherIDs[count] = row.requestID }
+        if id == nil { otherIDs[dropped + count] = row.requestID }
         let u = row.usage
         let counts = (UInt32(clamping: u.inputTokens), UInt32(clamping: u.outputTokens), UInt32(clamping: u.thinkingTokens),
                       UInt32(clamping: u.cacheReadTokens), UInt32(clamping: u.cacheWriteTokens), UInt32(clamping: u.images),
@@ -55,20 +71,51 @@ struct LedgerStore: Sendable {
         }
         pages[pages.count - 1].append(packed)
         count += 1
+        if count > capacity { dropOldest() }
     }
 
-    /// The rows of `accountID`, oldest first.
+    /// Drops the oldest row, keeping its credits in the per-model totals.
+    private mutating func dropOldest() {
+        let p = pages[0][firstPageStart]
+        droppedCredits[UInt64(p.account) << 32 | UInt64(p.model), default: 0] += p.credits
+        if !p.packedID { otherIDs[dropped] = nil }
+        dropped += 1
+        count -= 1
+        firstPageStart += 1
+        if firstPageStart == pages[0].count, firstPageStart == Self.pageSize || pages.count > 1 {
+            pages.removeFirst()
+            firstPageStart = 0
+        }
+    }
+
+    /// Credits billed to `accountID` by model name, the dropped rows included.
+    func modelCredits(accountID: String) -> [String: Int] {
+        guard let account = nameIndex[accountID] else { return [:] }
+        var out: [String: Int] = [:]
+        for (k, credits) in droppedCredits where UInt32(k >> 32) == account {
+            out[names[Int(k & 0xFFFF_FFFF)], default: 0] += credits
+        }
+        forEach(account: account) { p, _ in out[names[Int(p.model)], default: 0] += p.credits }
+        return out
+    }
+
+    /// The rows of `accountID` kept, oldest first.
     func rows(accountID: String) -> [LedgerRow] {
         guard let account = nameIndex[accountID] else { return [] }
         var out: [LedgerRow] = []
-        var n = 0
-        for page in pages {
-            for p in page {
-                if p.account == account { out.append(row(p, number: n)) }
+        forEach(account: account) { p, number in out.append(row(p, number: number)) }
+        return out
+    }
+
+    /// Calls `body` with each kept row of `account` and its number, oldest first.
+    private func forEach(account: UInt32, _ body: (Packed, Int) -> Void) {
+        var n = dropped
+        for (i, page) in pages.enumerated() {
+            for p in page[(i == 0 ? firstPageStart : 0)...] {
+                if p.account == account { body(p, n) }
                 n += 1
             }
         }
-        return out
     }
 
     private func row(_ p: Packed, number: Int) -> LedgerRow {

@@ -11,6 +11,8 @@ public struct GatewayOptions: Sendable {
     public var adminToken: String?
     /// `--journal-size`: requests the journal keeps (oldest dropped first).
     public var journalSize = 10_000
+    /// `--ledger-size`: billed requests the ledger lists (oldest dropped first; spend totals keep them).
+    public var ledgerSize = 1_000_000
     /// `--stream-batch`: events an unpaced text stream hands to the kernel in one send.
     public var streamBatch = StreamDriver.defaultBatch
     /// `--time-scale`, `--task-heartbeat`, callback secret and retries.

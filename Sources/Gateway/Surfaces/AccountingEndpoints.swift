@@ -106,7 +106,7 @@ extension Gateway {
     /// `GET /api/v1/me/account`, in the documented shape.
     func meAccount(_ caller: Caller) -> [UInt8] {
         let (account, spent) = accounting.account(caller.account.id) ?? (caller.account, .zero)
-        let ledger = accounting.ledger(accountID: account.id)
+        let spentByModel = accounting.modelCredits(accountID: account.id)
         let available = Credits(micros: max(0, account.balance.micros))
         var w = JSONWriter(capacity: 2048)
         w.objectStart()
@@ -130,7 +130,7 @@ extension Gateway {
                 let id = catalog.models[i].id
                 w.objectStart()
                 w.key("id"); w.string(id)
-                w.key("quota_used_usd"); w.usd(Credits(micros: ledger.filter { $0.model == id }.reduce(0) { $0 + $1.credits.micros }))
+                w.key("quota_used_usd"); w.usd(Credits(micros: spentByModel[id] ?? 0))
                 w.key("quota_cap_usd"); w.null()
                 w.objectEnd()
             }
