@@ -7,14 +7,6 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// The server's hot path in release builds: without the run-time exclusivity checks on class
-/// properties (each access is a call that records it in a per-thread set, about 2 % of the
-/// instructions of a chat completion: scripts/bench-instructions). Debug builds, and so every
-/// test run, keep the checks, which is where an overlapping access would show.
-let hotPath: [SwiftSetting] = strict + [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
-
 let package = Package(
     name: "bytespike-mock",
     platforms: [.macOS(.v15)],
@@ -26,11 +18,11 @@ let package = Package(
     dependencies: [],
     targets: [
         .target(name: "CSystem"),
-        .target(name: "HTTPCore", swiftSettings: hotPath),
-        .target(name: "HTTPServer", dependencies: ["HTTPCore", "CSystem"], swiftSettings: hotPath),
+        .target(name: "HTTPCore", swiftSettings: strict),
+        .target(name: "HTTPServer", dependencies: ["HTTPCore", "CSystem"], swiftSettings: strict),
         /// Pure media codecs: PNG (with its own deflate), MP4 with H.264, SHA-256/HMAC. No I/O.
         .target(name: "Media", swiftSettings: strict),
-        .target(name: "Gateway", dependencies: ["HTTPCore", "HTTPServer", "Media"], swiftSettings: hotPath),
+        .target(name: "Gateway", dependencies: ["HTTPCore", "HTTPServer", "Media"], swiftSettings: strict),
         .executableTarget(
             name: "bytespike-mock",
             dependencies: ["Gateway", "HTTPServer", "HTTPCore"],

@@ -23,37 +23,38 @@ public struct TimerID: Hashable, Sendable {
 /// Concurrency: every stored property except `inbox` is confined to the loop thread; other
 /// threads reach the loop only through ``execute(_:)``, which queues a closure under a mutex and
 /// wakes `epoll_wait` through an eventfd. Timers (callbacks and per-connection deadlines) share
-/// one heap whose earliest entry becomes the `epoll_wait` timeout.
+/// one heap whose earliest entry becomes the `epoll_wait` timeout. Loop-confined properties skip
+/// the run-time exclusivity checks (see ``Connection``).
 public final class EventLoop: @unchecked Sendable {
     let index: Int
     private let epfd: Int32
     private let wakeFD: Int32
     private let inbox = Mutex<[@Sendable () -> Void]>([])
     private let wakePending = Atomic<Bool>(false)
-    private var threadID: pthread_t?
+    @exclusivity(unchecked) private var threadID: pthread_t?
 
     // Loop-confined state.
     private struct Slot { var sink: (any EventSink)?; var gen: UInt32 }
-    private var slots: [Slot] = []
-    private var nextGen: UInt32 = 1
-    private var heap = TimerHeap()
-    private var callbacks: [UInt64: () -> Void] = [:]
+    @exclusivity(unchecked) private var slots: [Slot] = []
+    @exclusivity(unchecked) private var nextGen: UInt32 = 1
+    @exclusivity(unchecked) private var heap = TimerHeap()
+    @exclusivity(unchecked) private var callbacks: [UInt64: () -> Void] = [:]
     /// Work for the end of this turn (``runSoon(_:)``), a queue from `soonHead` on.
-    private var soon: [() -> Void] = []
-    private var soonHead = 0
+    @exclusivity(unchecked) private var soon: [() -> Void] = []
+    @exclusivity(unchecked) private var soonHead = 0
     /// ``runSoon(_:)`` work done per turn at most, so that the I/O that arrives meanwhile (a new
     /// request, say) waits for a bounded slice of it, not for all of it.
     static let soonPerTurn = 64
     /// seq → fd for deadline entries, so a deadline entry can find its sink.
-    private var deadlineOwners: [UInt64: (fd: Int32, gen: UInt32)] = [:]
-    private var nextSeq: UInt64 = 1
-    private var running = true
+    @exclusivity(unchecked) private var deadlineOwners: [UInt64: (fd: Int32, gen: UInt32)] = [:]
+    @exclusivity(unchecked) private var nextSeq: UInt64 = 1
+    @exclusivity(unchecked) private var running = true
     /// The loop's cached monotonic time, refreshed once per wake-up.
-    private(set) var now: UInt64 = Sys.monotonicNanos()
+    @exclusivity(unchecked) private(set) var now: UInt64 = Sys.monotonicNanos()
     /// Spare connection buffers: a connection holds input and output buffers only while it has
     /// bytes in them, so memory follows the connections that are busy this moment, not all open ones.
-    private var spareInput: [[UInt8]] = []
-    private var spareOutput: [[UInt8]] = []
+    @exclusivity(unchecked) private var spareInput: [[UInt8]] = []
+    @exclusivity(unchecked) private var spareOutput: [[UInt8]] = []
     static let inputBufferSize = 4 * 1024
     static let spareBuffers = 64
     let dateCache = DateCache()

@@ -15,16 +15,16 @@ public final class ResponseStream {
     let connection: Connection
     let token: UInt64
     let chunked: Bool
-    private var timers: [UInt64: TimerID] = [:]
-    private var nextTimerKey: UInt64 = 0
-    private(set) var paused = false
+    @exclusivity(unchecked) private var timers: [UInt64: TimerID] = [:]
+    @exclusivity(unchecked) private var nextTimerKey: UInt64 = 0
+    @exclusivity(unchecked) private(set) var paused = false
 
     /// Called when a paused stream may write again.
-    public var onWritable: (() -> Void)?
+    @exclusivity(unchecked) public var onWritable: (() -> Void)?
     /// Called once when the stream is torn down before `end()` (client vanished, timeout, shutdown).
-    public var onClose: (() -> Void)?
+    @exclusivity(unchecked) public var onClose: (() -> Void)?
 
-    public private(set) var isOpen = true
+    @exclusivity(unchecked) public private(set) var isOpen = true
 
     init(connection: Connection, token: UInt64, chunked: Bool) {
         self.connection = connection
