@@ -55,16 +55,16 @@ enum Tokens {
 
     // MARK: ASCII fast path (the common case; same rule on bytes, no Unicode property look-ups)
 
-    /// 1 = word byte, 2 = whitespace, 0 = other; for bytes below 0x80. A switch, not a table:
-    /// a global table costs a lazy-initialisation check on every call.
+    /// Whether the byte (below 0x80) is a word byte (`0-9 A-Z _ a-z`) or whitespace (`\t` to
+    /// `\r`, 0x1C-0x1F, space): bit masks over bytes 0-63 and 64-127, no table to initialise.
     @inline(__always)
-    private static func asciiClass(_ b: UInt8) -> UInt8 {
-        switch b {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x5F: 1
-        case 0x09...0x0D, 0x20, 0x1C...0x1F: 2
-        default: 0
-        }
+    private static func isWordByte(_ b: UInt8) -> Bool {
+        let low: UInt64 = 0x03FF_0000_0000_0000, high: UInt64 = 0x07FF_FFFE_87FF_FFFE
+        return ((b < 64 ? low : high) >> UInt64(b & 63)) & 1 != 0
     }
+
+    @inline(__always)
+    private static func isSpaceByte(_ b: UInt8) -> Bool { b < 64 && (0x0000_0001_F000_3E00 as UInt64 >> UInt64(b)) & 1 != 0 }
 
     /// Walks the token boundaries of an all-ASCII text, calling `end` with each piece's end
     /// (a byte offset); false if the text is not ASCII (then `end` may have been called).
@@ -73,13 +73,13 @@ enum Tokens {
         var i = 0
         let n = buf.count
         while i < n {
-            while i < n, buf[i] < 0x80, asciiClass(buf[i]) == 2 { i += 1 }
+            while i < n, isSpaceByte(buf[i]) { i += 1 }
             if i == n { end(n); break }
             let b = buf[i]
             if b >= 0x80 { return false }
-            if asciiClass(b) == 1 {
+            if isWordByte(b) {
                 let start = i
-                while i < n, i - start < 6, buf[i] < 0x80, asciiClass(buf[i]) == 1 { i += 1 }
+                while i < n, i - start < 6, buf[i] < 0x80, isWordByte(buf[i]) { i += 1 }
                 if i < n, buf[i] >= 0x80 { return false }
             } else {
                 i += 1
@@ -117,23 +117,18 @@ enum Tokens {
     /// ``asciiScan(_:_:)``: a word byte starts a piece unless it continues a word of fewer than
     /// 6 bytes; any other non-space byte is a piece; trailing whitespace is one), or nil if not ASCII.
     private static func asciiCount(_ text: String) -> Int? {
-        // Bit b of the masks: byte b (0...63) or b + 64 (64...127) is a word byte / whitespace.
-        let wordLow: UInt64 = 0x03FF_0000_0000_0000                // 0-9
-        let wordHigh: UInt64 = 0x07FF_FFFE_87FF_FFFE               // A-Z, _, a-z
-        let spaceLow: UInt64 = 0x0000_0001_F000_3E00               // \t \n \v \f \r, 0x1C-0x1F, space
         var text = text
         return text.withUTF8 { buf -> Int? in
             var n = 0, word = 0
             var pendingSpace = false
             for b in buf {
                 if b >= 0x80 { return nil }
-                let bit = UInt64(b & 63)
-                if b < 64, (spaceLow >> bit) & 1 != 0 {
+                if isSpaceByte(b) {
                     word = 0
                     pendingSpace = true
                     continue
                 }
-                if ((b < 64 ? wordLow : wordHigh) >> bit) & 1 != 0 {
+                if isWordByte(b) {
                     if word == 0 || word == 6 { n += 1; word = 1 } else { word += 1 }
                 } else {
                     n += 1
