@@ -58,8 +58,10 @@ public final class Gateway: HTTPHandler {
                            fileTTL: fixtures.media.fileTTLSeconds, seed: seed) { task, step in callbacks.deliver(task, step) }
     }
 
-    /// What the pipeline knows about a request while answering it.
-    struct Exchange {
+    /// What the pipeline knows about a request while answering it. A class: the pipeline hands it
+    /// through several stages and closures, and one reference costs one retain where a struct
+    /// would retain each of its fields. It belongs to the event loop answering the request.
+    final class Exchange {
         let request: Request
         let path: String
         let requestID: String
@@ -80,19 +82,28 @@ public final class Gateway: HTTPHandler {
         var faults: [AppliedFault] = []
         /// A `malformed` fault on a complete response: the 2xx body is cut in half.
         var truncateBody = false
+
+        init(request: Request, path: String, requestID: String, surface: Surface, started: UInt64, session: String) {
+            self.request = request
+            self.path = path
+            self.requestID = requestID
+            self.surface = surface
+            self.started = started
+            self.session = session
+        }
     }
 
     public func handle(_ request: Request, responder: Responder) {
         let path = request.path
         let surface = Surface.detect(path: path, request: request)
-        var ex = Exchange(request: request, path: path, requestID: ids.next(), surface: surface, started: monotonicNanos(),
+        let ex = Exchange(request: request, path: path, requestID: ids.next(), surface: surface, started: monotonicNanos(),
                           session: request.header("x-mock-session") ?? "")
-        if surface != .control { arrive(&ex) }
+        if surface != .control { arrive(ex) }
         let endpoint: Endpoint
         switch router.match(request.method, path) {
         case .success(let e): endpoint = e
         case .failure(let error):
-            identify(&ex, responder)
+            identify(ex, responder)
             return fail(error, ex, responder)
         }
         if surface == .control {
@@ -102,7 +113,7 @@ public final class Gateway: HTTPHandler {
         if case .file(let name) = endpoint {  // pre-signed, like the gateway's CDN URLs: no key
             return withFaults(ex, model: nil, stream: false, responder) { [self] ex, _ in serveFile(name, ex, responder) }
         }
-        let (caller, authError) = identify(&ex, responder)
+        let (caller, authError) = identify(ex, responder)
         if let authError { return fail(authError, ex, responder) }
         guard let caller else { return fail(.unauthorized("missing API key"), ex, responder) }
         switch endpoint {
@@ -178,9 +189,9 @@ public final class Gateway: HTTPHandler {
 
     /// Resolves the caller from the credential (also for rejected keys, whose state the headers show).
     @discardableResult
-    private func identify(_ ex: inout Exchange, _ responder: Responder) -> (Caller?, GatewayError?) {
+    private func identify(_ ex: Exchange, _ responder: Responder) -> (Caller?, GatewayError?) {
         let request = ex.request
-        let secret = CredentialSource.extract({ request.header($0) }, queryKey: { Query(request.query).first("key") })
+        let secret = CredentialSource.extract({ request.withHeaderValue($0, $1) }, queryKey: { Query(request.query).first("key") })
         let now = clock.now
         let (caller, error) = Authenticator.check(secret, store: accounting, now: now, peer: { responder.peerAddress })
         ex.caller = caller
@@ -238,7 +249,7 @@ public final class Gateway: HTTPHandler {
     /// The head for `ex`, its envelope computed now: after the endpoint ran (it may have changed
     /// the caller's own key, or billed), so the headers show the state the client observes next.
     func head(_ ex: Exchange, contentType: String, extra: HeaderList = HeaderList()) -> Head {
-        let envelope = ex.caller.map { accounting.envelope(keyID: $0.key.id, now: clock.now) } ?? Envelope()
+        let envelope = ex.caller.map { accounting.envelope($0, now: clock.now) } ?? Envelope()
         return Head(contentType: contentType, requestID: ex.requestID, surface: ex.surface, envelope: envelope, extra: extra)
     }
 

@@ -40,26 +40,42 @@ public enum JSONValue: Sendable, Equatable {
 
 /// A JSON object: members in document order (a later duplicate key wins on lookup).
 public struct JSONObject: Sendable, Equatable {
-    public private(set) var keys: [String] = []
-    public private(set) var values: [JSONValue] = []
+    public struct Member: Sendable, Equatable {
+        public var key: String
+        public var value: JSONValue
+    }
+
+    /// The members in document order: one array (one allocation per object, to build and to free).
+    public private(set) var members: [Member] = []
 
     public init() {}
 
     /// An empty object with room for `capacity` members (no regrowth while it fills).
     public init(capacity: Int) {
-        keys.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
+        members.reserveCapacity(capacity)
     }
 
     public mutating func append(_ key: String, _ value: JSONValue) {
-        keys.append(key)
-        values.append(value)
+        members.append(Member(key: key, value: value))
     }
+
+    /// The keys in document order (an array made on each call).
+    public var keys: [String] { members.map(\.key) }
+
+    /// The values in document order (an array made on each call).
+    public var values: [JSONValue] { members.map(\.value) }
 
     public subscript(key: String) -> JSONValue? {
-        guard let i = keys.lastIndex(of: key) else { return nil }
-        return values[i]
+        // Backwards (a later duplicate wins); the byte count, which a string knows without
+        // counting, rules most keys out before any comparison.
+        let n = key.utf8.count
+        var i = members.count - 1
+        while i >= 0 {
+            if members[i].key.utf8.count == n, members[i].key == key { return members[i].value }
+            i -= 1
+        }
+        return nil
     }
 
-    public var count: Int { keys.count }
+    public var count: Int { members.count }
 }

@@ -353,7 +353,7 @@ extension JSONWriter {
             arrayEnd()
         case .object(let o):
             objectStart()
-            for (k, e) in zip(o.keys, o.values) { key(escaping: k); value(e) }
+            for m in o.members { key(escaping: m.key); value(m.value) }
             objectEnd()
         }
     }

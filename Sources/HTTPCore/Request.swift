@@ -43,14 +43,6 @@ public struct Request: Sendable {
         1 << UInt64((length &* 7 &+ Int(asciiLower(first)) &* 3 &+ Int(asciiLower(last))) & 63)
     }
 
-    /// Whether the filter rules out a field named `name` (then there is none; else compare).
-    private func filtered(_ name: String) -> Bool {
-        var name = name
-        return name.withUTF8 { u in
-            guard let first = u.first, let last = u.last else { return false }
-            return nameFilter & Self.nameBit(length: u.count, first: first, last: last) == 0
-        }
-    }
 
     /// The request target exactly as sent, e.g. `/v1/models?capability=vision`.
     public var target: String { String(decoding: rawHead[targetRange], as: UTF8.self) }
@@ -72,15 +64,38 @@ public struct Request: Sendable {
 
     /// The first value of the header `name` (case-insensitive), or nil.
     public func header(_ name: String) -> String? {
-        if filtered(name) { return nil }
-        for f in fieldRanges where nameMatches(f, name) {
-            return String(decoding: rawHead[Int(f.valueStart)..<Int(f.valueEnd)], as: UTF8.self)
-        }
-        return nil
+        withHeaderValue(name) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Whether a header named `name` is present.
-    public func hasHeader(_ name: String) -> Bool { !filtered(name) && fieldRanges.contains { nameMatches($0, name) } }
+    public func hasHeader(_ name: String) -> Bool { valueRange(name) != nil }
+
+    /// `read` applied to the value bytes of the first header `name` (case-insensitive), or nil
+    /// when there is none; the bytes are only valid inside `read`. (Not generic: a generic method
+    /// called from another module runs unspecialised.)
+    public func withHeaderValue(_ name: String, _ read: (UnsafeBufferPointer<UInt8>) -> String) -> String? {
+        guard let r = valueRange(name) else { return nil }
+        return rawHead.withUnsafeBufferPointer { read(UnsafeBufferPointer(rebasing: $0[r])) }
+    }
+
+    /// Where the value of the first header `name` (case-insensitive) sits in `rawHead`.
+    private func valueRange(_ name: String) -> Range<Int>? {
+        var name = name
+        return name.withUTF8 { n -> Range<Int>? in
+            // The filter rules most absent names out without comparing any.
+            guard let first = n.first, let last = n.last,
+                  nameFilter & Self.nameBit(length: n.count, first: first, last: last) != 0 else { return nil }
+            return rawHead.withUnsafeBufferPointer { head -> Range<Int>? in
+                for f in fieldRanges where Int(f.nameEnd - f.nameStart) == n.count {
+                    let start = Int(f.nameStart)
+                    var j = 0
+                    while j < n.count, asciiLower(head[start + j]) == asciiLower(n[j]) { j += 1 }
+                    if j == n.count { return Int(f.valueStart)..<Int(f.valueEnd) }
+                }
+                return nil
+            }
+        }
+    }
 
     /// All header fields in order, materialised.
     public var headers: HeaderList {
@@ -88,17 +103,5 @@ public struct Request: Sendable {
             (String(decoding: rawHead[Int($0.nameStart)..<Int($0.nameEnd)], as: UTF8.self),
              String(decoding: rawHead[Int($0.valueStart)..<Int($0.valueEnd)], as: UTF8.self))
         })
-    }
-
-    private func nameMatches(_ f: FieldRange, _ name: String) -> Bool {
-        let len = Int(f.nameEnd - f.nameStart)
-        let n = name.utf8
-        guard len == n.count else { return false }
-        var i = Int(f.nameStart)
-        for b in n {
-            if asciiLower(rawHead[i]) != asciiLower(b) { return false }
-            i += 1
-        }
-        return true
     }
 }

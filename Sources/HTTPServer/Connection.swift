@@ -214,7 +214,7 @@ final class Connection: EventSink {
         while !closed, inFlight == nil, !closeAfterFlush, inEnd > inStart {
             if pendingOutput > context.config.highWatermark { return true }
             let result = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
-            switch result {
+            switch consume result {  // the request moves out of the result: no copy, no second release
             case .needMore:
                 if parser.headComplete {
                     machine.bodyBytesArrived(now: loop.now)

@@ -9,7 +9,7 @@ import Testing
 
     @Test func credential_xApiKeyWinsThenBearerThenGoogleThenQuery() {
         func pick(_ h: [String: String], _ q: String? = nil) -> String? {
-            CredentialSource.extract({ h[$0] }, queryKey: { q })
+            CredentialSource.extract({ name, read in h[name].map { var v = $0; return v.withUTF8(read) } }, queryKey: { q })
         }
         #expect(pick(["x-api-key": "A", "authorization": "Bearer B"]) == "A")
         #expect(pick(["authorization": "bearer  B "]) == "B")

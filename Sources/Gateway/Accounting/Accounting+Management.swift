@@ -22,7 +22,8 @@ extension Accounting {
         }
         let bonus = Credits(micros: amount.micros * permille / 1000)
         return state.withLock { s -> Result<[WalletTransaction], GatewayError> in
-            guard var a = s.accounts[accountID] else { return .failure(.notFound("no account '\(accountID)'", code: "account_not_found")) }
+            guard let slot = s.accountSlots[accountID] else { return .failure(.notFound("no account '\(accountID)'", code: "account_not_found")) }
+            var a = s.accounts[slot]
             var rows: [WalletTransaction] = []
             var balance = a.account.balance
             for (kind, value, src) in [(WalletTransaction.Kind.topup, amount, source),
@@ -34,7 +35,7 @@ extension Accounting {
             }
             a.account.balance = balance
             a.account.lifetimeTopup = a.account.lifetimeTopup + amount
-            s.accounts[accountID] = a
+            s.accounts[slot] = a
             s.transactions += rows
             return .success(rows)
         }
@@ -43,32 +44,30 @@ extension Accounting {
     /// Changes a key in place (limits, group, name, IP lists, revocation, expiry).
     public func updateKey(_ id: String, _ change: (inout APIKey) -> Void) -> APIKey? {
         state.withLock { s in
-            guard var k = s.keys[id] else { return nil }
-            let oldSecret = k.key.secret
-            change(&k.key)
-            if k.key.secret != oldSecret {
-                s.idBySecret[oldSecret] = nil
-                s.idBySecret[k.key.secret] = id
+            guard let slot = s.keySlots[id] else { return nil }
+            let oldSecret = s.keys[slot].key.secret
+            change(&s.keys[slot].key)
+            let key = s.keys[slot].key
+            if key.secret != oldSecret {
+                s.slotBySecret[oldSecret] = nil
+                s.slotBySecret[key.secret] = slot
             }
-            s.keys[id] = k
-            return k.key
+            return key
         }
     }
 
     /// Adds a key; fails when its secret is taken.
     public func addKey(_ key: APIKey) -> Bool {
         state.withLock { s in
-            guard s.idBySecret[key.secret] == nil, s.keys[key.id] == nil else { return false }
-            s.keys[key.id] = KeyState(key: key)
-            s.keyOrder.append(key.id)
-            s.idBySecret[key.secret] = key.id
+            guard s.slotBySecret[key.secret] == nil, s.keySlots[key.id] == nil else { return false }
+            s.insert(key)
             return true
         }
     }
 
     /// The keys of an account, in creation order.
     public func keys(accountID: String) -> [APIKey] {
-        state.withLock { s in s.keyOrder.compactMap { s.keys[$0]?.key }.filter { $0.account == accountID } }
+        state.withLock { s in s.keys.lazy.map(\.key).filter { $0.account == accountID } }
     }
 
     /// A fresh unique id number for created keys.
@@ -96,6 +95,6 @@ extension Accounting {
 
     /// The account's current state and lifetime spend.
     public func account(_ id: String) -> (account: Account, spent: Credits)? {
-        state.withLock { s in s.accounts[id].map { ($0.account, $0.spent) } }
+        state.withLock { s in s.accountSlots[id].map { (s.accounts[$0].account, s.accounts[$0].spent) } }
     }
 }

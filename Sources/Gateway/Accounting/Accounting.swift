@@ -9,6 +9,9 @@ public struct Admission: Sendable, Equatable {
     public let model: String
     /// The accounting state it was admitted into; after a reset its release and bill are void.
     let generation: Int
+    /// Where its key and account sit in that state (-1: unknown, nothing to charge there).
+    let keySlot: Int
+    let accountSlot: Int
 }
 
 /// The one accounting engine every surface goes through: keys and wallets, the credit ledger,
@@ -26,12 +29,14 @@ public struct Admission: Sendable, Equatable {
 public final class Accounting: Sendable {
     struct KeyState {
         var key: APIKey
+        /// The slot of the key's account (a key's account never changes); -1 when it has none.
+        var accountSlot: Int
         var spent = Credits.zero
         /// (time, credits) of billed requests younger than the longest window; requests billed
         /// in the same second share one entry, so the history stays small under load.
         var events: [(time: Int, credits: Int)] = []
 
-        /// Adds a charge. Mutate in place (`s.keys[id]?.record(…)`): a copy would copy the history.
+        /// Adds a charge. Mutate in place (`s.keys[slot].record(…)`): a copy would copy the history.
         mutating func record(_ credits: Credits, at now: Int) {
             spent = spent + credits
             if let last = events.last, last.time == now {
@@ -54,17 +59,42 @@ public final class Accounting: Sendable {
         var inFlight = 0
     }
 
+    /// Keys and accounts live in arrays, in creation order, and are never removed, so a slot (an
+    /// index) names the same key or account for the whole generation: a resolved caller and an
+    /// admission carry their slots, and admission, billing, release and the envelope reach the
+    /// state without hashing an id. Only the secret (authentication) and ids from the management
+    /// API are looked up by name.
     struct State {
-        var keys: [String: KeyState] = [:]
-        var keyOrder: [String] = []
-        var idBySecret: [String: String] = [:]
-        var accounts: [String: AccountState] = [:]
+        var keys: [KeyState] = []
+        var keySlots: [String: Int] = [:]
+        var slotBySecret: [String: Int] = [:]
+        var accounts: [AccountState] = []
+        var accountSlots: [String: Int] = [:]
         var ledger = LedgerStore()
         var transactions: [WalletTransaction] = []
         var nextTransactionID = 900_001
         var nextKeyNumber = 1
         /// Bumped by every reset, so requests admitted before it cannot touch the new state.
         var generation = 0
+
+        mutating func insert(_ key: APIKey) {
+            keySlots[key.id] = keys.count
+            slotBySecret[key.secret] = keys.count
+            keys.append(KeyState(key: key, accountSlot: accountSlots[key.account] ?? -1))
+        }
+
+        func caller(slot: Int) -> Caller? {
+            let k = keys[slot]
+            guard k.accountSlot >= 0 else { return nil }
+            return Caller(key: k.key, account: accounts[k.accountSlot].account, slot: slot, accountSlot: k.accountSlot,
+                          generation: generation)
+        }
+
+        /// The caller's key slot in this state: the one it was resolved with, unless a reset
+        /// came in between (then looked up again by id, and nil when the key is gone).
+        func keySlot(_ caller: Caller) -> Int? {
+            caller.generation == generation ? caller.slot : keySlots[caller.key.id]
+        }
     }
 
     /// The gateway's three rolling windows of a key, with their caps (0 = unlimited).
@@ -90,13 +120,10 @@ public final class Accounting: Sendable {
             // lifetime top-up when none are listed) and is no longer there.
             let movements = transactions.filter { $0.accountID == a.id }
             let cameIn = movements.isEmpty ? a.lifetimeTopup.micros : movements.reduce(0) { $0 + $1.amount.micros }
-            s.accounts[a.id] = AccountState(account: a, spent: Credits(micros: max(0, cameIn - a.balance.micros)))
+            s.accountSlots[a.id] = s.accounts.count
+            s.accounts.append(AccountState(account: a, spent: Credits(micros: max(0, cameIn - a.balance.micros))))
         }
-        for k in keys {
-            s.keys[k.id] = KeyState(key: k)
-            s.keyOrder.append(k.id)
-            s.idBySecret[k.secret] = k.id
-        }
+        for k in keys { s.insert(k) }
         s.transactions = transactions
         s.nextTransactionID = (transactions.map(\.id).max() ?? 900_000) + 1
         initial = s
@@ -116,17 +143,11 @@ public final class Accounting: Sendable {
 
     /// The key and account for `secret`, whatever their state.
     public func lookup(secret: String) -> Caller? {
-        state.withLock { s in
-            guard let id = s.idBySecret[secret], let k = s.keys[id], let a = s.accounts[k.key.account] else { return nil }
-            return Caller(key: k.key, account: a.account)
-        }
+        state.withLock { s in s.slotBySecret[secret].flatMap { s.caller(slot: $0) } }
     }
 
     public func caller(keyID: String) -> Caller? {
-        state.withLock { s in
-            guard let k = s.keys[keyID], let a = s.accounts[k.key.account] else { return nil }
-            return Caller(key: k.key, account: a.account)
-        }
+        state.withLock { s in s.keySlots[keyID].flatMap { s.caller(slot: $0) } }
     }
 
     // MARK: admission and billing
@@ -134,33 +155,46 @@ public final class Accounting: Sendable {
     /// Runs the money and limit checks for `caller` calling `model` (a canonical id, or nil for
     /// an endpoint that is not tied to a model) and takes a concurrency slot.
     public func admit(_ caller: Caller, model: String?, catalog: Catalog, now: Int) -> Result<Admission, GatewayError> {
-        if let model, let e = catalog.routingError(group: caller.key.group, model: model) { return .failure(e) }
-        return state.withLock { s -> Result<Admission, GatewayError> in
-            // Checked and updated in place through dictionary indices: copying a KeyState or an
-            // AccountState out and back costs a retain per field (and would copy the history).
-            // (A key's account never changes: the caller's copy names it.)
-            guard let ki = s.keys.index(forKey: caller.key.id), let ai = s.accounts.index(forKey: caller.key.account) else {
-                return .failure(.unauthorized("invalid x-api-key"))
-            }
-            s.keys.values[ki].prune(now: now)
-            if let e = s.keys.values[ki].refusal(&s.accounts.values[ai], now: now) { return .failure(e) }
-            s.accounts.values[ai].inFlight += 1
-            return .success(Admission(keyID: s.keys.keys[ki], accountID: s.accounts.keys[ai], model: model ?? "",
-                                      generation: s.generation))
+        do throws(GatewayError) {
+            return .success(try admission(caller, model: model, catalog: catalog, now: now))
+        } catch {
+            return .failure(error)
         }
+    }
+
+    /// `admit` as a throwing call (the hot path's form: no `Result` to copy the admission out of).
+    public func admission(_ caller: Caller, model: String?, catalog: Catalog, now: Int) throws(GatewayError) -> Admission {
+        if let model, let e = catalog.routingError(group: caller.key.group, model: model) { throw e }
+        let result = state.withLock { s -> (Admission?, GatewayError?) in
+            // Checked and updated in place through the slots: copying a KeyState or an
+            // AccountState out and back costs a retain per field (and would copy the history).
+            guard let ki = s.keySlot(caller), case let ai = s.keys[ki].accountSlot, ai >= 0 else {
+                return (nil, .unauthorized("invalid x-api-key"))
+            }
+            s.keys[ki].prune(now: now)
+            if let e = s.keys[ki].refusal(&s.accounts[ai], now: now) { return (nil, e) }
+            s.accounts[ai].inFlight += 1
+            return (Admission(keyID: caller.key.id, accountID: caller.key.account, model: model ?? "",
+                              generation: s.generation, keySlot: ki, accountSlot: ai), nil)
+        }
+        guard let admission = result.0 else { throw result.1! }
+        return admission
     }
 
     /// An admission that skips every check and holds no slot (synthetic spend with
     /// `enforce: false`); bill it, never release it.
     public func unchecked(keyID: String, accountID: String, model: String) -> Admission {
-        Admission(keyID: keyID, accountID: accountID, model: model, generation: state.withLock { $0.generation })
+        state.withLock { s in
+            Admission(keyID: keyID, accountID: accountID, model: model, generation: s.generation,
+                      keySlot: s.keySlots[keyID] ?? -1, accountSlot: s.accountSlots[accountID] ?? -1)
+        }
     }
 
     /// Frees the admission's concurrency slot. Call exactly once per admission.
     public func release(_ admission: Admission) {
         state.withLock { s in
-            guard admission.generation == s.generation, let ai = s.accounts.index(forKey: admission.accountID) else { return }
-            s.accounts.values[ai].inFlight = max(0, s.accounts.values[ai].inFlight - 1)
+            guard admission.generation == s.generation, admission.accountSlot >= 0 else { return }
+            s.accounts[admission.accountSlot].inFlight = max(0, s.accounts[admission.accountSlot].inFlight - 1)
         }
     }
 
@@ -173,10 +207,10 @@ public final class Accounting: Sendable {
                             model: admission.model, surface: surface, usage: usage, credits: credits)
         state.withLock { s in
             guard admission.generation == s.generation else { return }  // admitted before a reset
-            s.keys[admission.keyID]?.record(credits, at: now)
-            if let ai = s.accounts.index(forKey: admission.accountID) {
-                s.accounts.values[ai].account.balance = s.accounts.values[ai].account.balance - credits
-                s.accounts.values[ai].spent = s.accounts.values[ai].spent + credits
+            if admission.keySlot >= 0 { s.keys[admission.keySlot].record(credits, at: now) }
+            if case let ai = admission.accountSlot, ai >= 0 {
+                s.accounts[ai].account.balance = s.accounts[ai].account.balance - credits
+                s.accounts[ai].spent = s.accounts[ai].spent + credits
             }
             s.ledger.append(row)
         }
@@ -184,27 +218,35 @@ public final class Accounting: Sendable {
     }
 
     /// In-flight requests of an account.
-    public func inFlight(accountID: String) -> Int { state.withLock { $0.accounts[accountID]?.inFlight ?? 0 } }
+    public func inFlight(accountID: String) -> Int {
+        state.withLock { s in s.accountSlots[accountID].map { s.accounts[$0].inFlight } ?? 0 }
+    }
 
     // MARK: envelope and windows
 
     /// The accounting headers for `keyID` as of `now`.
     func envelope(keyID: String, now: Int) -> Envelope {
-        state.withLock { s in
-            guard let ki = s.keys.index(forKey: keyID), let ai = s.accounts.index(forKey: s.keys.values[ki].key.account) else {
-                return Envelope()
-            }
-            return s.keys.values[ki].envelope(&s.accounts.values[ai], now: now)
-        }
+        state.withLock { s in s.keySlots[keyID].map { Self.envelope(&s, slot: $0, now: now) } ?? Envelope() }
+    }
+
+    /// The accounting headers for the caller's key as of `now`.
+    func envelope(_ caller: Caller, now: Int) -> Envelope {
+        state.withLock { s in s.keySlot(caller).map { Self.envelope(&s, slot: $0, now: now) } ?? Envelope() }
+    }
+
+    private static func envelope(_ s: inout State, slot: Int, now: Int) -> Envelope {
+        let ai = s.keys[slot].accountSlot
+        guard ai >= 0 else { return Envelope() }
+        return s.keys[slot].envelope(&s.accounts[ai], now: now)
     }
 
     /// The configured windows of a key (unlimited ones are left out).
     public func windows(keyID: String, now: Int) -> [WindowState] {
-        state.withLock { s in s.keys[keyID].map { Self.windowStates($0, now: now) } ?? [] }
+        state.withLock { s in s.keySlots[keyID].map { Self.windowStates(s.keys[$0], now: now) } ?? [] }
     }
 
     /// Lifetime spend of a key.
-    public func spent(keyID: String) -> Credits { state.withLock { $0.keys[keyID]?.spent ?? .zero } }
+    public func spent(keyID: String) -> Credits { state.withLock { s in s.keySlots[keyID].map { s.keys[$0].spent } ?? .zero } }
 
     static func windowStates(_ k: KeyState, now: Int) -> [WindowState] {
         windowCaps(k.key).compactMap { w in
@@ -237,7 +279,7 @@ extension Credits {
 extension Accounting.KeyState {
     /// Why this key may not start a request on account `a` now (wallet, quota, rate windows,
     /// concurrency), or nil. `mutating` and `inout` only so that both are read in place:
-    /// reading a value out of `Dictionary.Values` copies it (a retain per field).
+    /// reading a value out of the state's arrays copies it (a retain per field).
     mutating func refusal(_ a: inout Accounting.AccountState, now: Int) -> GatewayError? {
         if a.account.balance.micros <= 0 {
             return GatewayError(.payment, status: .paymentRequired,

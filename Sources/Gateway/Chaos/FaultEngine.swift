@@ -53,11 +53,29 @@ final class FaultEngine: Sendable {
         /// Matching requests and applications per rule and session: key `id \0 session`.
         var matched: [String: Int] = [:]
         var applied: [String: Int] = [:]
-        var seq: [String: Int] = [:]
+        /// Request numbers and attempt memory per session.
+        var sessions: [String: SessionCount] = [:]
         var connections = 0
-        /// Requests seen per session and request identity, for `attempt`.
-        var attempts: [String: [UInt64: Int]] = [:]
         var nextID = 1
+    }
+
+    private struct SessionCount {
+        var seq = 0
+        /// Requests seen per request identity, for `attempt`.
+        var attempts: [UInt64: Int] = [:]
+
+        /// Numbers the next request; counts its identity when it has one (attempt 0 otherwise).
+        mutating func arrive(identity: UInt64?) -> (seq: Int, attempt: Int) {
+            seq += 1
+            guard let identity else { return (seq, 0) }
+            if attempts.count >= FaultEngine.attemptMemory { attempts = [:] }
+            return (seq, Self.increment(&attempts[identity, default: 0]))
+        }
+
+        private static func increment(_ n: inout Int) -> Int {
+            n += 1
+            return n
+        }
     }
 
     /// `--fault` and `faults.json` rules: what a reset returns to.
@@ -101,15 +119,9 @@ final class FaultEngine: Sendable {
             }
             identity = h
         }
-        return state.withLock { s in
-            let seq = s.seq[session, default: 0] + 1
-            s.seq[session] = seq
-            if let stated { return (seq, stated) }
-            // Mutated in place: copying the session's map out would copy it on every request.
-            if s.attempts[session]?.count ?? 0 >= Self.attemptMemory { s.attempts[session] = nil }
-            s.attempts[session, default: [:]][identity, default: 0] += 1
-            return (seq, s.attempts[session]![identity]!)
-        }
+        // One look-up per map, mutated in place (the session's entry is never copied out).
+        let (seq, attempt) = state.withLock { $0.sessions[session, default: SessionCount()].arrive(identity: stated == nil ? identity : nil) }
+        return (seq, stated ?? attempt)
     }
 
     // MARK: deciding
@@ -314,8 +326,7 @@ final class FaultEngine: Sendable {
             let suffix = "\u{0}" + session
             s.matched = s.matched.filter { !$0.key.hasSuffix(suffix) }
             s.applied = s.applied.filter { !$0.key.hasSuffix(suffix) }
-            s.seq[session] = nil
-            s.attempts[session] = nil
+            s.sessions[session] = nil
         }
     }
 }

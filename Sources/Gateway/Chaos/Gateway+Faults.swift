@@ -40,7 +40,7 @@ func monotonicNanos() -> UInt64 {
 
 extension Gateway {
     /// Numbers a gateway request on arrival (session position and attempt) and stamps its time.
-    func arrive(_ ex: inout Exchange) {
+    func arrive(_ ex: Exchange) {
         let r = ex.request
         let n = faults.arrive(session: ex.session, method: r.method.rawValue, path: ex.path, body: r.body,
                               retryCount: r.header("x-stainless-retry-count"), idempotencyKey: r.header("idempotency-key"))
@@ -49,14 +49,21 @@ extension Gateway {
         ex.time = clock.now
     }
 
+    /// Notes the request's model and stream flag; true when no fault rule or fault header can
+    /// touch it, so the caller may go straight on (without the escaping continuation
+    /// `withFaults` takes, which costs an allocation and a retain of everything it captures).
+    func faultFree(_ ex: Exchange, model: String?, stream: Bool) -> Bool {
+        ex.model = model
+        ex.stream = stream
+        return faults.isEmpty && !ex.request.hasHeader("x-mock-fault") && !ex.request.hasHeader("x-mock-latency")
+    }
+
     /// Decides the request's faults and acts on those before the head: a delay, then a status
     /// error, a dropped connection, or garbage. Otherwise `body` continues the pipeline with the
     /// stream fault, if any (acted on by the stream driver).
     func withFaults(_ ex: Exchange, model: String?, stream: Bool, _ responder: Responder,
                     _ body: @escaping (Exchange, FaultRule?) -> Void) {
-        var ex = ex
-        ex.model = model
-        ex.stream = stream
+        if faultFree(ex, model: model, stream: stream) { return body(ex, nil) }
         var header: [FaultRule] = []
         let request = ex.request
         if let h = request.header("x-mock-fault") {
@@ -74,13 +81,12 @@ extension Gateway {
             }
         }
         for i in header.indices { header[i].id = "header-\(i + 1)" }
-        if header.isEmpty, faults.isEmpty { return body(ex, nil) }
         let ctx = FaultContext(session: ex.session, surface: ex.family, method: request.method.rawValue, path: ex.path,
                                model: model, keyID: ex.caller?.key.id, secret: ex.caller?.key.secret, stream: stream,
                                attempt: ex.attempt, seq: ex.seq, now: clock.now)
         let d = faults.decide(ctx, header: header)
         ex.faults = d.applied
-        let final = ex
+        let final = ex  // captured by the delayed continuation
         let go = { [self] in
             guard let r = d.response else { return body(final, d.stream) }
             switch r.action {
@@ -94,9 +100,8 @@ extension Gateway {
                 responder.disconnect(.close, after: bytes)
                 record(final, status: 0, bytes: bytes.count)
             case .malformed:
-                var e = final
-                e.truncateBody = true
-                body(e, nil)
+                final.truncateBody = true
+                body(final, nil)
             case .latency, .stall, .end, .drip, .fail:
                 body(final, d.stream)
             }

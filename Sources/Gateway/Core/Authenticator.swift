@@ -6,10 +6,17 @@ import HTTPCore
 public final class Caller: Sendable, Equatable {
     public let key: APIKey
     public let account: Account
+    /// Where the key and its account sit in the accounting state of `generation`.
+    let slot: Int
+    let accountSlot: Int
+    let generation: Int
 
-    init(key: APIKey, account: Account) {
+    init(key: APIKey, account: Account, slot: Int, accountSlot: Int, generation: Int) {
         self.key = key
         self.account = account
+        self.slot = slot
+        self.accountSlot = accountSlot
+        self.generation = generation
     }
 
     public static func == (a: Caller, b: Caller) -> Bool { a.key == b.key && a.account == b.account }
@@ -18,27 +25,30 @@ public final class Caller: Sendable, Equatable {
 /// Where a request's credential came from, in the order the gateway consults them:
 /// `x-api-key` wins over `Authorization: Bearer`; Gemini clients may use `x-goog-api-key` or `?key=`.
 enum CredentialSource {
-    static func extract(_ header: (String) -> String?, queryKey: () -> String?) -> String? {
-        if let v = header("x-api-key") { return v }
-        if let v = header("authorization") {
-            // "Bearer <key>", scheme case-insensitive; values arrive trimmed by the parser.
-            return bearerToken(v) ?? v  // another scheme: treated as an unknown key
-        }
-        if let v = header("x-goog-api-key") { return v }
+    /// `header(name, read)` answers `read(value bytes)` of the first field `name`, or nil when
+    /// there is none (``Request/withHeaderValue(_:_:)``): the key is made into a string once,
+    /// straight from the request's bytes, without a string for the whole `Authorization` value.
+    static func extract(_ header: (String, (UnsafeBufferPointer<UInt8>) -> String) -> String?,
+                        queryKey: () -> String?) -> String? {
+        let text = { (u: UnsafeBufferPointer<UInt8>) in String(decoding: u, as: UTF8.self) }
+        if let v = header("x-api-key", text) { return v }
+        // "Bearer <key>", scheme case-insensitive; values arrive trimmed by the parser. Another
+        // scheme: the whole value is treated as an unknown key.
+        if let v = header("authorization", { bearerToken($0) ?? text($0) }) { return v }
+        if let v = header("x-goog-api-key", text) { return v }
         return queryKey()
     }
 
     /// The key of `Bearer <key>` (any case, spaces around the key dropped), or nil for another scheme.
-    static func bearerToken(_ value: String) -> String? {
-        var value = value
-        return value.withUTF8 { u -> String? in
-            guard u.count > 7, u[6] == 0x20 else { return nil }
-            for (i, c) in "bearer".utf8.enumerated() where asciiLower(u[i]) != c { return nil }
-            var start = 7, end = u.count
-            while start < end, u[start] == 0x20 { start += 1 }
-            while end > start, u[end - 1] == 0x20 { end -= 1 }
-            return String(decoding: UnsafeBufferPointer(rebasing: u[start..<end]), as: UTF8.self)
-        }
+    static func bearerToken(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+        // "bearer" in any case: the six bytes with the ASCII case bit set (no other byte of a
+        // valid value maps onto these letters that way).
+        guard u.count > 7, u[6] == 0x20, u[0] | 0x20 == 0x62, u[1] | 0x20 == 0x65, u[2] | 0x20 == 0x61,
+              u[3] | 0x20 == 0x72, u[4] | 0x20 == 0x65, u[5] | 0x20 == 0x72 else { return nil }
+        var start = 7, end = u.count
+        while start < end, u[start] == 0x20 { start += 1 }
+        while end > start, u[end - 1] == 0x20 { end -= 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: u[start..<end]), as: UTF8.self)
     }
 }
 

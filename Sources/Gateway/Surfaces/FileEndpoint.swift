@@ -22,6 +22,7 @@ extension Gateway {
         }
         let range = ex.request.header("range")
         nonisolated(unsafe) let r = responder
+        nonisolated(unsafe) let ex = ex  // only used back on the loop
         let loop = responder.loop
         let store = files
         Self.renderQueue.async {

@@ -77,7 +77,7 @@ extension Gateway {
         guard job.inline else { return send(.ok, finish([]), ex, responder) }
         // Inline images are rendered off the loop: a 4096² PNG takes a while in a debug build.
         nonisolated(unsafe) let r = responder
-        let exchange = ex
+        nonisolated(unsafe) let exchange = ex  // only used back on the loop
         let loop = responder.loop
         Self.renderQueue.async {
             let pngs = entries.map { store.bytes(of: $0) }

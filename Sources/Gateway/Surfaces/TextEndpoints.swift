@@ -30,16 +30,18 @@ extension Gateway {
         case .success(let r): request = r
         case .failure(let e): return fail(e, ex, responder)
         }
+        if faultFree(ex, model: request.model, stream: request.stream) {
+            return generate(call, request, ex, responder, caller, streamFault: nil)
+        }
         withFaults(ex, model: request.model, stream: request.stream, responder) { [self] ex, fault in
             generate(call, request, ex, responder, caller, streamFault: fault)
         }
     }
 
     /// Validation, admission, the reply and its encoding, for a decoded request past the faults.
-    private func generate(_ call: TextCall, _ decoded: ChatRequest, _ ex: Exchange, _ responder: Responder, _ caller: Caller,
+    private func generate(_ call: TextCall, _ decoded: consuming ChatRequest, _ ex: Exchange, _ responder: Responder, _ caller: Caller,
                           streamFault: FaultRule?) {
         let surface = call.surface
-        var request = decoded
         var requestPacing: Pacing?
         if let h = ex.request.header("x-mock-pacing") {
             switch Pacing.parseHeader(h) {
@@ -47,24 +49,29 @@ extension Gateway {
             case .failure(let e): return fail(e, ex, responder)
             }
         }
-        let model: CatalogModel
-        switch validate(decoded, surface: surface) {
-        case .success(let m): model = m
-        case .failure(let e): return fail(e, ex, responder)
-        }
         let now = clock.now
+        let model: CatalogModel
         let admission: Admission
-        switch accounting.admit(caller, model: model.id, catalog: catalog, now: now) {
-        case .success(let a): admission = a
-        case .failure(let e): return fail(e, ex, responder)
+        do throws(GatewayError) {
+            model = try validate(decoded, surface: surface)
+            admission = try accounting.admission(caller, model: model.id, catalog: catalog, now: now)
+        } catch {
+            return fail(error, ex, responder)
         }
-        if surface == .responses, let prev = request.previousResponseID {
+        // A `let`: the stream's completion captures it, and a captured `var` would live in a heap
+        // box that every later use copies the whole request out of.
+        let request: ChatRequest
+        if surface == .responses, let prev = decoded.previousResponseID {
             guard let stored = responseStore.get(prev, accountID: caller.account.id) else {
                 accounting.release(admission)
                 return fail(.badRequest("Previous response with id '\(prev)' not found.", code: "previous_response_not_found",
                                         param: "previous_response_id"), ex, responder)
             }
-            request.messages = stored.messages + request.messages
+            var continued = decoded
+            continued.messages = stored.messages + continued.messages
+            request = continued
+        } else {
+            request = decoded
         }
         let reply: Reply
         switch replies.reply(to: request, surface: surface, model: model, requestPacing: requestPacing, session: ex.session) {
@@ -199,58 +206,55 @@ extension Gateway {
         "The model `\(name)` does not exist or you do not have access to it."
     }
 
-    func validate(_ request: ChatRequest, surface: TextSurface) -> Result<CatalogModel, GatewayError> {
+    /// The request features a model must have a capability for, with the words errors use.
+    private static let featureNeeds: [(ChatRequest.Feature, String, String)] = [
+        (.vision, "vision", "image input"), (.tools, "tool_use", "tools"),
+        (.jsonSchema, "json_schema", "structured output (JSON schema)"), (.logprobs, "logprobs", "logprobs"),
+    ]
+
+    func validate(_ request: ChatRequest, surface: TextSurface) throws(GatewayError) -> CatalogModel {
         let name = request.model
-        let model: CatalogModel
-        do throws(GatewayError) {
-            model = try catalogModel(name, param: surface == .gemini ? nil : "model") {
-                switch surface {
-                case .messages: "model: \(name)"
-                case .chat, .responses: Self.openAIUnknownModel(name)
-                case .gemini: "models/\(name) is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods."
-                }
+        let model = try catalogModel(name, param: surface == .gemini ? nil : "model") {
+            switch surface {
+            case .messages: "model: \(name)"
+            case .chat, .responses: Self.openAIUnknownModel(name)
+            case .gemini: "models/\(name) is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods."
             }
-        } catch {
-            return .failure(error)
         }
         guard model.kind == .text else {
             let route = model.kind == .image ? "POST /v1/images/generations" : "POST /v1/tasks/submit"
-            return .failure(.badRequest("model '\(model.id)' is a\(model.kind == .image ? "n image" : " video") model; call it through \(route)",
-                                        code: "unsupported_model", param: "model"))
+            throw GatewayError.badRequest("model '\(model.id)' is a\(model.kind == .image ? "n image" : " video") model; call it through \(route)",
+                                        code: "unsupported_model", param: "model")
         }
         guard model.protocols.contains(surface.rawValue) else {
             let served = TextSurface.allCases.filter { model.protocols.contains($0.rawValue) }.map(\.title).joined(separator: ", ")
-            return .failure(.badRequest("model '\(model.id)' is not available through \(surface.title); it is served by \(served)",
-                                        code: "unsupported_model", param: "model"))
+            throw GatewayError.badRequest("model '\(model.id)' is not available through \(surface.title); it is served by \(served)",
+                                        code: "unsupported_model", param: "model")
         }
-        let needs: [(ChatRequest.Feature, String, String)] = [
-            (.vision, "vision", "image input"), (.tools, "tool_use", "tools"),
-            (.jsonSchema, "json_schema", "structured output (JSON schema)"), (.logprobs, "logprobs", "logprobs"),
-        ]
-        for (feature, capability, what) in needs {
+        for (feature, capability, what) in Self.featureNeeds where !request.featureParams.isEmpty {
             if let param = request.featureParams[feature], !model.has(capability) {
-                return .failure(.badRequest("model '\(model.id)' does not support \(what)", code: "unsupported_\(capability)",
-                                            param: param))
+                throw GatewayError.badRequest("model '\(model.id)' does not support \(what)", code: "unsupported_\(capability)",
+                                            param: param)
             }
         }
         if request.stream, !model.has("streaming") {
-            return .failure(.badRequest("model '\(model.id)' does not support streaming; send the request without streaming",
-                                        code: "unsupported_streaming", param: surface.streamParam))
+            throw GatewayError.badRequest("model '\(model.id)' does not support streaming; send the request without streaming",
+                                        code: "unsupported_streaming", param: surface.streamParam)
         }
         if let max = request.maxTokens {
             guard max >= 1 else {
-                return .failure(.badRequest("\(surface.maxTokensParam): must be at least 1", code: "invalid_value", param: surface.maxTokensParam))
+                throw GatewayError.badRequest("\(surface.maxTokensParam): must be at least 1", code: "invalid_value", param: surface.maxTokensParam)
             }
             if model.maxOutputTokens > 0, max > model.maxOutputTokens {
-                return .failure(.badRequest("\(surface.maxTokensParam): \(max) > \(model.maxOutputTokens), which is the maximum allowed number of output tokens for \(model.id)",
-                                            code: "invalid_value", param: surface.maxTokensParam))
+                throw GatewayError.badRequest("\(surface.maxTokensParam): \(max) > \(model.maxOutputTokens), which is the maximum allowed number of output tokens for \(model.id)",
+                                            code: "invalid_value", param: surface.maxTokensParam)
             }
         }
         if request.choices != 1 {
-            return .failure(.badRequest("only one choice per request is supported (n / candidateCount must be 1)",
-                                        code: "invalid_value", param: surface == .gemini ? "generationConfig.candidateCount" : "n"))
+            throw GatewayError.badRequest("only one choice per request is supported (n / candidateCount must be 1)",
+                                        code: "invalid_value", param: surface == .gemini ? "generationConfig.candidateCount" : "n")
         }
-        return .success(model)
+        return model
     }
 
     /// `POST /v1/messages/count_tokens` and Gemini `:countTokens`: the input tokens the same
@@ -277,9 +281,10 @@ extension Gateway {
         request.maxTokens = nil
         request.stream = false
         let model: CatalogModel
-        switch validate(request, surface: surface) {
-        case .success(let m): model = m
-        case .failure(let e): return fail(e, ex, responder)
+        do throws(GatewayError) {
+            model = try validate(request, surface: surface)
+        } catch {
+            return fail(error, ex, responder)
         }
         if let e = catalog.routingError(group: caller.key.group, model: model.id) { return fail(e, ex, responder) }
         let n = ReplyEngine.inputTokens(request)

@@ -5,12 +5,29 @@ import HTTPCore
 /// surface renders it in its own envelope.
 struct BodyReader {
     let object: JSONObject
-    /// Path of this object inside the body ("" for the body itself).
-    let path: String
+    /// The path of this object is `parent.key[index]`, spelled out only when an error or a
+    /// nested reader needs it: most requests have no error, and most element readers no children.
+    private let parent: String
+    private let key: String
+    /// The array index, or -1.
+    private let index: Int
 
     init(_ object: JSONObject, path: String = "") {
+        self.init(object, parent: path, key: "", index: -1)
+    }
+
+    private init(_ object: JSONObject, parent: String, key: String, index: Int) {
         self.object = object
-        self.path = path
+        self.parent = parent
+        self.key = key
+        self.index = index
+    }
+
+    /// Path of this object inside the body ("" for the body itself), e.g. `messages[2]`.
+    var path: String {
+        if key.isEmpty { return parent }
+        let named = parent.isEmpty ? key : "\(parent).\(key)"
+        return index < 0 ? named : "\(named)[\(index)]"
     }
 
     func at(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
@@ -78,7 +95,7 @@ struct BodyReader {
     func object(_ key: String) throws(GatewayError) -> BodyReader? {
         guard let v = value(key) else { return nil }
         guard case .object(let o) = v else { throw fail(key, "expected an object, found \(v.typeDescription)") }
-        return BodyReader(o, path: at(key))
+        return BodyReader(o, parent: path, key: key, index: -1)
     }
 
     func array(_ key: String) throws(GatewayError) -> [JSONValue]? {
@@ -109,9 +126,11 @@ struct BodyReader {
     func objects(_ key: String) throws(GatewayError) -> [BodyReader]? {
         guard let a = try array(key) else { return nil }
         var out: [BodyReader] = []
-        for (i, e) in a.enumerated() {
-            guard case .object(let o) = e else { throw fail("\(key)[\(i)]", "expected an object, found \(e.typeDescription)") }
-            out.append(BodyReader(o, path: "\(at(key))[\(i)]"))
+        out.reserveCapacity(a.count)
+        let parent = path
+        for i in a.indices {
+            guard case .object(let o) = a[i] else { throw fail("\(key)[\(i)]", "expected an object, found \(a[i].typeDescription)") }
+            out.append(BodyReader(o, parent: parent, key: key, index: i))
         }
         return out
     }

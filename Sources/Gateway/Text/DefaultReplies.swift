@@ -127,7 +127,7 @@ enum DefaultReplies {
         case "object":
             var o = JSONObject()
             if case .object(let props)? = s["properties"] {
-                for (k, v) in zip(props.keys, props.values) { o.append(k, instance(of: v, hint: hint, depth: depth + 1)) }
+                for m in props.members { o.append(m.key, instance(of: m.value, hint: hint, depth: depth + 1)) }
             }
             return .object(o)
         case "array":
