@@ -88,9 +88,7 @@ public struct JSONWriter: ~Copyable {
     /// e.g. `fixed(1_500_000, decimals: 6)` writes `1.500000`. No floating point involved.
     public mutating func fixed(_ units: Int, decimals: Int) {
         separate()
-        var digits: [UInt8] = []
-        appendFixed(units, decimals: decimals, to: &digits)
-        digits.withUnsafeBufferPointer { put($0) }
+        withFixedDigits(units, decimals: decimals) { put($0) }
     }
     /// Already-encoded JSON, inserted as one value.
     @inlinable public mutating func raw(_ json: [UInt8]) { separate(); json.withUnsafeBufferPointer { put($0) } }
@@ -324,18 +322,34 @@ public func hexValue(_ c: UInt8) -> UInt8? {
 
 /// Appends `units / 10^decimals` with exactly `decimals` digits after the point.
 public func appendFixed(_ units: Int, decimals: Int, to out: inout [UInt8]) {
-    var scale = 1
-    for _ in 0..<decimals { scale *= 10 }
-    var v = units
-    if v < 0 { out.append(0x2D); v = 0 &- v }
-    appendDecimal(v / scale, to: &out)
-    guard decimals > 0 else { return }
-    out.append(0x2E)
-    var frac = v % scale
-    // The decimals go straight into `out`: zeros first, then the digits from the right.
-    out.append(contentsOf: repeatElement(0x30, count: decimals))
-    var k = out.count - 1
-    while frac > 0 { out[k] = 0x30 + UInt8(frac % 10); frac /= 10; k -= 1 }
+    withFixedDigits(units, decimals: decimals) { out.append(contentsOf: $0) }
+}
+
+/// Calls `body` with `units` written as a decimal number with `decimals` (0...18) digits after
+/// the point (`1500000`, 6 → `1.500000`), from a stack buffer: no floating point, no array.
+@inlinable
+public func withFixedDigits<R>(_ units: Int, decimals: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    precondition((0...18).contains(decimals), "decimals out of range")
+    var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 40 bytes: sign, 19 digits, point, 18 decimals
+    return withUnsafeMutableBytes(of: &buffer) { raw in
+        let d = raw.bindMemory(to: UInt8.self)
+        var i = d.count
+        var v = units.magnitude
+        // Right to left: the decimals (zero-padded), the point, then the integer part.
+        for _ in 0..<decimals {
+            i -= 1
+            d[i] = 0x30 + UInt8(v % 10)
+            v /= 10
+        }
+        if decimals > 0 { i -= 1; d[i] = 0x2E }
+        repeat {
+            i -= 1
+            d[i] = 0x30 + UInt8(v % 10)
+            v /= 10
+        } while v > 0
+        if units < 0 { i -= 1; d[i] = 0x2D }
+        return body(UnsafeBufferPointer(rebasing: d[i...]))
+    }
 }
 
 extension JSONWriter {

@@ -55,18 +55,20 @@ public enum ResponseEncoder {
     /// As above, with the header lines (`Name: value\r\n` each) written by `headers` directly.
     public static func writeHead(into out: inout [UInt8], status: Status, framing: BodyFraming, keepAlive: Bool,
                                  requestVersion: Version, dateLine: [UInt8], headers: (inout [UInt8]) -> Void) {
-        out.appendLiteral("HTTP/1.1 ")
-        appendDecimal(status.code, to: &out)
-        out.append(0x20)
-        out.append(contentsOf: status.reason.utf8)
-        out.append(0x0D); out.append(0x0A)
+        if status.code == 200, status.reason == "OK" {
+            out.appendLiteral("HTTP/1.1 200 OK\r\n")
+        } else {
+            out.appendLiteral("HTTP/1.1 ")
+            appendDecimal(status.code, to: &out)
+            out.append(0x20)
+            out.append(contentsOf: status.reason.utf8)
+            out.append(0x0D); out.append(0x0A)
+        }
         out.append(contentsOf: dateLine)
         headers(&out)
         switch framing {
         case .length(let n):
-            out.appendLiteral("Content-Length: ")
-            appendDecimal(n, to: &out)
-            out.append(contentsOf: crlf)
+            withDecimalDigits(n) { out.appendHeaderLine("Content-Length", $0) }
         case .chunked:
             out.appendLiteral("Transfer-Encoding: chunked\r\n")
         case .untilClose:
@@ -111,6 +113,22 @@ extension Array where Element == UInt8 {
     @inlinable
     public mutating func appendLiteral(_ s: StaticString) {
         append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// Appends `Name: value\r\n` for a value given as bytes (a number from ``withDecimalDigits(_:_:)``
+    /// or ``withFixedDigits(_:decimals:_:)``), the line put together on the stack and appended
+    /// with one copy.
+    @inlinable
+    public mutating func appendHeaderLine(_ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
+        let n = name.utf8CodeUnitCount, total = n + value.count + 4
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { line in
+            let p = line.baseAddress!
+            p.update(from: name.utf8Start, count: n)
+            p[n] = 0x3A; p[n + 1] = 0x20
+            if let v = value.baseAddress { (p + n + 2).update(from: v, count: value.count) }
+            p[total - 2] = 0x0D; p[total - 1] = 0x0A
+            append(contentsOf: UnsafeBufferPointer(start: p, count: total))
+        }
     }
 
     /// Appends `Name: value\r\n`.

@@ -111,11 +111,19 @@ import Testing
         }
     }
 
-    @Test(arguments: [(0, 6, "0.000000"), (192_400_000, 6, "192.400000"), (5, 6, "0.000005"), (-1_250_000, 6, "-1.250000"), (42, 0, "42")])
+    @Test(arguments: [(0, 6, "0.000000"), (192_400_000, 6, "192.400000"), (5, 6, "0.000005"), (-1_250_000, 6, "-1.250000"), (42, 0, "42"),
+                     (Int.max, 18, "9.223372036854775807"), (Int.min, 2, "-92233720368547758.08"), (7, 3, "0.007")])
     func appendFixed_writesExactDecimals(_ units: Int, _ decimals: Int, _ expected: String) {
         var out: [UInt8] = []
         appendFixed(units, decimals: decimals, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == expected)
+    }
+
+    @Test func appendHeaderLine_writesOneLine() {
+        var out = Array("X".utf8)
+        withDecimalDigits(548) { out.appendHeaderLine("Content-Length", $0) }
+        withFixedDigits(250_000_000, decimals: 6) { out.appendHeaderLine("X-Quota-Remaining-Credits", $0) }
+        #expect(String(decoding: out, as: UTF8.self) == "XContent-Length: 548\r\nX-Quota-Remaining-Credits: 250.000000\r\n")
     }
 
     @Test func appendDecimal_handlesExtremes() {

@@ -95,9 +95,9 @@ final class Journal: Sendable {
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
-    func record(_ entry: JournalEntry) {
+    func record(_ entry: consuming JournalEntry) {
+        var e = entry  // a move, numbered and stored without a copy
         let ready: [Waiter] = state.withLock { s in
-            var e = entry
             s.total += 1
             e.index = s.total
             if s.ring.count < capacity { s.ring.append(e) } else {

@@ -18,12 +18,13 @@ struct Envelope: Sendable, Equatable {
 
     /// Appends the header lines.
     func write(to out: inout [UInt8]) {
-        out.appendLiteral("X-RateLimit-Limit: "); limit.appendUSD(to: &out); out.appendLiteral("\r\n")
-        out.appendLiteral("X-RateLimit-Remaining: "); remaining.appendUSD(to: &out); out.appendLiteral("\r\n")
-        out.appendLiteral("X-RateLimit-Reset: "); appendDecimal(reset, to: &out); out.appendLiteral("\r\n")
-        out.appendLiteral("X-Quota-Remaining-Credits: "); keyRemaining.appendUSD(to: &out); out.appendLiteral("\r\n")
+        // One copy per line (assembled on the stack): these run on every response.
+        withFixedDigits(limit.micros, decimals: 6) { out.appendHeaderLine("X-RateLimit-Limit", $0) }
+        withFixedDigits(remaining.micros, decimals: 6) { out.appendHeaderLine("X-RateLimit-Remaining", $0) }
+        withDecimalDigits(reset) { out.appendHeaderLine("X-RateLimit-Reset", $0) }
+        withFixedDigits(keyRemaining.micros, decimals: 6) { out.appendHeaderLine("X-Quota-Remaining-Credits", $0) }
         if let org = orgRemaining {
-            out.appendLiteral("X-Org-Quota-Remaining-Credits: "); org.appendUSD(to: &out); out.appendLiteral("\r\n")
+            withFixedDigits(org.micros, decimals: 6) { out.appendHeaderLine("X-Org-Quota-Remaining-Credits", $0) }
         }
     }
 

@@ -13,7 +13,7 @@ final class RequestIDs: Sendable {
         let n = counter.add(1, ordering: .relaxed).newValue
         let z = mix64(seed &+ n &* golden64)
         return String(unsafeUninitializedCapacity: 28) { out in
-            for (i, c) in "req_".utf8.enumerated() { out[i] = c }
+            out[0] = 0x72; out[1] = 0x65; out[2] = 0x71; out[3] = 0x5F  // "req_"
             for i in 0..<16 { out[4 + i] = hexDigit(UInt8((z >> UInt64(60 - 4 * i)) & 0xF)) }
             for i in 0..<8 { out[20 + i] = hexDigit(UInt8((n >> UInt64(28 - 4 * i)) & 0xF)) }
             return 28
