@@ -2,10 +2,12 @@ import HTTPCore
 
 /// The ledger's rows, packed for a mock that bills millions of requests in a load test: key,
 /// account, model and surface interned to small numbers, request ids of the gateway's own form
-/// (`req_` and 24 hex digits) kept as 12 bytes, usage counts as 32-bit numbers (saturating at
-/// 4,294,967,295, far beyond any body the server accepts), rows stored in fixed pages so growing
-/// never copies what is already stored. 80 bytes a row, against about 300 for an array of
-/// ``LedgerRow`` (a heap string per request id, and an array that doubles).
+/// (`req_` and 24 hex digits) kept as 12 bytes, the time as seconds after the first row's, the
+/// text usage counts as 32-bit numbers, rows stored in fixed pages so growing never copies what
+/// is already stored. 48 bytes a row, against about 300 for an array of ``LedgerRow`` (a heap
+/// string per request id, and an array that doubles). A row that does not fit that form (another
+/// id, cache/image/video counts, a time before the first row's, counts past 32 bits) is kept
+/// whole beside the pages; text traffic of the gateway's own ids never needs that.
 ///
 /// Rows come back as ``LedgerRow`` values, equal to the ones appended.
 ///
@@ -15,29 +17,36 @@ import HTTPCore
 /// cover the rows kept.
 struct LedgerStore: Sendable {
     struct Packed: Sendable {
-        var time: Int
         var credits: Int
-        /// Usage counts, in ``Usage``'s order.
-        var counts: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
-        /// The request id's 24 hex digits (16 + 8); `packedID` false: the id is in `otherIDs`.
+        /// The request id's 24 hex digits (16 + 8).
         var idHigh: UInt64
         var idLow: UInt32
-        var packedID: Bool
+        /// Seconds after `timeBase`.
+        var time: UInt32
+        var input: UInt32
+        var output: UInt32
+        var thinking: UInt32
         var key: UInt32
         var account: UInt32
-        var model: UInt32
-        var surface: UInt32
+        var model: UInt16
+        /// ``whole``: the row is in `others` (only `credits`, `account` and `model` hold here,
+        /// `model` as a name index when it fits, for the per-account totals).
+        var surface: UInt16
+
+        static let whole = UInt16.max
     }
 
     static let pageSize = 4096
     private var pages: [[Packed]] = []
+    /// The first row's time: packed times count from it.
+    private var timeBase: Int?
     private var names: [String] = []
     private var nameIndex: [String: UInt32] = [:]
     /// The last names interned or looked up (indices into `names`), most checked first.
     private var recent = InlineArray<4, UInt32>(repeating: .max)
     private var recentNext = 0
-    /// Request ids not of the packed form, by row number (counted from the first row ever).
-    private var otherIDs: [Int: String] = [:]
+    /// Rows not of the packed form, whole, by row number (counted from the first row ever).
+    private var others: [Int: LedgerRow] = [:]
     /// Rows kept.
     private(set) var count = 0
     /// Most rows kept.
@@ -54,16 +63,24 @@ struct LedgerStore: Sendable {
     var isEmpty: Bool { count == 0 }
 
     mutating func append(_ row: LedgerRow) {
-        let id = Self.pack(row.requestID)
-        if id == nil { otherIDs[dropped + count] = row.requestID }
+        let base = timeBase ?? row.time
+        timeBase = base
         let u = row.usage
-        let counts = (UInt32(clamping: u.inputTokens), UInt32(clamping: u.outputTokens), UInt32(clamping: u.thinkingTokens),
-                      UInt32(clamping: u.cacheReadTokens), UInt32(clamping: u.cacheWriteTokens), UInt32(clamping: u.images),
-                      UInt32(clamping: u.videoSeconds))
-        let packed = Packed(time: row.time, credits: row.credits.micros, counts: counts,
-                            idHigh: id?.high ?? 0, idLow: id?.low ?? 0, packedID: id != nil,
-                            key: intern(row.keyID), account: intern(row.accountID),
-                            model: intern(row.model), surface: intern(row.surface))
+        let key = intern(row.keyID), account = intern(row.accountID), model = intern(row.model), surface = intern(row.surface)
+        let packed: Packed
+        if let id = Self.pack(row.requestID), let time = UInt32(exactly: row.time &- base),
+           let input = UInt32(exactly: u.inputTokens), let output = UInt32(exactly: u.outputTokens),
+           let thinking = UInt32(exactly: u.thinkingTokens),
+           u.cacheReadTokens == 0, u.cacheWriteTokens == 0, u.images == 0, u.videoSeconds == 0,
+           model < UInt32(Packed.whole), surface < UInt32(Packed.whole) {
+            packed = Packed(credits: row.credits.micros, idHigh: id.high, idLow: id.low, time: time, input: input,
+                            output: output, thinking: thinking, key: key, account: account, model: UInt16(model),
+                            surface: UInt16(surface))
+        } else {
+            others[dropped + count] = row
+            packed = Packed(credits: row.credits.micros, idHigh: 0, idLow: 0, time: 0, input: 0, output: 0, thinking: 0,
+                            key: key, account: account, model: UInt16(truncatingIfNeeded: model), surface: Packed.whole)
+        }
         if pages.last.map({ $0.count == Self.pageSize }) ?? true {
             var page: [Packed] = []
             page.reserveCapacity(Self.pageSize)
@@ -77,8 +94,9 @@ struct LedgerStore: Sendable {
     /// Drops the oldest row, keeping its credits in the per-model totals.
     private mutating func dropOldest() {
         let p = pages[0][firstPageStart]
-        droppedCredits[UInt64(p.account) << 32 | UInt64(p.model), default: 0] += p.credits
-        if !p.packedID { otherIDs[dropped] = nil }
+        var model = UInt32(p.model)
+        if p.surface == Packed.whole, let row = others.removeValue(forKey: dropped) { model = intern(row.model) }
+        droppedCredits[UInt64(p.account) << 32 | UInt64(model), default: 0] += p.credits
         dropped += 1
         count -= 1
         firstPageStart += 1
@@ -95,7 +113,10 @@ struct LedgerStore: Sendable {
         for (k, credits) in droppedCredits where UInt32(k >> 32) == account {
             out[names[Int(k & 0xFFFF_FFFF)], default: 0] += credits
         }
-        forEach(account: account) { p, _ in out[names[Int(p.model)], default: 0] += p.credits }
+        forEach(account: account) { p, number in
+            let model = p.surface == Packed.whole ? others[number]?.model ?? "" : names[Int(p.model)]
+            out[model, default: 0] += p.credits
+        }
         return out
     }
 
@@ -119,12 +140,11 @@ struct LedgerStore: Sendable {
     }
 
     private func row(_ p: Packed, number: Int) -> LedgerRow {
-        let id = p.packedID ? Self.unpack(p.idHigh, p.idLow) : otherIDs[number] ?? ""
-        return LedgerRow(requestID: id, time: p.time, keyID: names[Int(p.key)], accountID: names[Int(p.account)],
+        if p.surface == Packed.whole, let row = others[number] { return row }
+        return LedgerRow(requestID: Self.unpack(p.idHigh, p.idLow), time: (timeBase ?? 0) &+ Int(p.time),
+                         keyID: names[Int(p.key)], accountID: names[Int(p.account)],
                          model: names[Int(p.model)], surface: names[Int(p.surface)],
-                         usage: Usage(inputTokens: Int(p.counts.0), outputTokens: Int(p.counts.1), thinkingTokens: Int(p.counts.2),
-                                      cacheReadTokens: Int(p.counts.3), cacheWriteTokens: Int(p.counts.4), images: Int(p.counts.5),
-                                      videoSeconds: Int(p.counts.6)),
+                         usage: Usage(inputTokens: Int(p.input), outputTokens: Int(p.output), thinkingTokens: Int(p.thinking)),
                          credits: Credits(micros: p.credits))
     }
 
