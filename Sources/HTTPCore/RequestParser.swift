@@ -157,9 +157,12 @@ public struct RequestParser: Sendable {
         for j in start..<sp1 where !isTokenByte(buf[j]) { return .malformedRequestLine("invalid method") }
         for j in (sp1 + 1)..<sp2 where buf[j] < 0x21 || buf[j] > 0x7E { return .malformedRequestLine("invalid byte in request target") }
         let v = UnsafeRawBufferPointer(rebasing: buf[(sp2 + 1)..<end])
-        if v.elementsEqual("HTTP/1.1".utf8) {
+        // "HTTP/1.x" compared as one 8-byte word (little-endian: the last byte is the high one).
+        let word = v.count == 8 ? v.loadUnaligned(as: UInt64.self) : 0
+        let http1 = UInt64(0x2E31_2F50_5454_48)  // "HTTP/1." in the low seven bytes
+        if word == http1 | 0x31 << 56 {
             version = .http1_1
-        } else if v.elementsEqual("HTTP/1.0".utf8) {
+        } else if word == http1 | 0x30 << 56 {
             version = .http1_0
         } else if v.count == 8, v.starts(with: "HTTP/".utf8), isDigit(v[5]), v[6] == 0x2E, isDigit(v[7]) {
             return .unsupportedVersion
@@ -189,9 +192,20 @@ public struct RequestParser: Sendable {
         var vs = colon + 1, ve = end
         while vs < ve, buf[vs] == 0x20 || buf[vs] == 0x09 { vs += 1 }
         while ve > vs, buf[ve - 1] == 0x20 || buf[ve - 1] == 0x09 { ve -= 1 }
-        for j in vs..<ve {
+        // Eight bytes at a time: a word with no byte below 0x20 and none equal to 0x7F is fine;
+        // a word with one is judged byte by byte (a tab is allowed).
+        var j = vs
+        let ones: UInt64 = 0x0101_0101_0101_0101, high = ones &* 0x80
+        while j + 8 <= ve {
+            let w = buf.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+            let del = w ^ (ones &* 0x7F)
+            if (w &- ones &* 0x20) & ~w & high == 0, (del &- ones) & ~del & high == 0 { j += 8; continue }
+            break
+        }
+        while j < ve {
             let b = buf[j]
             if (b < 0x20 && b != 0x09) || b == 0x7F { return .invalidHeader("control character in field value") }
+            j += 1
         }
         if fields.isEmpty { fields.reserveCapacity(16) }  // one allocation for a usual head, not five
         fields.append(.init(nameStart: Int32(start), nameEnd: Int32(colon), valueStart: Int32(vs), valueEnd: Int32(ve)))

@@ -124,6 +124,24 @@ import Testing
         #expect(out == [.error(expected)], "\(name)")
     }
 
+    /// Field values are checked eight bytes at a time: a control byte (or DEL) at any offset of a
+    /// long value is still found, while tabs and bytes from 0x80 up pass wherever they sit.
+    @Test func parser_checksEveryValueByte() {
+        for offset in 0..<27 {
+            for (byte, ok) in [(0x01, false), (0x1F, false), (0x7F, false), (0x00, false), (0x09, true), (0x80, true), (0xFF, true), (0x20, true)] {
+                var value = Array("abcdefghijklmnopqrstuvwxyz0".utf8)
+                value[offset] = UInt8(byte)
+                let head = Array("GET / HTTP/1.1\r\nHost: x\r\nX-A: ".utf8) + value + Array("\r\n\r\n".utf8)
+                var parser = RequestParser()
+                switch parser.parse(head) {
+                case .request: #expect(ok, "byte \(byte) at \(offset) accepted")
+                case .error(let e): #expect(!ok && e == .invalidHeader("control character in field value"), "byte \(byte) at \(offset): \(e)")
+                case .needMore: Issue.record("byte \(byte) at \(offset): incomplete")
+                }
+            }
+        }
+    }
+
     @Test func parseErrors_mapToStatuses() {
         #expect(ParseError.requestLineTooLong.status.code == 414)
         #expect(ParseError.headersTooLarge.status.code == 431)

@@ -85,6 +85,9 @@ final class Journal: Sendable {
         var cleared = 0
         var waiters: [Waiter] = []
         var nextWaiter = 1
+        /// The last entry's path: an equal path shares its storage (most entries repeat a
+        /// handful of paths, and a path longer than 15 bytes is a heap string per request).
+        var lastPath = ""
     }
 
     let capacity: Int
@@ -98,6 +101,7 @@ final class Journal: Sendable {
     func record(_ entry: consuming JournalEntry) {
         var e = entry  // a move, numbered and stored without a copy
         let ready: [Waiter] = state.withLock { s in
+            if e.path == s.lastPath { e.path = s.lastPath } else { s.lastPath = e.path }
             s.total += 1
             e.index = s.total
             if s.ring.count < capacity { s.ring.append(e) } else {
