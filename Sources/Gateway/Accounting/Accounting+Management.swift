@@ -48,6 +48,7 @@ extension Accounting {
             let oldSecret = s.keys[slot].key.secret
             change(&s.keys[slot].key)
             let key = s.keys[slot].key
+            s.keys[slot].accountSlot = s.accountSlots[key.account] ?? -1  // (no change moves a key today)
             if key.secret != oldSecret {
                 s.slotBySecret[oldSecret] = nil
                 s.slotBySecret[key.secret] = slot
