@@ -15,22 +15,21 @@ public enum Surface: String, Sendable {
     /// Byte-level checks only: this runs on every request.
     static func detect(path: String, request: Request) -> Surface {
         var path = path
-        let byPath: Surface? = path.withUTF8 { p in
+        let (byPath, modelsRoute) = path.withUTF8 { p -> (Surface?, Bool) in
             func starts(_ prefix: StaticString) -> Bool {
                 p.count >= prefix.utf8CodeUnitCount && memcmp(p.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
             }
-            if starts("/__mock/") { return .control }
+            if starts("/__mock/") { return (.control, false) }
             // Gemini: its own prefix, or a `model:action` path (`/v1/models/x:generateContent`).
-            if starts("/v1beta/") || p.contains(0x3A) { return .gemini }
-            if starts("/v1/messages") { return .anthropic }
-            return nil
+            if starts("/v1beta/") || p.contains(0x3A) { return (.gemini, false) }
+            if starts("/v1/messages") { return (.anthropic, false) }
+            return (nil, starts("/v1/models"))
         }
         if let byPath { return byPath }
-        let p = path.utf8
         if request.hasHeader("anthropic-version") { return .anthropic }
         // google-genai calls `/v1/models` with its own headers; REST samples use `?key=`.
         if request.hasHeader("x-goog-api-key") || request.hasHeader("x-goog-api-client") { return .gemini }
-        if p.starts(with: "/v1/models".utf8), let q = request.query, q.utf8.starts(with: "key=".utf8) || q.contains("&key=") {
+        if modelsRoute, let q = request.query, q.utf8.starts(with: "key=".utf8) || q.contains("&key=") {
             return .gemini
         }
         return .openAI

@@ -13,8 +13,9 @@ enum ChatCodec: TextCodec {
     static func body(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> [UInt8] {
         var texts: [String] = [], refusals: [String] = [], thinking: [String] = []
         var calls: [(id: String, name: String, arguments: String)] = []
+        var only: String?  // the common reply: one text block (no array, no loop)
         if reply.blocks.count == 1, case .text(let t) = reply.blocks[0] {
-            texts = [t]  // the common reply: one text block (one allocation, no loop)
+            only = t
         } else {
             for block in reply.blocks {
                 switch block {
@@ -37,7 +38,9 @@ enum ChatCodec: TextCodec {
         w.key("message"); w.objectStart()
         w.key("role"); w.string("assistant")
         w.key("content")
-        if texts.count == 1 {
+        if let only {
+            w.string(only)
+        } else if texts.count == 1 {
             w.string(texts[0])
         } else if !texts.isEmpty || (calls.isEmpty && refusals.isEmpty) {
             w.string(texts.joined())
@@ -66,7 +69,7 @@ enum ChatCodec: TextCodec {
         if request.logprobs {
             w.objectStart()
             w.key("content"); w.arrayStart()
-            for t in texts { for piece in Tokens.pieces(t) { writeLogprob(&w, piece, top: request.topLogprobs) } }
+            for t in only.map({ [$0] }) ?? texts { for piece in Tokens.pieces(t) { writeLogprob(&w, piece, top: request.topLogprobs) } }
             w.arrayEnd()
             w.key("refusal"); w.null()
             w.objectEnd()
