@@ -290,19 +290,7 @@ public struct JSONWriter: ~Copyable {
 /// Calls `body` with the decimal digits of `value` (and its sign), from a stack buffer.
 @inlinable
 public func withDecimalDigits<R>(_ value: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: a sign and 19 digits fit
-    return withUnsafeMutableBytes(of: &digits) { raw in
-        let d = raw.bindMemory(to: UInt8.self)
-        var i = d.count
-        var v = value.magnitude
-        repeat {
-            i -= 1
-            d[i] = 0x30 + UInt8(v % 10)
-            v /= 10
-        } while v > 0
-        if value < 0 { i -= 1; d[i] = 0x2D }
-        return body(UnsafeBufferPointer(rebasing: d[i...]))
-    }
+    withFixedDigits(value, decimals: 0, body)
 }
 
 /// The lowercase hex digit for `v` (0...15).

@@ -86,8 +86,7 @@ public final class Accounting: Sendable {
         func caller(slot: Int) -> Caller? {
             let k = keys[slot]
             guard k.accountSlot >= 0 else { return nil }
-            return Caller(key: k.key, account: accounts[k.accountSlot].account, slot: slot, accountSlot: k.accountSlot,
-                          generation: generation)
+            return Caller(key: k.key, account: accounts[k.accountSlot].account, slot: slot, generation: generation)
         }
 
         /// The caller's key slot in this state: the one it was resolved with, unless a reset

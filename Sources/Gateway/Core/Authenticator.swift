@@ -6,16 +6,14 @@ import HTTPCore
 public final class Caller: Sendable, Equatable {
     public let key: APIKey
     public let account: Account
-    /// Where the key and its account sit in the accounting state of `generation`.
+    /// Where the key sits in the accounting state of `generation`.
     let slot: Int
-    let accountSlot: Int
     let generation: Int
 
-    init(key: APIKey, account: Account, slot: Int, accountSlot: Int, generation: Int) {
+    init(key: APIKey, account: Account, slot: Int, generation: Int) {
         self.key = key
         self.account = account
         self.slot = slot
-        self.accountSlot = accountSlot
         self.generation = generation
     }
 
