@@ -43,7 +43,6 @@ public struct Request: Sendable {
         1 << UInt64((length &* 7 &+ Int(asciiLower(first)) &* 3 &+ Int(asciiLower(last))) & 63)
     }
 
-
     /// The request target exactly as sent, e.g. `/v1/models?capability=vision`.
     public var target: String { String(decoding: rawHead[targetRange], as: UTF8.self) }
 

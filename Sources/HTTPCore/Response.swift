@@ -92,20 +92,8 @@ let colonSpace: [UInt8] = [0x3A, 0x20]
 /// Appends the decimal digits of a non-negative or negative integer.
 @inlinable
 public func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-    if value < 0 {
-        out.append(0x2D)
-        appendDecimal(0 &- value, to: &out)
-        return
-    }
-    if value < 10 { out.append(0x30 + UInt8(value)); return }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var v = value, n = 0
-    withUnsafeMutableBytes(of: &digits) { d in
-        while v > 0 { d[n] = 0x30 + UInt8(v % 10); v /= 10; n += 1 }
-        while n > 0 { n -= 1; out.append(d[n]) }
-    }
+    if value >= 0, value < 10 { out.append(0x30 + UInt8(value)); return }
+    withDecimalDigits(value) { out.append(contentsOf: $0) }
 }
 
 extension Array where Element == UInt8 {

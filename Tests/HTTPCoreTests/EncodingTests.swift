@@ -127,7 +127,7 @@ import Testing
     }
 
     @Test func appendDecimal_handlesExtremes() {
-        for v in [0, 7, 10, 99, 1_000_000, Int.max, -3] {
+        for v in [0, 7, 10, 99, 1_000_000, Int.max, -3, Int.min] {
             var out: [UInt8] = []
             appendDecimal(v, to: &out)
             #expect(String(decoding: out, as: UTF8.self) == String(v))

@@ -29,8 +29,7 @@ struct LedgerStore: Sendable {
         var key: UInt32
         var account: UInt32
         var model: UInt16
-        /// ``whole``: the row is in `others` (only `credits`, `account` and `model` hold here,
-        /// `model` as a name index when it fits, for the per-account totals).
+        /// ``whole``: the row is in `others` (only `credits`, `key` and `account` hold here).
         var surface: UInt16
 
         static let whole = UInt16.max
@@ -79,7 +78,7 @@ struct LedgerStore: Sendable {
         } else {
             others[dropped + count] = row
             packed = Packed(credits: row.credits.micros, idHigh: 0, idLow: 0, time: 0, input: 0, output: 0, thinking: 0,
-                            key: key, account: account, model: UInt16(truncatingIfNeeded: model), surface: Packed.whole)
+                            key: key, account: account, model: 0, surface: Packed.whole)
         }
         if pages.last.map({ $0.count == Self.pageSize }) ?? true {
             var page: [Packed] = []

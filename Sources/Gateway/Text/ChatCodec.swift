@@ -40,8 +40,6 @@ enum ChatCodec: TextCodec {
         w.key("content")
         if let only {
             w.string(only)
-        } else if texts.count == 1 {
-            w.string(texts[0])
         } else if !texts.isEmpty || (calls.isEmpty && refusals.isEmpty) {
             w.string(texts.joined())
         } else {
