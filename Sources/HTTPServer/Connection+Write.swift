@@ -70,19 +70,23 @@ extension Connection {
         flush()
     }
 
-    func scheduleForRequest(after delay: Duration, _ body: @escaping () -> Void) {
+    func scheduleForRequest(after delay: Duration, _ body: @escaping () -> Void, cancelled: (() -> Void)? = nil) {
         let key = nextTimerKey
         nextTimerKey &+= 1
-        requestTimers[key] = loop.schedule(after: delay) { [weak self] in
+        let id = loop.schedule(after: delay) { [weak self] in
             self?.requestTimers[key] = nil
             body()
         }
+        requestTimers[key] = RequestTimer(id: id, cancelled: cancelled)
     }
 
+    /// Cancels the request's pending timers and then runs their `cancelled` callbacks.
     func cancelRequestTimers() {
         guard !requestTimers.isEmpty else { return }
-        for t in requestTimers.values { loop.cancel(t) }
+        let timers = requestTimers.values
         requestTimers.removeAll()
+        for t in timers { loop.cancel(t.id) }
+        for t in timers { t.cancelled?() }
     }
 
     // MARK: streams

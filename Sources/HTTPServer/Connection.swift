@@ -13,6 +13,13 @@ import HTTPCore
 /// and the checks were about 5 % of a chat completion's instructions (scripts/bench-instructions).
 /// The same holds for ``EventLoop`` and ``ResponseStream``. An attribute, not a compiler flag:
 /// `unsafeFlags` would stop other packages from depending on the `BytespikeMock` library.
+/// A timer of the request in flight (``Responder/schedule(after:_:cancelled:)``).
+struct RequestTimer {
+    let id: TimerID
+    /// Runs when the timer is cancelled because the request ended first.
+    let cancelled: (() -> Void)?
+}
+
 final class Connection: EventSink {
     struct InFlight {
         var token: UInt64
@@ -51,7 +58,7 @@ final class Connection: EventSink {
     @exclusivity(unchecked) var nextToken: UInt64 = 0
     @exclusivity(unchecked) var inFlight: InFlight?
     @exclusivity(unchecked) var stream: ResponseStream?
-    @exclusivity(unchecked) var requestTimers: [UInt64: TimerID] = [:]
+    @exclusivity(unchecked) var requestTimers: [UInt64: RequestTimer] = [:]
     @exclusivity(unchecked) var nextTimerKey: UInt64 = 0
     @exclusivity(unchecked) var processing = false
     @exclusivity(unchecked) var lingering = false

@@ -57,9 +57,10 @@ public struct Responder {
         connection.disconnect(token: token, how: how, after: bytes)
     }
 
-    /// Runs `body` on the loop after `delay`; cancelled automatically if the connection closes first.
-    public func schedule(after delay: Duration, _ body: @escaping () -> Void) {
-        connection.scheduleForRequest(after: delay, body)
+    /// Runs `body` on the loop after `delay`; cancelled automatically if the connection closes
+    /// (or the request otherwise ends) first, and then `cancelled` runs instead, on the loop.
+    public func schedule(after delay: Duration, _ body: @escaping () -> Void, cancelled: (() -> Void)? = nil) {
+        connection.scheduleForRequest(after: delay, body, cancelled: cancelled)
     }
 }
 

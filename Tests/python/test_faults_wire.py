@@ -549,6 +549,31 @@ def test_latency_delays_the_head(base_url, surf, header, value, ms):
     settled(base_url, 1)  # a delayed reply is still a reply: billed once
 
 
+def test_client_gone_during_latency_is_journaled_as_status_0_and_not_billed(base_url):
+    """A client that resets its connection while an injected delay runs gets nothing: the journal
+    lists the request with status 0 and its delay fault (like a `cut`), nothing is billed, and
+    the concurrency slot is free. A client that only half-closes still gets its answer."""
+    host, port = base_url.removeprefix("http://").split(":")
+    session = session_name()
+    body = json.dumps({"model": "gpt-5-4-mini", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {DEFAULT}\r\n"
+            f"Content-Type: application/json\r\nX-Mock-Latency: 400ms\r\nX-Mock-Session: {session}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close() sends RST
+        s.sendall(head + body)
+        time.sleep(0.1)
+    r = ctl(base_url, "GET", "journal/wait", session=session, params={"count": 1, "timeout_ms": 3000})
+    assert r.status_code == 200, r.text
+    [e] = journal(base_url, session)
+    assert e["status"] == 0 and e["bytes"] == 0 and e["path"] == "/v1/chat/completions", e
+    assert 0.05 <= e["duration_ms"] / 1000 < 0.4, e  # ended when the client went away, not after the delay
+    assert [f["action"] for f in e["faults"]] == ["latency 400ms"], e
+    time.sleep(0.5)  # past the delay: the cancelled reply must not run late
+    assert len(journal(base_url, session)) == 1
+    settled(base_url, 0)
+
+
 def test_latency_then_status_from_the_control_api_on_a_stream(base_url):
     """A runtime latency and a header status act together: the delay first, then the error."""
     r = ctl(base_url, "POST", "faults", content=b"latency 250ms surface=chat")

@@ -107,7 +107,9 @@ extension Gateway {
             }
         }
         if d.delayMillis > 0 {
-            responder.schedule(after: .milliseconds(d.delayMillis), go)
+            // A client that goes away during the delay gets nothing: journaled as status 0 (its
+            // faults listed), not billed, like a `cut`.
+            responder.schedule(after: .milliseconds(d.delayMillis), go) { [self] in record(final, status: 0, bytes: 0) }
         } else {
             go()
         }
