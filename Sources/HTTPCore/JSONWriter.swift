@@ -262,16 +262,10 @@ public struct JSONWriter: ~Copyable {
         return o + 1
     }
 
-    /// Whether any of the eight bytes in `word` is a control byte, a quote or a backslash
-    /// (exact: the usual zero-byte tests, which have no false positives for "any").
+    /// Whether any of the eight bytes in `word` is a control byte, a quote or a backslash.
     @inline(__always)
     static func needsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (word &- ones &* 0x20) & ~word & highs
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        return control | ((quote &- ones) & ~quote & highs) | ((backslash &- ones) & ~backslash & highs) != 0
+        ByteWord.below(word, 0x20) | ByteWord.equal(word, 0x22) | ByteWord.equal(word, 0x5C) != 0
     }
 
     /// The length of `utf8` as a quoted JSON string (what ``appendString(_:to:)`` appends).

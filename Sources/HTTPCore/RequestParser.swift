@@ -92,10 +92,8 @@ public struct RequestParser: Sendable {
             // Bytes above CR are skipped eight at a time (the usual zero-byte test for "any byte
             // below 0x0E"); the limits are checked where the skip stops.
             if i + 8 <= n {
-                let ones: UInt64 = 0x0101_0101_0101_0101
                 while i + 8 <= n {
-                    let w = buf.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    if (w &- ones &* 0x0E) & ~w & (ones &* 0x80) != 0 { break }
+                    if ByteWord.below(buf.loadUnaligned(fromByteOffset: i, as: UInt64.self), 0x0E) != 0 { break }
                     i += 8
                 }
                 if !requestLineDone {
@@ -195,12 +193,10 @@ public struct RequestParser: Sendable {
         // Eight bytes at a time: a word with no byte below 0x20 and none equal to 0x7F is fine;
         // a word with one is judged byte by byte (a tab is allowed).
         var j = vs
-        let ones: UInt64 = 0x0101_0101_0101_0101, high = ones &* 0x80
         while j + 8 <= ve {
             let w = buf.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-            let del = w ^ (ones &* 0x7F)
-            if (w &- ones &* 0x20) & ~w & high == 0, (del &- ones) & ~del & high == 0 { j += 8; continue }
-            break
+            if ByteWord.below(w, 0x20) | ByteWord.equal(w, 0x7F) != 0 { break }
+            j += 8
         }
         while j < ve {
             let b = buf[j]

@@ -110,14 +110,13 @@ final class FaultEngine: Sendable {
             parts.part(session)
             parts.part(method)
             parts.part(path)
-            var h = parts.value
             if let idempotencyKey {
-                h = ReplyEngine.hash(h, idempotencyKey)
+                identity = ReplyEngine.hash(parts.value, idempotencyKey)
             } else {
-                for b in body.prefix(65_536) { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-                h = (h ^ UInt64(body.count)) &* 0x100_0000_01B3
+                parts.bytes(body.prefix(65_536))
+                parts.word(UInt64(body.count))
+                identity = parts.value
             }
-            identity = h
         }
         // One look-up per map, mutated in place (the session's entry is never copied out).
         let (seq, attempt) = state.withLock { $0.sessions[session, default: SessionCount()].arrive(identity: stated == nil ? identity : nil) }

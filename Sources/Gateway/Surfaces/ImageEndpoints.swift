@@ -131,7 +131,7 @@ extension Gateway {
                 guard Self.imageSignature(img.body) != nil else {
                     throw GatewayError.badRequest("image[\(i)]: not a PNG, JPEG or WebP file", code: "invalid_image", param: "image")
                 }
-                salt += String(Self.fnv1a(img.body)) + ","
+                salt += String(PartHash.fnv1a(img.body)) + ","
             }
             if let mask = parts.first(where: { $0.name == "mask" }), Self.imageSignature(mask.body) != "image/png" {
                 throw GatewayError.badRequest("mask: must be a PNG file", code: "invalid_image", param: "mask")
@@ -255,13 +255,6 @@ extension Gateway {
         var e = e
         if e.code == "invalid_request_error" { e.code = "invalid_param" }
         return e
-    }
-
-    /// FNV-1a over raw bytes (every byte counts, unlike hashing them as text).
-    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return h
     }
 
     /// The media type of an image file by its signature, or nil.

@@ -114,8 +114,7 @@ enum ChatCodec: TextCodec {
     /// (FNV-1a), so the same text always gets the same numbers: the chosen token between
     /// -0.001 and -0.2, each runner-up at least 1.0 below the one before.
     static func writeLogprob(_ w: inout JSONWriter, _ piece: Substring, top: Int) {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in piece.utf8 { h = (h ^ UInt64(b)) &* 0x0100_0000_01B3 }
+        let h = PartHash.fnv1a(piece.utf8)
         let chosen = 1_000 + Int(h % 199_000)
         let token = String(piece)
         func entry(_ t: String, _ micros: Int) {

@@ -259,13 +259,27 @@ final class ReplyEngine: Sendable {
     }
 }
 
-/// FNV-1a over parts, each followed by a 0xFF separator byte (``ReplyEngine.hash``).
+/// The mock's one FNV-1a: over parts, each followed by a 0xFF separator byte
+/// (``ReplyEngine.hash``), or over raw bytes (``bytes(_:)``, ``fnv1a(_:)``).
 struct PartHash {
     var value: UInt64
 
     init(seed: UInt64) { value = 0xCBF2_9CE4_8422_2325 ^ seed }
 
-    mutating func byte(_ b: UInt8) { value = (value ^ UInt64(b)) &* 0x100_0000_01B3 }
+    mutating func byte(_ b: UInt8) { word(UInt64(b)) }
+
+    /// One FNV step with a whole 64-bit number in place of a byte.
+    mutating func word(_ v: UInt64) { value = (value ^ v) &* 0x100_0000_01B3 }
+
+    /// Raw bytes, no separator.
+    mutating func bytes(_ s: some Sequence<UInt8>) { for b in s { byte(b) } }
+
+    /// Plain FNV-1a of `s` (no seed, no separator).
+    static func fnv1a(_ s: some Sequence<UInt8>) -> UInt64 {
+        var h = PartHash(seed: 0)
+        h.bytes(s)
+        return h.value
+    }
 
     mutating func part(_ s: String) {
         var s = s

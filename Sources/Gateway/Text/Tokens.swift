@@ -113,30 +113,13 @@ enum Tokens {
         return out
     }
 
-    /// The piece count of an all-ASCII text in one pass over its bytes (the same rule as
-    /// ``asciiScan(_:_:)``: a word byte starts a piece unless it continues a word of fewer than
-    /// 6 bytes; any other non-space byte is a piece; trailing whitespace is one), or nil if not ASCII.
+    /// The piece count of an all-ASCII text (``asciiScan(_:_:)`` counting instead of
+    /// collecting), or nil if not ASCII.
     private static func asciiCount(_ text: String) -> Int? {
         var text = text
         return text.withUTF8 { buf -> Int? in
-            var n = 0, word = 0
-            var pendingSpace = false
-            for b in buf {
-                if b >= 0x80 { return nil }
-                if isSpaceByte(b) {
-                    word = 0
-                    pendingSpace = true
-                    continue
-                }
-                if isWordByte(b) {
-                    if word == 0 || word == 6 { n += 1; word = 1 } else { word += 1 }
-                } else {
-                    n += 1
-                    word = 0
-                }
-                pendingSpace = false
-            }
-            return n + (pendingSpace ? 1 : 0)
+            var n = 0
+            return asciiScan(buf) { _ in n += 1 } ? n : nil
         }
     }
 
