@@ -25,6 +25,8 @@ public final class Gateway: HTTPHandler {
     let tasks: TaskEngine
     /// Events an unpaced text stream sends at once (`--stream-batch`).
     let streamBatch: Int
+    /// The longest a text stream runs (`--max-stream-seconds`).
+    let maxStreamSeconds: Int
     /// The bound port, once listening (URLs for requests without a `Host`).
     public let listeningPort = Atomic<Int>(0)
 
@@ -51,6 +53,7 @@ public final class Gateway: HTTPHandler {
         self.journal = journal
         adminToken = options.adminToken
         streamBatch = options.streamBatch
+        maxStreamSeconds = min(max(options.maxStreamSeconds, 1), GatewayOptions.maxStreamSecondsRange.upperBound)
         let files = FileStore(seed: seed)
         self.files = files
         let callbacks = CallbackSender(options: options.tasks, journal: journal, ids: ids, clock: clock)

@@ -65,6 +65,8 @@ struct Options {
             o.mock.gateway.ledgerSize = try int(v, "--ledger-size", 1...100_000_000) },
         Flag(name: "--stream-batch", value: "N", help: "events an unpaced text stream hands to the kernel in one send (default 16; 1 = a send per event)") { o, v throws(Failure) in
             o.mock.gateway.streamBatch = try int(v, "--stream-batch", 1...1024) },
+        Flag(name: "--max-stream-seconds", value: "SECONDS", help: "a text stream still running after this is ended with an in-band error (default 600)") { o, v throws(Failure) in
+            o.mock.gateway.maxStreamSeconds = try int(v, "--max-stream-seconds", GatewayOptions.maxStreamSecondsRange) },
         Flag(name: "--time-scale", value: "X", help: "task timelines run X times faster than the clock (default 1)") { o, v throws(Failure) in
             guard let x = Double(v), x >= 0.001, x <= 1_000_000 else {
                 throw Failure(description: "--time-scale expects a number from 0.001 to 1000000, got '\(v)'")

@@ -24,14 +24,19 @@ public struct Usage: Sendable, Equatable {
 extension CatalogModel.Pricing {
     /// The price of `usage` in credits. Token prices are per 1M tokens; the token part is
     /// rounded up to the next whole credit (micro-USD), so nothing is ever billed at zero by
-    /// rounding. Thinking tokens bill at the input rate.
+    /// rounding. Thinking tokens bill at the input rate. Saturates at ``Credits/max`` instead of
+    /// overflowing: the inputs are range-checked where they enter, and this keeps any
+    /// combination of a large count and a large price from trapping.
     public func cost(of u: Usage) -> Credits {
-        let tokenMicros = (u.inputTokens + u.thinkingTokens) * inputPerMTok.micros
-            + u.outputTokens * outputPerMTok.micros
-            + u.cacheReadTokens * cacheReadPerMTok.micros
-            + u.cacheWriteTokens * cacheWritePerMTok.micros
-        let tokens = (tokenMicros + 999_999) / 1_000_000
-        return Credits(micros: tokens + u.images * perImage.micros + u.videoSeconds * perVideoSecond.micros)
+        func part(_ count: Int, _ price: Credits) -> Int { Credits.saturating(max(0, count), times: price.micros) }
+        var tokenMicros = part(u.inputTokens, inputPerMTok)
+        tokenMicros = Credits.saturating(tokenMicros, part(u.thinkingTokens, inputPerMTok))
+        tokenMicros = Credits.saturating(tokenMicros, part(u.outputTokens, outputPerMTok))
+        tokenMicros = Credits.saturating(tokenMicros, part(u.cacheReadTokens, cacheReadPerMTok))
+        tokenMicros = Credits.saturating(tokenMicros, part(u.cacheWriteTokens, cacheWritePerMTok))
+        let tokens = tokenMicros / 1_000_000 + (tokenMicros % 1_000_000 == 0 ? 0 : 1)
+        let media = Credits.saturating(part(u.images, perImage), part(u.videoSeconds, perVideoSecond))
+        return Credits(micros: min(Credits.saturating(tokens, media), Credits.max.micros))
     }
 }
 

@@ -99,11 +99,12 @@ final class FaultEngine: Sendable {
 
     /// Numbers a request on arrival: its position in the session, and which attempt of the same
     /// call it is (`x-stainless-retry-count` + 1 when sent; else how often this session sent the
-    /// same method, path and `Idempotency-Key`, or body, before).
+    /// same method, path and `Idempotency-Key`, or body, before). A retry count outside
+    /// 0...1,000,000 is ignored like one that is not a number (SDKs send small counts).
     func arrive(session: String, method: String, path: String, body: [UInt8], retryCount: String?,
                 idempotencyKey: String?) -> (seq: Int, attempt: Int) {
         var stated: Int?
-        if let retryCount, let n = Int(retryCount), n >= 0 { stated = n + 1 }
+        if let retryCount, let n = Int(retryCount), (0...1_000_000).contains(n) { stated = n + 1 }
         var identity: UInt64 = 0
         if stated == nil {
             var parts = PartHash(seed: 0)

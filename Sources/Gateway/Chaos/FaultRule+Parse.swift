@@ -18,6 +18,25 @@ public struct FaultSpecError: Error, Sendable, CustomStringConvertible {
 /// ```
 extension FaultRule {
     static let kinds = "a status (400-599) or one of latency, stall, end, cut, empty, reset, garbage, malformed, drip, fail, error"
+    /// The fault names, aliases included (what `kinds` lists, for suggestions).
+    static let kindNames = ["latency", "delay", "stall", "end", "cut", "empty", "reset", "garbage", "malformed", "drip", "fail", "error"]
+    /// Words people reach for that are not fault names, with the fault that does what they mean.
+    static let kindHints: [String: String] = [
+        "timeout": "latency (a delay before the response, e.g. latency 30s, longer than the client's timeout) or 504 (a gateway timeout status)",
+        "timeouts": "latency (e.g. latency 30s) or 504", "slow": "drip (a slow stream, e.g. drip tps=5) or latency",
+        "hang": "stall (e.g. stall for=30s after_events=3) or latency", "pause": "stall (e.g. stall for=5s after_events=3)",
+        "close": "cut (the connection closes)", "disconnect": "cut (FIN) or reset (RST)", "drop": "cut (FIN) or reset (RST)",
+        "rst": "reset", "abort": "reset", "truncate": "end (the stream ends early) or malformed",
+        "corrupt": "malformed", "invalid": "malformed", "status": "error status=N, or just the status (e.g. 503)",
+        "ratelimit": "429", "rate_limit": "429", "overloaded": "529", "unavailable": "503",
+    ]
+    /// Every option name the grammar knows (for suggestions).
+    static let optionNames = ["fault", "id", "status", "message", "code", "retry_after", "retry_after_ms", "should_retry", "latency",
+                              "for", "after_events", "tps", "ttft", "at", "bytes", "on", "surface", "path", "model", "key", "method",
+                              "session", "attempt", "stream", "seq", "connection", "first", "times", "every", "after", "from",
+                              "until", "probability", "p", "seed"]
+    /// The largest count any count option (`first`, `every`, `after`, `seq`, …) takes.
+    static let maxCount = 1_000_000_000
     static let surfaceNames: Set = ["messages", "chat", "responses", "gemini", "models", "account", "keys", "images", "tasks", "files"]
 
     /// Parses one rule in the text grammar; `now` (virtual Unix seconds) resolves relative times.
@@ -121,7 +140,7 @@ extension FaultRule {
             case "empty": r.action = .cut
             case "delay": r.action = .latency
             default:
-                guard let a = Action(rawValue: k), a != .status else { throw fail("fault", "unknown fault '\(raw)'; use \(kinds)") }
+                guard let a = Action(rawValue: k), a != .status else { throw fail("fault", unknownKind(raw)) }
                 r.action = a
             }
         }
@@ -142,16 +161,20 @@ extension FaultRule {
             case "code": r.code = value
             case "retry_after":
                 if value.lowercased() == "none" { r.retryAfter = nil } else {
-                    guard let n = Int(value), n >= 0 else { throw fail(name, "expected whole seconds (0 or more) or none, found '\(value)'") }
+                    guard let n = Int(value), (0...86_400).contains(n) else {
+                        throw fail(name, "expected whole seconds (0 or more, at most 86400) or none, found '\(value)'")
+                    }
                     r.retryAfter = n
                 }
-            case "retry_after_ms": r.retryAfterMillis = try nonNegative(name, value, "milliseconds")
+            case "retry_after_ms": r.retryAfterMillis = try nonNegative(name, value, "milliseconds", most: 86_400_000)
             case "should_retry": r.shouldRetry = try bool(name, value)
             case "latency": r.latency = try delay(name, value)
             case "for": r.stallMillis = try millis(name, value)
-            case "after_events": r.afterEvents = try nonNegative(name, value, "a number of events")
+            case "after_events": r.afterEvents = try nonNegative(name, value, "a number of events", most: maxCount)
             case "tps":
-                guard let d = Double(value), d > 0, d.isFinite else { throw fail(name, "expected tokens per second (more than 0), found '\(value)'") }
+                guard let d = Double(value), Pacing.rateProblem(d, unpaced: false) == nil else {
+                    throw fail(name, "expected tokens per second from 0.1 to 1000000, found '\(value)'")
+                }
                 r.tokensPerSecond = d
             case "ttft": r.firstTokenMillis = try millis(name, value)
             case "at":
@@ -177,7 +200,8 @@ extension FaultRule {
             case "surface":
                 r.surfaces = list(value)
                 for s in r.surfaces where !surfaceNames.contains(s) {
-                    throw fail(name, "unknown surface '\(s)'; use \(surfaceNames.sorted().joined(separator: ", "))")
+                    let hint = Suggestion.closest(to: s, among: surfaceNames.sorted()).map { "did you mean \($0)? " } ?? ""
+                    throw fail(name, "unknown surface '\(s)'; \(hint)use \(surfaceNames.sorted().joined(separator: ", "))")
                 }
             case "path": r.paths = list(value)
             case "model": r.models = list(value)
@@ -192,7 +216,9 @@ extension FaultRule {
                 case "first": r.attempt = .first
                 case "retry", "retries": r.attempt = .retry
                 default:
-                    guard let n = Int(value), n >= 1 else { throw fail(name, "expected first, retry or an attempt number (1 = the first), found '\(value)'") }
+                    guard let n = Int(value), (1...maxCount).contains(n) else {
+                        throw fail(name, "expected first, retry or an attempt number (1 = the first), found '\(value)'")
+                    }
                     r.attempt = .number(n)
                 }
             case "stream": r.stream = try bool(name, value)
@@ -200,7 +226,7 @@ extension FaultRule {
             case "connection": r.connection = try positive(name, value)
             case "first": r.first = try positive(name, value)
             case "every": r.every = try positive(name, value)
-            case "after": r.after = try nonNegative(name, value, "a number of requests")
+            case "after": r.after = try nonNegative(name, value, "a number of requests", most: maxCount)
             case "from": r.from = try time(name, value, now: now)
             case "until": r.until = try time(name, value, now: now)
             case "probability", "p":
@@ -210,7 +236,8 @@ extension FaultRule {
                 guard let s = UInt64(value) else { throw fail(name, "expected a non-negative integer, found '\(value)'") }
                 r.seed = s
             default:
-                throw fail(name, "unknown option; see the README's fault grammar")
+                let hint = Suggestion.closest(to: name, among: optionNames).map { "; did you mean \($0)?" } ?? ""
+                throw fail(name, "unknown option\(hint) (options: \(optionNames.joined(separator: ", ")))")
             }
         }
         try check(&r, given: given)
@@ -266,22 +293,39 @@ extension FaultRule {
         }
     }
 
-    private static func nonNegative(_ name: String, _ value: String, _ what: String) throws(FaultSpecError) -> Int {
-        guard let n = Int(value), n >= 0 else { throw FaultSpecError(message: "\(name): expected \(what) (0 or more), found '\(value)'") }
+    private static func nonNegative(_ name: String, _ value: String, _ what: String, most: Int) throws(FaultSpecError) -> Int {
+        guard let n = Int(value), (0...most).contains(n) else {
+            throw FaultSpecError(message: "\(name): expected \(what) (0 or more, at most \(most)), found '\(value)'")
+        }
         return n
     }
 
     private static func positive(_ name: String, _ value: String) throws(FaultSpecError) -> Int {
-        guard let n = Int(value), n >= 1 else { throw FaultSpecError(message: "\(name): expected a whole number (1 or more), found '\(value)'") }
+        guard let n = Int(value), (1...maxCount).contains(n) else {
+            throw FaultSpecError(message: "\(name): expected a whole number (1 or more, at most \(maxCount)), found '\(value)'")
+        }
         return n
     }
 
-    /// `250ms`, `2s`, `1.5s`, `1m`; a bare number is milliseconds. At most 10 minutes.
+    /// The message for a fault name that is not one: the fault that does what the word means,
+    /// else the nearest name (a typo), then the list.
+    static func unknownKind(_ raw: String) -> String {
+        let k = raw.lowercased()
+        if let hint = kindHints[k] { return "unknown fault '\(raw)'; did you mean \(hint)? Use \(kinds)" }
+        if let near = Suggestion.closest(to: k, among: kindNames) { return "unknown fault '\(raw)'; did you mean \(near)? Use \(kinds)" }
+        return "unknown fault '\(raw)'; use \(kinds)"
+    }
+
+    /// `250ms`, `2s`, `1.5s`, `1m`: a duration needs its unit (a bare `0` excepted), so `for=5`
+    /// cannot mean five milliseconds to one reader and five seconds to another. At most 10 minutes.
     static func millis(_ name: String, _ value: String) throws(FaultSpecError) -> Int {
         let v = value.lowercased()
         var number = Substring(v), scale = 1.0
         if v.hasSuffix("ms") { number = v.dropLast(2) } else if v.hasSuffix("s") { number = v.dropLast(); scale = 1000 }
         else if v.hasSuffix("m") { number = v.dropLast(); scale = 60_000 }
+        else if let d = Double(v), d != 0 {
+            throw FaultSpecError(message: "\(name): '\(value)' has no unit; write \(value)ms or \(value)s (durations take ms, s or m)")
+        }
         guard let d = Double(number), d >= 0, d.isFinite, d * scale <= 600_000 else {
             throw FaultSpecError(message: "\(name): '\(value)' is not a duration up to 10 minutes (use 250ms, 2s or 1m)")
         }
@@ -317,14 +361,20 @@ extension FaultRule {
         return .fixed(try millis(name, value))
     }
 
-    /// Unix seconds, RFC 3339, or `+30s` / `+5m` from now (virtual clock).
+    /// Unix seconds, RFC 3339 (both within the clock's range, 1970 to 9999), or `+30s` / `+5m`
+    /// from now (virtual clock).
     private static func time(_ name: String, _ value: String, now: Int) throws(FaultSpecError) -> Int {
-        if let n = Int(value) { return n }
+        let range = GatewayClock.range
         if value.hasPrefix("+") {
             let ms = try millis(name, String(value.dropFirst()))
-            return now + ms / 1000
+            return min(now + ms / 1000, range.upperBound)
         }
-        if let t = Timestamp.parse(value) { return t }
+        if let t = Int(value) ?? Timestamp.parse(value) {
+            guard range.contains(t) else {
+                throw FaultSpecError(message: "\(name): '\(value)' is outside the clock's range (Unix seconds 0 to \(range.upperBound), 1970 to 9999)")
+            }
+            return t
+        }
         throw FaultSpecError(message: "\(name): expected Unix seconds, RFC 3339 or +DURATION (virtual clock), found '\(value)'")
     }
 

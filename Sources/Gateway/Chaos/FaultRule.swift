@@ -248,9 +248,9 @@ enum Delay: Sendable, Equatable {
     case fixed(Int)
     /// Uniform between two bounds (milliseconds).
     case uniform(Int, Int)
-    /// Normal with mean and standard deviation (milliseconds), clamped at 0.
+    /// Normal with mean and standard deviation (milliseconds), clamped to 0...600000.
     case normal(Int, Int)
-    /// Log-normal with median (milliseconds) and sigma.
+    /// Log-normal with median (milliseconds) and sigma, capped at 600000.
     case lognormal(Int, Double)
 
     /// The delay in milliseconds for two uniform draws in [0, 1).
@@ -258,7 +258,9 @@ enum Delay: Sendable, Equatable {
         switch self {
         case .fixed(let ms): return ms
         case .uniform(let a, let b): return a + Int((Double(b - a) * u1).rounded(.down))
-        case .normal(let mean, let sd): return max(0, Int((Double(mean) + Double(sd) * Self.gaussian(u1, u2)).rounded()))
+        case .normal(let mean, let sd):
+            // Clamped to [0, 10 min] like every other delay (a wide sd can draw past it).
+            return Int(min(600_000, max(0, (Double(mean) + Double(sd) * Self.gaussian(u1, u2)).rounded())))
         case .lognormal(let median, let sigma):
             // Capped while still a Double: an extreme draw would overflow Int.
             return Int(min(600_000, (Double(median) * Self.exp(sigma * Self.gaussian(u1, u2))).rounded()))

@@ -15,6 +15,11 @@ public struct GatewayOptions: Sendable {
     public var ledgerSize = 1_000_000
     /// `--stream-batch`: events an unpaced text stream hands to the kernel in one send.
     public var streamBatch = StreamDriver.defaultBatch
+    /// `--max-stream-seconds`: how long a text stream may run before the gateway ends it with an
+    /// in-band error and frees its concurrency slot (1 to 86400).
+    public var maxStreamSeconds = 600
+    /// The range `--max-stream-seconds` accepts: one second to one day.
+    public static let maxStreamSecondsRange = 1...86_400
     /// `--time-scale`, `--task-heartbeat`, callback secret and retries.
     public var tasks = TaskOptions()
 

@@ -14,9 +14,29 @@ public struct Credits: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public static let zero = Credits(micros: 0)
+    /// The largest amount the ledger holds (about 9.2 trillion USD): sums stop here rather than
+    /// overflow. Every amount that enters is far smaller (docs/limits.md).
+    public static let max = Credits(micros: Int.max / 2)
     public static func < (a: Credits, b: Credits) -> Bool { a.micros < b.micros }
-    public static func + (a: Credits, b: Credits) -> Credits { Credits(micros: a.micros + b.micros) }
-    public static func - (a: Credits, b: Credits) -> Credits { Credits(micros: a.micros - b.micros) }
+    /// Sum and difference saturate at ±``max``: a running balance or spend total never traps.
+    public static func + (a: Credits, b: Credits) -> Credits { Credits(micros: clamp(saturating(a.micros, b.micros))) }
+    public static func - (a: Credits, b: Credits) -> Credits {
+        Credits(micros: clamp(saturating(a.micros, b.micros == Int.min ? Int.max : -b.micros)))
+    }
+
+    /// `a + b`, saturating at the bounds of `Int`.
+    static func saturating(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b < 0 ? Int.min : Int.max) : sum
+    }
+
+    /// `a × b` for non-negative `a` and `b`, saturating at `Int.max`.
+    static func saturating(_ a: Int, times b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? Int.max : product
+    }
+
+    private static func clamp(_ v: Int) -> Int { Swift.min(Swift.max(v, -max.micros), max.micros) }
 
     /// USD with six decimals, e.g. `192.400000`: exact to the credit.
     public var description: String {

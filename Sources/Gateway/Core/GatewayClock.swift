@@ -6,8 +6,16 @@ import Synchronization
 /// `--time-scale`); most readers want whole Unix seconds (`now`).
 ///
 /// Real time by default; it can be frozen, set and advanced (the control API builds on this),
-/// so tests of time-based behaviour never sleep. Sendable through a Mutex.
+/// so tests of time-based behaviour never sleep. Virtual time stays within ``range`` (the Unix
+/// epoch to the last second of year 9999, what RFC 3339 can write): a time set outside it, or an
+/// advance past it, stops at the bound, so no later arithmetic on "now" can overflow. The
+/// control API rejects such requests before they get here. Sendable through a Mutex.
 public final class GatewayClock: Sendable {
+    /// The Unix seconds virtual time may take: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    public static let range = 0...253_402_300_799
+    /// ``range`` in milliseconds.
+    static let millisRange = 0...(range.upperBound * 1000 + 999)
+
     private struct State { var frozenAt: Int?; var offset = 0 }
     private let state = Mutex(State())
 
@@ -22,7 +30,7 @@ public final class GatewayClock: Sendable {
 
     /// Current virtual Unix time in milliseconds.
     public var nowMillis: Int {
-        state.withLock { s in s.frozenAt ?? (Self.realMillis() + s.offset) }
+        state.withLock { s in s.frozenAt ?? Self.clamped(Self.realMillis(), plus: s.offset) }
     }
 
     /// Current Unix time in whole seconds, virtual if frozen or shifted.
@@ -30,17 +38,45 @@ public final class GatewayClock: Sendable {
 
     /// Stops time at the current instant (or at `at`, Unix seconds).
     public func freeze(at: Int? = nil) {
-        state.withLock { s in s.frozenAt = at.map { $0 * 1000 } ?? (s.frozenAt ?? Self.realMillis() + s.offset) }
+        state.withLock { s in
+            s.frozenAt = at.map { Self.clamped(min(max($0, Self.range.lowerBound), Self.range.upperBound) * 1000, plus: 0) }
+                ?? (s.frozenAt ?? Self.clamped(Self.realMillis(), plus: s.offset))
+        }
     }
 
     /// Moves time forward by `seconds` (frozen or running).
-    public func advance(by seconds: Int) { advance(millis: seconds * 1000) }
+    public func advance(by seconds: Int) {
+        let (millis, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        advance(millis: overflow ? (seconds < 0 ? Int.min : Int.max) : millis)
+    }
 
-    /// Moves time forward by `millis` (frozen or running).
+    /// Moves time forward by `millis` (frozen or running), stopping at the end of ``range``.
     public func advance(millis: Int) {
         state.withLock { s in
-            if let f = s.frozenAt { s.frozenAt = f + millis } else { s.offset += millis }
+            if let f = s.frozenAt {
+                s.frozenAt = Self.clamped(f, plus: millis)
+            } else {
+                let real = Self.realMillis()
+                s.offset = Self.clamped(real, plus: s.offset, millis) - real
+            }
         }
+    }
+
+    /// Whether moving time forward by `millis` from now stays within ``range``.
+    public func canAdvance(millis: Int) -> Bool {
+        guard millis >= 0 else { return false }
+        let (sum, overflow) = nowMillis.addingReportingOverflow(millis)
+        return !overflow && Self.millisRange.contains(sum)
+    }
+
+    /// `base + deltas`, held within ``millisRange`` (saturating instead of overflowing).
+    static func clamped(_ base: Int, plus deltas: Int...) -> Int {
+        var v = base
+        for d in deltas {
+            let (sum, overflow) = v.addingReportingOverflow(d)
+            v = overflow ? (d < 0 ? Int.min : Int.max) : sum
+        }
+        return min(max(v, millisRange.lowerBound), millisRange.upperBound)
     }
 
     /// Lets time run again from the current virtual instant.

@@ -36,9 +36,14 @@ enum Timestamp {
         return CivilCalendar.days(year: y, month: mo, day: d) * 86_400 + h * 3600 + mi * 60 + sec - offset
     }
 
-    /// `2026-01-04T07:11:00Z` for Unix seconds.
+    /// The Unix seconds RFC 3339 can write: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    static let writable = -62_167_219_200...253_402_300_799
+
+    /// `2026-01-04T07:11:00Z` for Unix seconds; a time beyond what four year digits can write is
+    /// written as the nearest one that fits (inputs are range-checked where they enter; this keeps
+    /// a stray value from trapping the calendar arithmetic).
     static func format(_ t: Int) -> String {
-        let (days, secs) = CivilCalendar.split(t)
+        let (days, secs) = CivilCalendar.split(min(max(t, writable.lowerBound), writable.upperBound))
         let (y, m, d) = CivilCalendar.date(fromDays: days)
         func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(y)-\(p2(m))-\(p2(d))T\(p2(secs / 3600)):\(p2(secs / 60 % 60)):\(p2(secs % 60))Z"

@@ -78,7 +78,7 @@ struct MediaFile {
         if let f = try r.optionalObject("files") {
             try f.allowOnly(["ttl_seconds"])
             ttl = try f.optionalInt("ttl_seconds")
-            if let t = ttl, t < 1 { throw f.fail("ttl_seconds", "must be at least 1") }
+            if let t = ttl, !(1...31_536_000).contains(t) { throw f.fail("ttl_seconds", "must be from 1 to 31536000 (a year)") }
         }
         maxPromptChars = try r.optionalInt("max_prompt_chars")
         if let m = maxPromptChars, m < 1 { throw r.fail("max_prompt_chars", "must be at least 1") }

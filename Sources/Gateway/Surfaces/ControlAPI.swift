@@ -90,9 +90,11 @@ extension Gateway {
             case "expires_at":
                 switch v {
                 case .null: key.expiresAt = nil
-                case .int(let t): key.expiresAt = t
-                case .string(let s) where Timestamp.parse(s) != nil: key.expiresAt = Timestamp.parse(s)
-                default: return .failure(.badRequest("'expires_at' must be RFC 3339, Unix seconds or null", param: k))
+                case .int(let t) where GatewayClock.range.contains(t): key.expiresAt = t
+                case .string(let s) where Timestamp.parse(s).map(GatewayClock.range.contains) == true: key.expiresAt = Timestamp.parse(s)
+                default:
+                    return .failure(.badRequest("'expires_at' must be null, Unix seconds from 0 to \(GatewayClock.range.upperBound) or an RFC 3339 time from 1970 to 9999",
+                                                param: k))
                 }
             default: rest.append(k, v)
             }
@@ -114,34 +116,67 @@ extension Gateway {
         return w.bytes
     }
 
-    /// `{"action": "freeze" | "advance" | "set" | "resume" | "reset", "seconds": N, "time": T}`.
+    /// `{"action": "freeze" | "advance" | "set" | "resume" | "reset", "seconds": N, "ms": N, "time": T}`.
+    /// Times are Unix seconds or RFC 3339 within ``GatewayClock/range``; an advance may not move
+    /// the clock past its end.
     private func changeClock(_ body: JSONObject) -> Result<[UInt8], GatewayError> {
         guard case .string(let action)? = body["action"] else {
             return .failure(.badRequest("'action' must be freeze, advance, set, resume or reset", param: "action"))
         }
-        func time() -> Int? {
+        let range = GatewayClock.range
+        /// The `time` member: nil when absent, else a time within range or a 400.
+        func time() -> Result<Int?, GatewayError> {
+            let t: Int?
             switch body["time"] {
-            case .int(let t)?: t
-            case .string(let s)?: Timestamp.parse(s)
-            default: nil
+            case nil, .null?: return .success(nil)
+            case .int(let n)?: t = n
+            case .string(let s)?: t = Timestamp.parse(s)
+            default: t = nil
             }
+            guard let t, range.contains(t) else {
+                return .failure(.badRequest("'time' must be Unix seconds from 0 to \(range.upperBound) or an RFC 3339 time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z",
+                                            param: "time"))
+            }
+            return .success(t)
         }
         switch action {
-        case "freeze": clock.freeze(at: time())
+        case "freeze":
+            switch time() {
+            case .success(let t): clock.freeze(at: t)
+            case .failure(let e): return .failure(e)
+            }
         case "resume": clock.resume()
         case "reset": clock.reset()
         case "advance":
-            // `seconds` (may be fractional) or `ms`.
-            if case .int(let ms)? = body["ms"], ms >= 0 {
-                clock.advance(millis: ms)
-            } else if let s = body["seconds"]?.number, s >= 0, s < 1e12 {
-                clock.advance(millis: Int((s * 1000).rounded()))
+            // `ms` (a whole number) or `seconds` (may be fractional).
+            let millis: Int
+            let field: String
+            if let v = body["ms"] {
+                field = "ms"
+                guard case .int(let ms) = v, ms >= 0, ms <= GatewayClock.millisRange.upperBound else {
+                    return .failure(.badRequest("'ms' must be a whole number of milliseconds from 0 to \(GatewayClock.millisRange.upperBound)", param: "ms"))
+                }
+                millis = ms
+            } else if let v = body["seconds"] {
+                field = "seconds"
+                guard let s = v.number, s >= 0, s <= Double(range.upperBound) else {
+                    return .failure(.badRequest("'seconds' must be a number of seconds from 0 to \(range.upperBound)", param: "seconds"))
+                }
+                millis = Int((s * 1000).rounded())
             } else {
                 return .failure(.badRequest("'seconds' (a non-negative number) or 'ms' (a non-negative integer) is required", param: "seconds"))
             }
+            guard clock.canAdvance(millis: millis) else {
+                return .failure(.badRequest("'\(field)': advancing the clock from \(Timestamp.format(clock.now)) by \(millis) ms would pass 9999-12-31T23:59:59Z, the latest time it can show",
+                                            param: field))
+            }
+            clock.advance(millis: millis)
         case "set":
-            guard let t = time() else { return .failure(.badRequest("'time' must be Unix seconds or RFC 3339", param: "time")) }
-            clock.freeze(at: t)
+            switch time() {
+            case .success(let t?): clock.freeze(at: t)
+            case .success(nil): return .failure(.badRequest("'time' must be Unix seconds or RFC 3339", param: "time"))
+            case .failure(let e): return .failure(e)
+            }
         default:
             return .failure(.badRequest("unknown action '\(action)'", param: "action"))
         }
@@ -175,52 +210,5 @@ extension Gateway {
             w.objectEnd()
             return w.bytes
         }
-    }
-
-    /// Bills synthetic usage through the same engine as real traffic: `{"key": id or secret,
-    /// "model": id, "input_tokens", "output_tokens", "thinking_tokens", "cache_read_tokens",
-    /// "cache_write_tokens", "images", "video_seconds", "enforce": true}`. With `enforce` (the
-    /// default) the key-state and admission checks run and their error is returned, as real
-    /// traffic would see it (IP rules excepted: synthetic spend has no client address).
-    private func spend(_ body: JSONObject, requestID: String) -> Result<[UInt8], GatewayError> {
-        guard case .string(let keyRef)? = body["key"],
-              let caller = accounting.caller(keyID: keyRef) ?? accounting.lookup(secret: keyRef) else {
-            return .failure(.badRequest("'key' must name a key by id or secret", param: "key"))
-        }
-        guard case .string(let modelName)? = body["model"], let model = catalog.model(named: modelName) else {
-            return .failure(.badRequest("'model' must be a catalog model", param: "model"))
-        }
-        var usage = Usage()
-        for (field, path) in [("input_tokens", \Usage.inputTokens), ("output_tokens", \.outputTokens), ("thinking_tokens", \.thinkingTokens),
-                              ("cache_read_tokens", \.cacheReadTokens), ("cache_write_tokens", \.cacheWriteTokens),
-                              ("images", \.images), ("video_seconds", \.videoSeconds)] {
-            guard let v = body[field] else { continue }
-            guard case .int(let n) = v, n >= 0 else { return .failure(.badRequest("'\(field)' must be a non-negative integer", param: field)) }
-            usage[keyPath: path] = n
-        }
-        var enforce = true
-        if case .bool(let b)? = body["enforce"] { enforce = b }
-        let now = clock.now
-        let admission: Admission
-        if enforce {
-            if let e = Authenticator.keyState(caller, now: now) { return .failure(e) }
-            switch accounting.admit(caller, model: model.id, catalog: catalog, now: now) {
-            case .success(let a): admission = a
-            case .failure(let e): return .failure(e)
-            }
-        } else {
-            admission = accounting.unchecked(keyID: caller.key.id, accountID: caller.account.id, model: model.id)
-        }
-        let row = accounting.bill(admission, usage: usage, pricing: model.pricing, surface: "control", requestID: requestID, now: now)
-        if enforce { accounting.release(admission) }
-        var w = JSONWriter()
-        w.objectStart()
-        w.key("request_id"); w.string(row.requestID)
-        w.key("api_key_id"); w.string(row.keyID)
-        w.key("model"); w.string(row.model)
-        w.key("credits"); w.int(row.credits.micros)
-        w.key("cost_usd"); w.usd(row.credits)
-        w.objectEnd()
-        return .success(w.bytes)
     }
 }

@@ -181,7 +181,7 @@ extension Gateway {
             }
             if name == "aspect_ratio" {
                 // The first listed size with that ratio.
-                let parts = value.split(separator: ":").compactMap { Int($0) }
+                let parts = value.split(separator: ":").compactMap { Int($0) }.filter { (1...10_000).contains($0) }
                 if parts.count == 2, let s = spec.sizes.compactMap(ImageSize.init).first(where: { $0.width * parts[1] == $0.height * parts[0] }) {
                     job.size = s
                 }

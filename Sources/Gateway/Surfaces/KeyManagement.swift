@@ -117,8 +117,8 @@ extension Gateway {
         if let v = body["expires_in_days"] {
             switch v {
             case .null: key.expiresAt = nil
-            case .int(let d) where d > 0: key.expiresAt = now + d * 86_400
-            default: return .failure(.badRequest("'expires_in_days' must be a positive integer or null", param: "expires_in_days"))
+            case .int(let d) where (1...36_500).contains(d): key.expiresAt = min(now + d * 86_400, GatewayClock.range.upperBound)
+            default: return .failure(.badRequest("'expires_in_days' must be a whole number of days from 1 to 36500, or null", param: "expires_in_days"))
             }
         }
         for (field, path) in [("ip_whitelist", \APIKey.ipWhitelist), ("ip_blacklist", \.ipBlacklist)] {

@@ -55,7 +55,7 @@ extension Gateway {
         let pageSize = size == 0 ? 50 : size
         var start = 0
         if let token = q.first("pageToken"), !token.isEmpty {
-            guard token.hasPrefix("p"), let n = Int(token.dropFirst()), n >= 0 else {
+            guard token.hasPrefix("p"), let n = Int(token.dropFirst()), n >= 0, n <= 1_000_000 else {
                 return .failure(.badRequest("pageToken is not valid", param: "pageToken"))
             }
             start = n

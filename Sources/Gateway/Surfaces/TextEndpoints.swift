@@ -118,13 +118,17 @@ extension Gateway {
             case .latency, .garbage, .fail: break
             }
         }
-        let driver = StreamDriver(stream: stream, events: events, pacing: pacing, batch: streamBatch, fault: fault) { [self] outcome, sent in
+        let limit = StreamDriver.Limit(after: .seconds(maxStreamSeconds)) { [self] at in
+            codec.streamError(streamTimeLimitError, reply, request, meta, sent: min(at, last))
+        }
+        let driver = StreamDriver(stream: stream, events: events, pacing: pacing, batch: streamBatch, fault: fault,
+                                  limit: limit) { [self] outcome, sent in
             record(ex, status: 200, events: sent.events, bytes: sent.bytes)
             switch outcome {
             case .completed:
                 bill(admission, reply.usage, model, surface, ex)
                 store(surface, request, reply, meta, caller) { codec.body(reply, request, meta) }
-            case .aborted(let sent):
+            case .aborted(let sent), .expired(let sent):
                 let thinking = min(sent, reply.thinkingTokens)
                 let output = min(sent - thinking, reply.outputTokens)
                 bill(admission, Usage(inputTokens: reply.inputTokens, outputTokens: output, thinkingTokens: thinking),
@@ -135,6 +139,12 @@ extension Gateway {
             accounting.release(admission)
         }
         driver.start()
+    }
+
+    /// The in-band error a stream ends with when it reaches `--max-stream-seconds`.
+    private var streamTimeLimitError: GatewayError {
+        GatewayError(status: 504, message: "the stream reached the mock's time limit of \(maxStreamSeconds) s (--max-stream-seconds) and was ended; the output sent so far is billed",
+                     code: "stream_time_limit")
     }
 
     private func bill(_ admission: Admission, _ usage: Usage, _ model: CatalogModel, _ surface: TextSurface, _ ex: Exchange) {

@@ -63,8 +63,7 @@ struct Pacing: Sendable, Equatable {
 
     /// Delay before an event that carries `tokens` output tokens.
     func delay(forTokens tokens: Int) -> Duration {
-        guard tokensPerSecond > 0, tokens > 0 else { return .zero }
-        return .microseconds(Int64(Double(tokens) / tokensPerSecond * 1_000_000))
+        .microseconds(Self.delayMicros(tokens: tokens, tokensPerSecond: tokensPerSecond))
     }
 }
 

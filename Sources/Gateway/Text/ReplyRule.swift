@@ -210,10 +210,8 @@ extension Pacing {
         self.init()
         firstTokenMillis = try r.optionalInt("first_token_ms") ?? 0
         tokensPerSecond = try r.optionalDouble("tokens_per_second") ?? 0
-        guard firstTokenMillis >= 0, firstTokenMillis <= 600_000 else {
-            throw r.fail("first_token_ms", "must be from 0 to 600000")
-        }
-        guard tokensPerSecond >= 0 else { throw r.fail("tokens_per_second", "must be 0 (unpaced) or more") }
+        if let problem = Self.firstTokenProblem(firstTokenMillis) { throw r.fail("first_token_ms", problem) }
+        if let problem = Self.rateProblem(tokensPerSecond, unpaced: true) { throw r.fail("tokens_per_second", problem) }
     }
 
     func write(to w: inout JSONWriter) {
@@ -233,13 +231,13 @@ extension Pacing {
             }
             switch kv[0] {
             case "ttft":
-                guard let n = Int(kv[1]), (0...600_000).contains(n) else {
+                guard let n = Int(kv[1]), Self.firstTokenProblem(n) == nil else {
                     return .failure(.badRequest("X-Mock-Pacing: ttft must be milliseconds from 0 to 600000", param: "X-Mock-Pacing"))
                 }
                 p.firstTokenMillis = n
             case "tps":
-                guard let d = Double(kv[1]), d >= 0 else {
-                    return .failure(.badRequest("X-Mock-Pacing: tps must be a number of tokens per second (0 = unpaced)", param: "X-Mock-Pacing"))
+                guard let d = Double(kv[1]), Self.rateProblem(d, unpaced: true) == nil else {
+                    return .failure(.badRequest("X-Mock-Pacing: tps must be 0 (unpaced) or tokens per second from 0.1 to 1000000, found '\(kv[1])'", param: "X-Mock-Pacing"))
                 }
                 p.tokensPerSecond = d
             default:

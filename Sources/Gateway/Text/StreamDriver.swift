@@ -7,7 +7,10 @@ import HTTPServer
 /// kernel together in one send (`batch` 1: a send per event), and the driver yields the loop
 /// after `max(batch, 16)` events. A fault (scripted or injected) can break or disturb the
 /// stream after a given number of events. Reports exactly once how the stream ended, with what
-/// was written.
+/// was written. A stream still running after its time limit (`--max-stream-seconds`, whatever its
+/// pacing, stalls or the client's reading speed) gets the limit's frame (the surface's in-band
+/// error), its body is ended, and it reports `expired`: the caller bills what was sent and frees
+/// the concurrency slot.
 /// Confined to the stream's loop thread.
 final class StreamDriver {
     enum Outcome {
@@ -17,6 +20,15 @@ final class StreamDriver {
         case aborted(tokens: Int)
         /// The gateway broke the stream (an in-band error, an early end, a cut or reset): nothing is billed.
         case failed
+        /// The stream outlived its time limit and was ended after `tokens` output tokens.
+        case expired(tokens: Int)
+    }
+
+    /// The longest a stream may run, and the frame (an in-band error, given the events written
+    /// so far) it ends with when it runs out of time.
+    struct Limit {
+        var after: Duration
+        var frame: (Int) -> [UInt8]
     }
 
     /// What happens after `after` events.
@@ -41,6 +53,7 @@ final class StreamDriver {
     private let pacing: Pacing
     private let batch: Int
     private var fault: (kind: Fault, after: Int)?
+    private let limit: Limit?
     private var finish: ((Outcome, Sent) -> Void)?
     private var next = 0
     private var tokens = 0
@@ -48,18 +61,20 @@ final class StreamDriver {
     private var waitingForTimer = false
 
     init(stream: ResponseStream, events: [StreamEvent], pacing: Pacing, batch: Int = StreamDriver.defaultBatch,
-         fault: (kind: Fault, after: Int)?, finish: @escaping (Outcome, Sent) -> Void) {
+         fault: (kind: Fault, after: Int)?, limit: Limit? = nil, finish: @escaping (Outcome, Sent) -> Void) {
         self.stream = stream
         self.events = events
         self.pacing = pacing
         self.batch = max(1, batch)
         self.fault = fault
+        self.limit = limit
         self.finish = finish
     }
 
     func start() {
         stream.onClose = { [self] in done(.aborted(tokens: tokens)) }
         stream.onWritable = { [self] in if !waitingForTimer { pump() } }
+        if let limit { stream.schedule(after: limit.after) { [self] in expire() } }
         if pacing.firstTokenMillis > 0 {
             wait(.milliseconds(pacing.firstTokenMillis))
         } else {
@@ -130,6 +145,15 @@ final class StreamDriver {
             tokens += event.tokens
             if !write(event) { return }  // paused: onWritable resumes, or closed: onClose reports
         }
+    }
+
+    /// The time limit ran out: the limit's frame, then the end of the body (queued behind
+    /// whatever a slow reader has not taken yet; `--write-timeout` still bounds that).
+    private func expire() {
+        guard finish != nil, stream.isOpen, let limit else { return }
+        _ = write(limit.frame(next))
+        stream.end()
+        done(.expired(tokens: tokens))
     }
 
     private func write(_ bytes: [UInt8]) -> Bool {
