@@ -119,27 +119,37 @@ public struct JSONParser {
         }
     }
 
+    /// A string's contents. Raw bytes must be well-formed UTF-8 (checked only when a string has
+    /// a byte above 0x7F, over the raw input: escapes are ASCII there, and what they decode to is
+    /// well-formed by construction).
     private mutating func string() throws(Error) -> String {
         i += 1
         let start = i
+        var high: UInt8 = 0
         // Fast path: no escapes.
         while i < bytes.count {
             let b = bytes[i]
             if b == 0x22 {
+                try checkUTF8(from: start, high: high)
                 let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
                 i += 1
                 return s
             }
             if b == 0x5C { break }
             if b < 0x20 { throw error("control character in string") }
+            high |= b
             i += 1
         }
         var out = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<min(i, bytes.count)]))
         while i < bytes.count {
             let b = bytes[i]
-            if b == 0x22 { i += 1; return String(decoding: out, as: UTF8.self) }
+            if b == 0x22 {
+                try checkUTF8(from: start, high: high)
+                i += 1
+                return String(decoding: out, as: UTF8.self)
+            }
             if b < 0x20 { throw error("control character in string") }
-            if b != 0x5C { out.append(b); i += 1; continue }
+            if b != 0x5C { high |= b; out.append(b); i += 1; continue }
             i += 1
             guard i < bytes.count else { break }
             let e = bytes[i]
@@ -171,6 +181,18 @@ public struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// Throws, pointing at the offending byte, when the raw string bytes from `start` to the
+    /// closing quote at `i` are not well-formed UTF-8; `high` (every raw byte OR-ed) skips ASCII.
+    private mutating func checkUTF8(from start: Int, high: UInt8) throws(Error) {
+        guard high >= 0x80 else { return }
+        let end = i
+        guard let bad = UTF8Validation.firstInvalid(in: UnsafeRawBufferPointer(rebasing: bytes[start..<end])) else { return }
+        i = start + bad
+        let e = error("invalid UTF-8 in string (byte 0x\(String(bytes[i], radix: 16, uppercase: true)))")
+        i = end
+        throw e
     }
 
     private mutating func hex4() throws(Error) -> UInt32 {

@@ -502,7 +502,7 @@ import Testing
         ("429 id=", "id: expected a rule id"),
         ("garbage bytes=0", "bytes: expected a byte count from 1 to 65536, found '0'"),
         ("garbage bytes=65537", "bytes: expected a byte count from 1 to 65536"),
-        ("drip tps=0", "tps: expected tokens per second (more than 0), found '0'"),
+        ("drip tps=0", "tps: expected tokens per second from 0.1 to 1000000, found '0'"),
         ("429 from=yesterday", "from: expected Unix seconds, RFC 3339 or +DURATION (virtual clock), found 'yesterday'"),
         ("429 until=+11m", "until: '11m' is not a duration"),
         ("429 after_events=-1", "after_events: expected a number of events (0 or more)"),

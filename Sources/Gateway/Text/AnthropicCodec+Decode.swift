@@ -32,8 +32,17 @@ extension AnthropicCodec {
         }
         request.stream = try r.bool("stream") ?? false
         try thinking(r, &request)
+        try r.check(acceptedFields)
+        if let metadata = try r.object("metadata") { _ = try metadata.string("user_id") }
         return request
     }
+
+    /// Fields Messages defines that the mock accepts without acting on: type- and range-checked
+    /// as Anthropic checks them.
+    private static let acceptedFields: [(String, BodyReader.Field)] = [
+        ("temperature", .number(0...1)), ("top_p", .number(0...1)), ("top_k", .integer(0...Int.max)),
+        ("metadata", .object), ("service_tier", .string), ("mcp_servers", .array), ("context_management", .object),
+    ]
 
     /// Element `i` of the array `key` as an object reader (`messages.3`).
     private static func element(_ r: BodyReader, _ key: String, _ i: Int, _ v: JSONValue) throws(GatewayError) -> BodyReader {

@@ -24,6 +24,7 @@ extension ChatCodec {
         }
         if let n = try r.int("n") {
             guard n >= 1 else { throw r.fail("n", "integer below minimum value. Expected a value >= 1, but got \(n) instead.") }
+            guard n <= 128 else { throw r.fail("n", "integer above maximum value. Expected a value <= 128, but got \(n) instead.") }
             request.choices = n
         }
         request.stream = try r.bool("stream") ?? false
@@ -44,6 +45,7 @@ extension ChatCodec {
             request.topLogprobs = top
         }
         if request.logprobs { request.featureParams[.logprobs] = "logprobs" }
+        try r.check(acceptedFields)
 
         if let effort = try r.string("reasoning_effort") {
             switch effort {
@@ -58,6 +60,16 @@ extension ChatCodec {
         return request
     }
 
+    /// Fields Chat Completions defines that the mock accepts without acting on: type- and
+    /// range-checked as OpenAI checks them.
+    private static let acceptedFields: [(String, BodyReader.Field)] = [
+        ("temperature", .number(0...2)), ("top_p", .number(0...1)), ("frequency_penalty", .number(-2...2)),
+        ("presence_penalty", .number(-2...2)), ("seed", .integer(Int.min...Int.max)), ("user", .string),
+        ("metadata", .stringMap), ("logit_bias", .numberMap(-100...100)), ("store", .bool), ("service_tier", .string),
+        ("modalities", .strings), ("prediction", .object), ("audio", .object), ("web_search_options", .object),
+        ("verbosity", .string), ("prompt_cache_key", .string), ("safety_identifier", .string),
+    ]
+
     private static func positive(_ r: BodyReader, _ key: String) throws(GatewayError) -> Int? {
         guard let n = try r.int(key) else { return nil }
         guard n >= 1 else { throw r.fail(key, "integer below minimum value. Expected a value >= 1, but got \(n) instead.") }
@@ -67,6 +79,7 @@ extension ChatCodec {
     private static func message(_ m: BodyReader, _ request: inout ChatRequest, _ system: inout [String],
                                 _ toolNames: inout [String: String]) throws(GatewayError) {
         let role = try m.requiredString("role")
+        _ = try m.string("name")
         switch role {
         case "system", "developer":
             let text = try texts(m, required: true)

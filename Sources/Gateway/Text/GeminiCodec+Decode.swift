@@ -45,8 +45,17 @@ extension GeminiCodec {
         if let config = try r.object(r.pick("generationConfig")) { try decodeConfig(config, into: &req) }
         try decodeTools(r, into: &req)
         _ = try r.array(r.pick("safetySettings"))
+        try r.check([("cachedContent", .string), ("labels", .stringMap)], key: r.pick)
         return req
     }
+
+    /// `generationConfig` fields the mock accepts without acting on: type- and range-checked as
+    /// the proto3 JSON of the real API checks them.
+    private static let acceptedConfigFields: [(String, BodyReader.Field)] = [
+        ("temperature", .number(0...2)), ("topP", .number(0...1)), ("topK", .integer(0...BodyReader.int32.upperBound)),
+        ("presencePenalty", .number(-2...2)), ("frequencyPenalty", .number(-2...2)), ("seed", .integer(BodyReader.int32)),
+        ("responseModalities", .strings), ("mediaResolution", .string), ("speechConfig", .object),
+    ]
 
     /// One part; nil for parts the mock ignores (a bare `thoughtSignature`, executable code).
     private static func decodePart(_ p: BodyReader, into req: inout ChatRequest, at path: String) throws(GatewayError) -> ChatPart? {
@@ -100,11 +109,10 @@ extension GeminiCodec {
         }
         if let stops = try g.strings(g.pick("stopSequences")) { req.stopSequences = stops }
         if let n = try g.int(g.pick("candidateCount")) {
-            guard n >= 1 else { throw g.fail(g.pick("candidateCount"), "must be at least 1, got \(n)") }
+            guard (1...8).contains(n) else { throw g.fail(g.pick("candidateCount"), "must be from 1 to 8, got \(n)") }
             req.choices = n
         }
-        for key in ["temperature", "topP", "topK", "presencePenalty", "frequencyPenalty"] { _ = try g.double(g.pick(key)) }
-        _ = try g.int(g.pick("seed"))
+        try g.check(acceptedConfigFields, key: g.pick)
 
         switch try g.string(g.pick("responseMimeType")) {
         case nil, "text/plain", "text/x.enum": break
@@ -127,6 +135,7 @@ extension GeminiCodec {
             req.featureParams[.logprobs] = "generationConfig.responseLogprobs"
         }
         if let n = try g.int(g.pick("logprobs")) {
+            guard (0...20).contains(n) else { throw g.fail(g.pick("logprobs"), "must be from 0 to 20, got \(n)") }
             req.topLogprobs = n
             if n > 0 && req.featureParams[.logprobs] == nil {
                 req.logprobs = true
@@ -134,6 +143,7 @@ extension GeminiCodec {
             }
         }
         if let t = try g.object(g.pick("thinkingConfig")) {
+            try t.check(t.pick("thinkingBudget"), .integer(-1...BodyReader.int32.upperBound))
             let budget = try t.int(t.pick("thinkingBudget"))
             _ = try t.bool(t.pick("includeThoughts"))
             let level = try t.string(t.pick("thinkingLevel"))

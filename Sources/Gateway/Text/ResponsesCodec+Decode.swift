@@ -47,15 +47,19 @@ extension ResponsesCodec {
         req.previousResponseID = try r.string("previous_response_id")
         req.store = try r.bool("store") ?? true
         req.stream = try r.bool("stream") ?? false
-        // Echoed back in the response object: type-checked here so the echo is well-formed.
-        _ = try r.double("temperature")
-        _ = try r.double("top_p")
-        _ = try r.object("metadata")
-        _ = try r.bool("parallel_tool_calls")
-        _ = try r.string("user")
-        _ = try r.string("truncation")
+        // Echoed back in the response object (or accepted and ignored): checked here so the
+        // echo is well-formed and a wrong type is OpenAI's 400.
+        try r.check(acceptedFields)
         return req
     }
+
+    /// Fields the Responses API defines that the mock accepts without acting on.
+    private static let acceptedFields: [(String, BodyReader.Field)] = [
+        ("temperature", .number(0...2)), ("top_p", .number(0...1)), ("metadata", .stringMap), ("parallel_tool_calls", .bool),
+        ("user", .string), ("truncation", .string), ("include", .strings), ("top_logprobs", .integer(0...20)),
+        ("max_tool_calls", .integer(1...Int.max)), ("service_tier", .string), ("background", .bool),
+        ("prompt_cache_key", .string), ("safety_identifier", .string), ("stream_options", .object), ("prompt", .object),
+    ]
 
     private static func decodeItem(_ item: BodyReader, into req: inout ChatRequest, system: inout [String]) throws(GatewayError) {
         let type = try item.string("type")
