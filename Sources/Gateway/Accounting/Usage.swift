@@ -34,7 +34,8 @@ extension CatalogModel.Pricing {
         tokenMicros = Credits.saturating(tokenMicros, part(u.outputTokens, outputPerMTok))
         tokenMicros = Credits.saturating(tokenMicros, part(u.cacheReadTokens, cacheReadPerMTok))
         tokenMicros = Credits.saturating(tokenMicros, part(u.cacheWriteTokens, cacheWritePerMTok))
-        let tokens = tokenMicros / 1_000_000 + (tokenMicros % 1_000_000 == 0 ? 0 : 1)
+        // (A saturated product stays saturated: it stands for "more than can be billed".)
+        let tokens = tokenMicros == Int.max ? Int.max : tokenMicros / 1_000_000 + (tokenMicros % 1_000_000 == 0 ? 0 : 1)
         let media = Credits.saturating(part(u.images, perImage), part(u.videoSeconds, perVideoSecond))
         return Credits(micros: min(Credits.saturating(tokens, media), Credits.max.micros))
     }

@@ -24,6 +24,10 @@ extension FaultRule {
     static func parse(_ text: String, origin: String, now: Int) throws(FaultSpecError) -> FaultRule {
         let tokens = try tokenize(text)
         guard let head = tokens.first else { throw FaultSpecError(message: "empty fault spec; start with \(kinds)") }
+        // An unknown fault name is the first mistake to report (before its options' shape).
+        if !head.contains("="), Int(head) == nil, !kindNames.contains(head.lowercased()) {
+            throw FaultSpecError(message: "fault: \(unknownKind(head))")
+        }
         var pairs: [(String, String)] = []
         var kind: String?
         for (i, t) in tokens.enumerated() {
@@ -142,9 +146,8 @@ extension FaultRule {
             case "code": r.code = value
             case "retry_after":
                 if value.lowercased() == "none" { r.retryAfter = nil } else {
-                    guard let n = Int(value), (0...86_400).contains(n) else {
-                        throw fail(name, "expected whole seconds (0 or more, at most 86400) or none, found '\(value)'")
-                    }
+                    guard let n = Int(value), n >= 0 else { throw fail(name, "expected whole seconds (0 or more) or none, found '\(value)'") }
+                    guard n <= 86_400 else { throw fail(name, "\(value) is more than it takes (at most 86400 seconds, a day)") }
                     r.retryAfter = n
                 }
             case "retry_after_ms": r.retryAfterMillis = try nonNegative(name, value, "milliseconds", most: 86_400_000)
@@ -197,9 +200,10 @@ extension FaultRule {
                 case "first": r.attempt = .first
                 case "retry", "retries": r.attempt = .retry
                 default:
-                    guard let n = Int(value), (1...maxCount).contains(n) else {
+                    guard let n = Int(value), n >= 1 else {
                         throw fail(name, "expected first, retry or an attempt number (1 = the first), found '\(value)'")
                     }
+                    guard n <= maxCount else { throw fail(name, "\(value) is more than it takes (at most \(maxCount))") }
                     r.attempt = .number(n)
                 }
             case "stream": r.stream = try bool(name, value)

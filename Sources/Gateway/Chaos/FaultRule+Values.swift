@@ -37,16 +37,14 @@ extension FaultRule {
     }
 
     static func nonNegative(_ name: String, _ value: String, _ what: String, most: Int) throws(FaultSpecError) -> Int {
-        guard let n = Int(value), (0...most).contains(n) else {
-            throw FaultSpecError(message: "\(name): expected \(what) (0 or more, at most \(most)), found '\(value)'")
-        }
+        guard let n = Int(value), n >= 0 else { throw FaultSpecError(message: "\(name): expected \(what) (0 or more), found '\(value)'") }
+        guard n <= most else { throw FaultSpecError(message: "\(name): \(value) is more than it takes (at most \(most))") }
         return n
     }
 
     static func positive(_ name: String, _ value: String) throws(FaultSpecError) -> Int {
-        guard let n = Int(value), (1...maxCount).contains(n) else {
-            throw FaultSpecError(message: "\(name): expected a whole number (1 or more, at most \(maxCount)), found '\(value)'")
-        }
+        guard let n = Int(value), n >= 1 else { throw FaultSpecError(message: "\(name): expected a whole number (1 or more), found '\(value)'") }
+        guard n <= maxCount else { throw FaultSpecError(message: "\(name): \(value) is more than it takes (at most \(maxCount))") }
         return n
     }
 

@@ -46,7 +46,8 @@ enum Timestamp {
         let (days, secs) = CivilCalendar.split(min(max(t, writable.lowerBound), writable.upperBound))
         let (y, m, d) = CivilCalendar.date(fromDays: days)
         func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(y)-\(p2(m))-\(p2(d))T\(p2(secs / 3600)):\(p2(secs / 60 % 60)):\(p2(secs % 60))Z"
+        let year = String(y)
+        return "\(String(repeating: "0", count: max(0, 4 - year.count)))\(year)-\(p2(m))-\(p2(d))T\(p2(secs / 3600)):\(p2(secs / 60 % 60)):\(p2(secs % 60))Z"
     }
 }
 
