@@ -18,6 +18,7 @@ struct FixtureValidator {
         var out: [WalletTransaction] = []
         for entry in list {
             let t = entry.value, file = entry.file, at = entry.path
+            guard (1...999_999_999_999).contains(t.id) else { throw fail(file, "\(at).id", "must be from 1 to 999999999999") }
             guard ids.insert(t.id).inserted else { throw fail(file, "\(at).id", "\(t.id) is used twice") }
             guard accounts.contains(where: { $0.id == t.account }) else { throw fail(file, "\(at).account", "no account with id '\(t.account)'") }
             guard let kind = WalletTransaction.Kind(rawValue: t.kind) else {
@@ -30,10 +31,10 @@ struct FixtureValidator {
                                          balanceAfter: .zero, source: t.source, note: t.note))
         }
         out.sort { ($0.time, $0.id) < ($1.time, $1.id) }
-        var running: [String: Int] = [:]
+        var running: [String: Credits] = [:]
         for i in out.indices {
-            running[out[i].accountID, default: 0] += out[i].amount.micros
-            out[i].balanceAfter = Credits(micros: running[out[i].accountID]!)
+            running[out[i].accountID, default: .zero] = running[out[i].accountID, default: .zero] + out[i].amount  // saturating
+            out[i].balanceAfter = running[out[i].accountID]!
         }
         return out
     }
@@ -78,6 +79,7 @@ struct FixtureValidator {
             }
             guard m.context_window >= 0 else { throw fail(catalogFile, "\(at).context_window", "must not be negative") }
             guard m.max_output_tokens >= 0 else { throw fail(catalogFile, "\(at).max_output_tokens", "must not be negative") }
+            guard GatewayClock.range.contains(m.created) else { throw fail(catalogFile, "\(at).created", "must be Unix seconds from 0 to 253402300799") }
             guard !m.owned_by.isEmpty, m.owned_by == m.owned_by.lowercased() else { throw fail(catalogFile, "\(at).owned_by", "must be a lowercase provider name") }
             guard !m.family.isEmpty, m.family == m.family.lowercased() else { throw fail(catalogFile, "\(at).family", "must be a lowercase family name") }
             let p = m.pricing ?? PricingFixture()

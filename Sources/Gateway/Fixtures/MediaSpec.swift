@@ -81,7 +81,7 @@ struct MediaFile {
             if let t = ttl, !(1...31_536_000).contains(t) { throw f.fail("ttl_seconds", "must be from 1 to 31536000 (a year)") }
         }
         maxPromptChars = try r.optionalInt("max_prompt_chars")
-        if let m = maxPromptChars, m < 1 { throw r.fail("max_prompt_chars", "must be at least 1") }
+        if let m = maxPromptChars, !(1...10_000_000).contains(m) { throw r.fail("max_prompt_chars", "must be from 1 to 10000000") }
         blockedTerms = try r.optionalStrings("blocked_terms")?.map { $0.lowercased() }
         images = try r.objects("images").map { (i) throws(FixtureError) in Sourced(try Self.image(i), i) }
         videos = try r.objects("videos").map { (v) throws(FixtureError) in Sourced(try Self.video(v), v) }
