@@ -267,6 +267,28 @@ def test_a_paced_stream_is_ended_at_max_stream_seconds_and_frees_its_slot():
         assert len(streamed) == 26  # the 25 cut streams (input only) and the last request
 
 
+@pytest.mark.parametrize("surface,stream_body,wait", [
+    ("messages", {"stream": True}, {"X-Mock-Fault": "stall for=10m after_events=2"}),
+    ("responses", {"stream": True}, {"X-Mock-Pacing": "ttft=600000"}),
+    ("gemini", {}, {"X-Mock-Fault": "drip tps=0.1"}),
+], ids=["stall", "ttft", "drip"])
+def test_every_kind_of_wait_ends_at_the_time_limit_with_the_surfaces_in_band_error(surface, stream_body, wait):
+    path, headers, body = SURFACES[surface]
+    if surface == "gemini":
+        path = path.replace(":generateContent", ":streamGenerateContent") + "?alt=sse"
+    with running_mock("--max-stream-seconds", "1") as m:
+        started = time.monotonic()
+        s = _send(m.port, path, {**headers, **wait}, {**body, **stream_body})
+        try:
+            text = _read_until(s, b"\r\n0\r\n\r\n", started + 5).decode()
+        finally:
+            s.close()
+        assert 0.9 < time.monotonic() - started < 4
+        assert text.startswith("HTTP/1.1 200") and "time limit of 1 s" in text, text[-500:]
+        assert requests.get(m.url + "/v1/balance", headers=BEARER, timeout=TIMEOUT).json()["in_flight"] == 0
+        alive(m.url)
+
+
 def test_max_stream_seconds_is_range_checked_on_the_command_line():
     for bad in ("0", "86401", "-5", "soon"):
         p = run_cli("--max-stream-seconds", bad)

@@ -10,7 +10,10 @@ import HTTPServer
 /// was written. A stream still running after its time limit (`--max-stream-seconds`, whatever its
 /// pacing, stalls or the client's reading speed) gets the limit's frame (the surface's in-band
 /// error), its body is ended, and it reports `expired`: the caller bills what was sent and frees
-/// the concurrency slot.
+/// the concurrency slot. The limit costs no timer of its own (the loop's timers are deleted
+/// lazily, so a long timer per stream would pile up): every wait is cut short at the deadline,
+/// and every turn of the pump checks it. A client that stops reading is not pumped, but
+/// `--write-timeout` cuts it (`aborted`).
 /// Confined to the stream's loop thread.
 final class StreamDriver {
     enum Outcome {
@@ -54,6 +57,8 @@ final class StreamDriver {
     private let batch: Int
     private var fault: (kind: Fault, after: Int)?
     private let limit: Limit?
+    /// Monotonic nanoseconds after which the stream expires (set by `start`).
+    private var deadline = UInt64.max
     private var finish: ((Outcome, Sent) -> Void)?
     private var next = 0
     private var tokens = 0
@@ -74,7 +79,7 @@ final class StreamDriver {
     func start() {
         stream.onClose = { [self] in done(.aborted(tokens: tokens)) }
         stream.onWritable = { [self] in if !waitingForTimer { pump() } }
-        if let limit { stream.schedule(after: limit.after) { [self] in expire() } }
+        if let limit { deadline = monotonicNanos() &+ Self.nanos(limit.after) }
         if pacing.firstTokenMillis > 0 {
             wait(.milliseconds(pacing.firstTokenMillis))
         } else {
@@ -84,6 +89,16 @@ final class StreamDriver {
 
     private func wait(_ delay: Duration) {
         waitingForTimer = true
+        // A wait that would run past the deadline ends there instead.
+        let now = monotonicNanos()
+        let left = deadline > now ? deadline - now : 0
+        if Self.nanos(delay) >= left {
+            stream.schedule(after: .nanoseconds(Int64(min(left, UInt64(Int64.max))))) { [self] in
+                waitingForTimer = false
+                expire()
+            }
+            return
+        }
         let resume = { [self] in
             waitingForTimer = false
             pump(skipDelay: true)
@@ -97,6 +112,7 @@ final class StreamDriver {
     static let defaultBatch = 16
 
     private func pump(skipDelay: Bool = false) {
+        if deadline != .max, monotonicNanos() >= deadline { return expire() }
         defer { stream.flush() }  // what this turn wrote leaves now, before the loop moves on
         var skip = skipDelay
         var written = 0
@@ -181,6 +197,14 @@ final class StreamDriver {
         stream.onWritable = nil
         let sent = sent
         return { f($0, sent) }
+    }
+
+    /// Whole nanoseconds of a non-negative duration, saturating at a year (far past any limit).
+    static func nanos(_ d: Duration) -> UInt64 {
+        let (seconds, atto) = d.components
+        guard seconds >= 0 else { return 0 }
+        guard seconds < 31_536_000 else { return 31_536_000 * 1_000_000_000 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(atto / 1_000_000_000)
     }
 
     /// An event whose JSON is cut in the middle; SSE framing (the blank line) is kept, so the
