@@ -28,6 +28,23 @@ import Testing
         #expect(Pacing(firstTokenMillis: 0, tokensPerSecond: 1e-300).delay(forTokens: 9) == .seconds(86_400))
     }
 
+    @Test func pacing_everyChannelRefusesARateBelowTheFloor() throws {
+        if case .success = Pacing.parseHeader("ttft=0, tps=1e-300") { Issue.record("header accepted 1e-300") }
+        if case .success = Pacing.parseHeader("tps=0.05") { Issue.record("header accepted 0.05") }
+        if case .success = Pacing.parseHeader("ttft=600001") { Issue.record("header accepted ttft past 10 minutes") }
+        #expect(try Pacing.parseHeader("ttft=600000, tps=0.1").get() == Pacing(firstTokenMillis: 600_000, tokensPerSecond: 0.1))
+        #expect(try Pacing.parseHeader("tps=0").get() == Pacing())
+        func fixture(_ json: String) -> String? {
+            do {
+                _ = try Pacing(FixtureReader.root(Array(json.utf8), file: "replies.json"))
+                return nil
+            } catch { return "\(error)" }
+        }
+        #expect(fixture(#"{"tokens_per_second": 1e-300}"#)?.contains("tokens_per_second") == true)
+        #expect(fixture(#"{"first_token_ms": 9223372036854775807}"#)?.contains("first_token_ms") == true)
+        #expect(fixture(#"{"tokens_per_second": 0.1, "first_token_ms": 0}"#) == nil)
+    }
+
     // MARK: clock
 
     @Test func clock_staysWithinEpochToYear9999() {
