@@ -12,8 +12,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bytespike-mock", targets: ["bytespike-mock"]),
-        /// Start the whole mock in-process (`MockServer.start`) from a Swift test.
-        .library(name: "BytespikeMock", targets: ["Gateway"]),
+        /// Start the whole mock in-process (`MockServer.start`) from a Swift test: `import BytespikeMock`.
+        .library(name: "BytespikeMock", targets: ["BytespikeMock"]),
     ],
     dependencies: [],
     targets: [
@@ -22,10 +22,13 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["HTTPCore", "CSystem"], swiftSettings: strict),
         /// Pure media codecs: PNG (with its own deflate), MP4 with H.264, SHA-256/HMAC. No I/O.
         .target(name: "Media", swiftSettings: strict),
-        .target(name: "Gateway", dependencies: ["HTTPCore", "HTTPServer", "Media"], swiftSettings: strict),
+        /// The gateway itself (fixtures, auth, accounting, surfaces) and `MockServer`. The module carries the
+        /// product's name so users write `import BytespikeMock`; its sources stay in Sources/Gateway.
+        .target(name: "BytespikeMock", dependencies: ["HTTPCore", "HTTPServer", "Media"], path: "Sources/Gateway",
+                swiftSettings: strict),
         .executableTarget(
             name: "bytespike-mock",
-            dependencies: ["Gateway", "HTTPServer", "HTTPCore"],
+            dependencies: ["BytespikeMock", "HTTPServer", "HTTPCore"],
             swiftSettings: strict,
             // A statically linked Swift runtime halves start-up (3.9 vs 7.4 ms to the first 200)
             // and trims idle RSS (8 vs 11 MB): measured with scripts/bench.
@@ -37,7 +40,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTPCore", "HTTPServer", "TestSupport"], exclude: ["Golden"],
+        .testTarget(name: "GatewayTests", dependencies: ["BytespikeMock", "HTTPCore", "HTTPServer", "TestSupport"], exclude: ["Golden"],
                     swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),

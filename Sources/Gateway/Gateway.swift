@@ -194,9 +194,10 @@ public final class Gateway: HTTPHandler {
     @discardableResult
     private func identify(_ ex: Exchange, _ responder: Responder) -> (Caller?, GatewayError?) {
         let request = ex.request
-        let secret = CredentialSource.extract({ request.withHeaderValue($0, $1) }, queryKey: { Query(request.query).first("key") })
+        let credential = CredentialSource.extract({ request.withHeaderValue($0, $1) }, queryKey: { Query(request.query).first("key") })
         let now = clock.now
-        let (caller, error) = Authenticator.check(secret, store: accounting, now: now, peer: { responder.peerAddress })
+        let (caller, error) = Authenticator.check(credential, surface: ex.surface, store: accounting, now: now,
+                                                  peer: { responder.peerAddress })
         ex.caller = caller
         return (caller, error)
     }

@@ -1,9 +1,13 @@
 import HTTPServer
 import Synchronization
 
-/// Options for starting the whole mock.
+/// Options for starting the whole mock: what the command line's flags set, as one value.
+///
+/// The defaults are the command line's (127.0.0.1:8787, the built-in fixtures, seed 0); a test
+/// usually wants ``init(port:fixturesDirectory:seed:)`` with port 0, which picks a free port.
+/// A plain value; copy and change it freely.
 public struct MockOptions: Sendable {
-    /// Listener, limits and timeouts. Port 0 picks a free port.
+    /// Listener, limits and timeouts (`--host`, `--port`, `--max-body-bytes`, …). Port 0 picks a free port.
     public var server = ServerConfiguration()
     /// A directory whose fixture files extend or replace the built-in ones.
     public var fixturesDirectory: String?
@@ -12,22 +16,44 @@ public struct MockOptions: Sendable {
     /// Faults, admin token, journal size.
     public var gateway = GatewayOptions()
 
+    /// The command line's defaults: 127.0.0.1:8787, the built-in fixtures, seed 0.
     public init() {}
+
+    /// Options for a test: `port` 0 (the default here) picks a free port, read it back from
+    /// ``MockServer/port`` or ``MockServer/baseURL``.
+    public init(port: Int = 0, fixturesDirectory: String? = nil, seed: UInt64 = 0) {
+        server.port = port
+        self.fixturesDirectory = fixturesDirectory
+        self.seed = seed
+    }
+
+    /// The port to bind (`server.port`); 0 picks a free one.
+    public var port: Int {
+        get { server.port }
+        set { server.port = newValue }
+    }
 }
 
-/// The mock gateway, running: for harnesses and Swift tests that want it in-process.
+/// The mock gateway, running in this process: for Swift tests and harnesses that want it
+/// without a child process. It serves on its own event-loop thread(s) until ``stop()``.
 ///
 /// ```swift
-/// var options = MockOptions()
-/// options.server.port = 0
-/// let mock = try MockServer.start(options)
+/// import BytespikeMock
+///
+/// let mock = try MockServer.start(MockOptions(port: 0))   // 0: a free port
 /// defer { mock.stop() }
-/// // point a client at mock.baseURL, e.g. http://127.0.0.1:41234
+/// // point a client at mock.baseURL, e.g. http://127.0.0.1:41234,
+/// // with a key from the built-in fixtures: Authorization: Bearer sk-byts-default-test-key-0001
 /// ```
+///
+/// Sendable: its two parts are immutable references whose shared state sits behind locks.
 public final class MockServer: Sendable {
+    /// The gateway behind the server (fixtures, accounting, journal, clock).
     public let gateway: Gateway
+    /// The HTTP server: the listener and its event loops.
     public let server: HTTPServer
 
+    /// Why ``MockServer/start(_:)`` failed; `description` is the message the command line prints.
     public enum StartError: Error, CustomStringConvertible {
         case fixtures(FixtureError)
         case fault(String)
@@ -46,7 +72,9 @@ public final class MockServer: Sendable {
         self.server = server
     }
 
-    /// Loads fixtures, binds and starts serving.
+    /// Loads the fixtures, binds the listener and starts serving; returns once the port accepts
+    /// connections. Throws ``StartError`` for invalid fixtures or fault rules, or a failed bind
+    /// (a port in use). Call ``stop()`` when done.
     public static func start(_ options: MockOptions = MockOptions()) throws(StartError) -> MockServer {
         let fixtures: FixtureSet
         do { fixtures = try FixtureLoader.load(directory: options.fixturesDirectory) } catch { throw .fixtures(error) }
@@ -59,15 +87,18 @@ public final class MockServer: Sendable {
         } catch { throw .system(error) }
     }
 
-    /// The bound port.
+    /// The bound port (the one chosen when the options asked for port 0).
     public var port: Int { server.port }
 
-    /// `http://HOST:PORT`, with IPv6 hosts bracketed.
+    /// `http://HOST:PORT`, with IPv6 hosts bracketed: the base URL for a client of any surface
+    /// (`/v1/chat/completions`, `/v1/messages`, `/v1beta/models/…`, `/__mock/…`).
     public var baseURL: String {
         let host = server.configuration.host
         return host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
     }
 
-    /// Graceful stop (see ``HTTPServer/shutdown()``).
+    /// Stops gracefully and returns when done: no new connections; in-flight responses and
+    /// streams get `server.shutdownGrace` (5 s by default) to finish, then are cut. Call it from
+    /// any thread but one of the server's own (never from a request handler); later calls return at once.
     public func stop() { server.shutdown() }
 }

@@ -1,21 +1,28 @@
 import Dispatch
-import Gateway
+import BytespikeMock
 import Glibc
 import HTTPServer
 
-/// `bytespike-mock`: parse flags, start the mock, print where it listens, wait for a signal.
-/// Exit codes: 0 after a clean stop, 2 for bad options, fixtures or a failed bind.
+/// `bytespike-mock`: parse flags (and their environment variables), start the mock, print where it
+/// listens, wait for a signal. Exit codes: 0 after a clean stop, 2 for bad options or environment
+/// variables, fixtures or a failed bind.
 enum Command {
     static func main() -> Int32 {
         let options: Options
         do {
-            options = try Options(Array(CommandLine.arguments.dropFirst()))
+            options = try Options(Array(CommandLine.arguments.dropFirst()), environment: { name in
+                getenv(name).map { String(cString: $0) }
+            })
         } catch {
             printError("bytespike-mock: \(error)")
             return 2
         }
         if options.help {
             print(Options.usage, terminator: "")
+            return 0
+        }
+        if options.version {
+            print("bytespike-mock \(MockServer.version)")
             return 0
         }
         if options.checkFixtures {

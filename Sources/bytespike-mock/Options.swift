@@ -1,28 +1,34 @@
-import Gateway
+import BytespikeMock
 import HTTPCore
 import HTTPServer
 
 /// The command line, parsed by hand: a table of flags, each with its help text and how it sets
-/// the options. (swift-argument-parser was dropped: its reflection cost 3 ms of start-up and it
-/// pulled FoundationEssentials into an otherwise Foundation-free binary.)
+/// the options. Every flag also reads an environment variable derived from its name
+/// (`Options+Environment.swift`). (swift-argument-parser was dropped: its reflection cost 3 ms of
+/// start-up and it pulled FoundationEssentials into an otherwise Foundation-free binary.)
+///
+/// A value built once on the main thread at start-up; never shared.
 struct Options {
     var mock = MockOptions()
     var portFile: String?
     var checkFixtures = false
     var help = false
+    var version = false
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    private struct Flag: Sendable {
+    struct Flag: Sendable {
         let name: String
         let value: String?  // placeholder for the value; nil for a switch
         let help: String
+        /// How the flag's environment variable is read (one value unless the table says otherwise).
+        var environment: EnvironmentUse = .value
         let apply: @Sendable (inout Options, String) throws(Failure) -> Void
     }
 
-    private static let flags: [Flag] = [
+    static let flags: [Flag] = [
         Flag(name: "--host", value: "ADDR", help: "address to bind (default 127.0.0.1)") { o, v in o.mock.server.host = v },
         Flag(name: "--port", value: "N", help: "port to bind; 0 picks a free one (default 8787)") { o, v throws(Failure) in
             o.mock.server.port = try int(v, "--port", 0...65535) },
@@ -53,7 +59,8 @@ struct Options {
             o.mock.server.writeTimeout = try seconds(v, "--write-timeout") },
         Flag(name: "--shutdown-grace", value: "SECONDS", help: "how long shutdown waits for in-flight work (default 5)") { o, v throws(Failure) in
             o.mock.server.shutdownGrace = try seconds(v, "--shutdown-grace") },
-        Flag(name: "--fault", value: "SPEC", help: "a fault rule, e.g. '429 retry_after=1 first=2' (repeatable; see README)") { o, v throws(Failure) in
+        Flag(name: "--fault", value: "SPEC", help: "a fault rule, e.g. '429 retry_after=1 first=2' (repeatable; see README)",
+             environment: .list) { o, v throws(Failure) in
             if let problem = faultSpecProblem(v) { throw Failure(description: "--fault '\(v)': \(problem)") }
             o.mock.gateway.faults.append(v) },
         Flag(name: "--admin-token", value: "TOKEN", help: "require this bearer token on /__mock/ (health excepted)") { o, v throws(Failure) in
@@ -84,11 +91,26 @@ struct Options {
         Flag(name: "--callback-timeout", value: "SECONDS", help: "time a callback receiver has to answer (default 5)") { o, v throws(Failure) in
             o.mock.gateway.tasks.callbackTimeoutMillis = try millis(v, "--callback-timeout") },
         Flag(name: "--check-fixtures", value: nil, help: "validate the fixtures and exit (0 valid, 2 not)") { o, _ in o.checkFixtures = true },
-        Flag(name: "--help", value: nil, help: "show this help") { o, _ in o.help = true },
+        Flag(name: "--version", value: nil, help: "print the version and exit", environment: .none) { o, _ in o.version = true },
+        Flag(name: "--help", value: nil, help: "show this help", environment: .none) { o, _ in o.help = true },
     ]
 
-    /// Parses `arguments` (without the program name). Accepts `--flag value` and `--flag=value`.
-    init(_ arguments: [String]) throws(Failure) {
+    /// Parses `arguments` (without the program name), over the environment variables `environment`
+    /// answers: the command line wins over the environment, which wins over the defaults.
+    init(_ arguments: [String], environment: (String) -> String? = { _ in nil }) throws(Failure) {
+        let given = try Self.parse(arguments)
+        // --help and --version answer without reading the environment, so a bad variable never hides them.
+        if !given.contains(where: { $0.flag.environment == .none }) {
+            for flag in Self.flags where !given.contains(where: { $0.flag.name == flag.name }) {
+                try self.apply(flag, fromEnvironment: environment)
+            }
+        }
+        for (flag, value) in given { try flag.apply(&self, value) }
+    }
+
+    /// The flags of `arguments` with their values, in order. Accepts `--flag value` and `--flag=value`.
+    private static func parse(_ arguments: [String]) throws(Failure) -> [(flag: Flag, value: String)] {
+        var given: [(flag: Flag, value: String)] = []
         var i = 0
         while i < arguments.count {
             var arg = arguments[i]
@@ -98,7 +120,7 @@ struct Options {
                 arg = String(arg[..<eq])
             }
             if arg == "-h" { arg = "--help" }
-            guard let flag = Self.flags.first(where: { $0.name == arg }) else {
+            guard let flag = flags.first(where: { $0.name == arg }) else {
                 throw Failure(description: "unknown option '\(arguments[i])' (see --help)")
             }
             var value = ""
@@ -111,9 +133,10 @@ struct Options {
             } else if inline != nil {
                 throw Failure(description: "\(arg) takes no value")
             }
-            try flag.apply(&self, value)
+            given.append((flag, value))
             i += 1
         }
+        return given
     }
 
     static var usage: String {
@@ -123,7 +146,7 @@ struct Options {
             let left = f.name + (f.value.map { " \($0)" } ?? "")
             s += "  " + left + String(repeating: " ", count: max(1, 26 - left.count)) + f.help + "\n"
         }
-        return s
+        return s + environmentUsage
     }
 
     private static func int(_ v: String, _ name: String, _ range: ClosedRange<Int>) throws(Failure) -> Int {

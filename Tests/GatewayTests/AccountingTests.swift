@@ -2,7 +2,7 @@ import Dispatch
 import HTTPCore
 import Synchronization
 import Testing
-@testable import Gateway
+@testable import BytespikeMock
 
 /// The accounting engine, driven by explicit times (no clock, no sleeping).
 @Suite struct AccountingTests {

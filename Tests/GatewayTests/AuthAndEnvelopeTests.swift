@@ -1,22 +1,54 @@
 import HTTPCore
 import Testing
-@testable import Gateway
+@testable import BytespikeMock
 
 @Suite struct AuthAndEnvelopeTests {
     let fixtures = try! FixtureLoader.load()
     var store: Accounting { Accounting(keys: fixtures.keys, accounts: fixtures.accounts) }
-    func secret(_ id: String) -> String { fixtures.keys.first { $0.id == id }!.secret }
+    func secret(_ id: String) -> Credential { Credential(source: .apiKeyHeader, secret: fixtures.keys.first { $0.id == id }!.secret) }
+    func pick(_ h: [String: String], _ q: String? = nil) -> Credential? {
+        CredentialSource.extract({ name, read in h[name].map { var v = $0; return v.withUTF8(read) } }, queryKey: { q })
+    }
 
     @Test func credential_xApiKeyWinsThenBearerThenGoogleThenQuery() {
-        func pick(_ h: [String: String], _ q: String? = nil) -> String? {
-            CredentialSource.extract({ name, read in h[name].map { var v = $0; return v.withUTF8(read) } }, queryKey: { q })
-        }
-        #expect(pick(["x-api-key": "A", "authorization": "Bearer B"]) == "A")
-        #expect(pick(["authorization": "bearer  B "]) == "B")
-        #expect(pick(["authorization": "Basic Zm9v"]) == "Basic Zm9v")
-        #expect(pick(["x-goog-api-key": "G"], "Q") == "G")
-        #expect(pick([:], "Q") == "Q")
+        #expect(pick(["x-api-key": "A", "authorization": "Bearer B"]) == Credential(source: .apiKeyHeader, secret: "A"))
+        #expect(pick(["authorization": "bearer  B "]) == Credential(source: .bearer, secret: "B"))
+        #expect(pick(["authorization": "Bearer B", "x-goog-api-key": "G"]) == Credential(source: .bearer, secret: "B"))
+        #expect(pick(["x-goog-api-key": "G"], "Q") == Credential(source: .googleAPIKeyHeader, secret: "G"))
+        #expect(pick([:], "Q") == Credential(source: .queryKey, secret: "Q"))
         #expect(pick([:]) == nil)
+    }
+
+    @Test(arguments: ["Basic Zm9v", "sk-byts-default-test-key-0001", "Bearer", "Token sk-byts-default-test-key-0001", "Bearer\tB"])
+    func credential_authorizationWithoutBearerSchemeIsOtherScheme(_ value: String) {
+        #expect(pick(["authorization": value]) == Credential(source: .otherScheme, secret: ""))
+    }
+
+    @Test func authenticator_refusesABareKeyInAuthorizationThoughTheKeyExists() {
+        let bare = fixtures.keys.first { $0.id == "key_default" }!.secret
+        let (caller, error) = Authenticator.check(pick(["authorization": bare]), store: store, now: 0, peer: { "127.0.0.1" })
+        #expect(caller == nil)
+        #expect(error?.status.code == 401 && error?.code == "invalid_api_key")
+        #expect(error?.message.contains("'Bearer <key>'") == true, "\(String(describing: error?.message))")
+    }
+
+    @Test(arguments: [
+        (CredentialSource.apiKeyHeader, "invalid x-api-key"),
+        (.bearer, "invalid Authorization: Bearer"),
+        (.googleAPIKeyHeader, "invalid x-goog-api-key"),
+        (.queryKey, "invalid ?key="),
+    ])
+    func authenticator_unknownKeyMessageNamesTheCredentialUsed(_ source: CredentialSource, _ message: String) {
+        let (_, error) = Authenticator.check(Credential(source: source, secret: "sk-byts-nope"), store: store, now: 0, peer: { "" })
+        #expect(error?.message == message)
+        #expect(error?.status.code == 401)
+    }
+
+    @Test func authenticator_missingKeyHintListsTheSurfacesCredentialsNativeFirst() {
+        func hint(_ s: Surface) -> String? { Authenticator.check(nil, surface: s, store: store, now: 0, peer: { "" }).1?.message }
+        #expect(hint(.gemini) == "missing API key: send x-goog-api-key: sk-byts-…, ?key=sk-byts-… or Authorization: Bearer sk-byts-…")
+        #expect(hint(.anthropic) == "missing API key: send x-api-key: sk-byts-… or Authorization: Bearer sk-byts-…")
+        #expect(hint(.openAI) == "missing API key: send Authorization: Bearer sk-byts-… or x-api-key: sk-byts-…")
     }
 
     @Test(arguments: [
@@ -28,7 +60,8 @@ import Testing
         ("sk-byts-ip-restricted-key-0001", 403, "permission_denied", "not in this key's ip_whitelist"),
     ] as [(String?, Int, String, String)])
     func authenticator_rejectsEachBadStateWithTheRightStatus(_ secret: String?, _ status: Int, _ code: String, _ message: String) {
-        let (_, error) = Authenticator.check(secret, store: store, now: 1_800_000_000, peer: { "127.0.0.1" })
+        let credential = secret.map { Credential(source: .apiKeyHeader, secret: $0) }
+        let (_, error) = Authenticator.check(credential, store: store, now: 1_800_000_000, peer: { "127.0.0.1" })
         #expect(error?.status.code == status)
         #expect(error?.code == code)
         #expect(error?.message.contains(message) == true, "\(String(describing: error?.message))")
@@ -65,7 +98,7 @@ import Testing
     }
 
     @Test func envelope_unlimitedKeyShowsZerosAndWallet() throws {
-        let personal = try #require(store.lookup(secret: secret("key_default")))
+        let personal = try #require(store.lookup(secret: secret("key_default").secret))
         let e = store.envelope(keyID: "key_default", now: 1000)
         #expect(e.limit == .zero && e.remaining == .zero && e.reset == 0)
         #expect(e.keyRemaining == personal.account.balance)

@@ -1,6 +1,6 @@
 import HTTPCore
 import Testing
-@testable import Gateway
+@testable import BytespikeMock
 
 @Suite struct ChatCodecTests {
     struct ParseFailure: Error {}

@@ -1,6 +1,6 @@
 import Testing
 import TestSupport
-@testable import Gateway
+@testable import BytespikeMock
 
 @Suite struct FixtureLoaderTests {
     static let repo = String(#filePath.split(separator: "/").dropLast(3).joined(separator: "/")).prefixedSlash

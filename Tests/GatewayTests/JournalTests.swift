@@ -1,4 +1,4 @@
-@testable import Gateway
+@testable import BytespikeMock
 import Glibc
 import HTTPCore
 @testable import HTTPServer

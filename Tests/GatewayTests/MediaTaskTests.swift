@@ -1,6 +1,6 @@
 import HTTPCore
 import Testing
-@testable import Gateway
+@testable import BytespikeMock
 
 /// The task timeline as a pure function of the task and the clock: steps, failure points,
 /// cancels, billing per policy, and the query object.

@@ -20,21 +20,53 @@ public final class Caller: Sendable, Equatable {
     public static func == (a: Caller, b: Caller) -> Bool { a.key == b.key && a.account == b.account }
 }
 
+/// A request's credential: the secret and the field it came in, so a refusal can name what the
+/// client sent. A plain value, made once per request.
+struct Credential: Sendable, Equatable {
+    var source: CredentialSource
+    /// The key; empty for ``CredentialSource/otherScheme``, which is refused before any lookup.
+    var secret: String
+}
+
 /// Where a request's credential came from, in the order the gateway consults them:
-/// `x-api-key` wins over `Authorization: Bearer`; Gemini clients may use `x-goog-api-key` or `?key=`.
-enum CredentialSource {
+/// `x-api-key` wins over `Authorization`; Gemini clients may use `x-goog-api-key` or `?key=`.
+enum CredentialSource: Sendable, Equatable {
+    /// `x-api-key: <key>` (Anthropic's native header, accepted everywhere).
+    case apiKeyHeader
+    /// `Authorization: Bearer <key>` (OpenAI's native header, accepted everywhere).
+    case bearer
+    /// An `Authorization` header without the `Bearer` scheme (`Basic …`, or a bare key): refused
+    /// with 401, as the gateway and OpenAI do, whatever follows.
+    case otherScheme
+    /// `x-goog-api-key: <key>` (google-genai's header).
+    case googleAPIKeyHeader
+    /// `?key=<key>` (Gemini REST samples).
+    case queryKey
+
+    /// The field, as the 401 for an unknown key names it.
+    var fieldName: String {
+        switch self {
+        case .apiKeyHeader: "x-api-key"
+        case .bearer, .otherScheme: "Authorization: Bearer"
+        case .googleAPIKeyHeader: "x-goog-api-key"
+        case .queryKey: "?key="
+        }
+    }
+
     /// `header(name, read)` answers `read(value bytes)` of the first field `name`, or nil when
     /// there is none (``Request/withHeaderValue(_:_:)``): the key is made into a string once,
     /// straight from the request's bytes, without a string for the whole `Authorization` value.
     static func extract(_ header: (String, (UnsafeBufferPointer<UInt8>) -> String) -> String?,
-                        queryKey: () -> String?) -> String? {
+                        queryKey: () -> String?) -> Credential? {
         let text = { (u: UnsafeBufferPointer<UInt8>) in String(decoding: u, as: UTF8.self) }
-        if let v = header("x-api-key", text) { return v }
-        // "Bearer <key>", scheme case-insensitive; values arrive trimmed by the parser. Another
-        // scheme: the whole value is treated as an unknown key.
-        if let v = header("authorization", { bearerToken($0) ?? text($0) }) { return v }
-        if let v = header("x-goog-api-key", text) { return v }
-        return queryKey()
+        if let v = header("x-api-key", text) { return Credential(source: .apiKeyHeader, secret: v) }
+        // "Bearer <key>", scheme case-insensitive; values arrive trimmed by the parser. A nil
+        // token (another scheme, a bare key, "Bearer" alone) reads as the empty string here.
+        if let v = header("authorization", { bearerToken($0) ?? "" }) {
+            return v.isEmpty ? Credential(source: .otherScheme, secret: "") : Credential(source: .bearer, secret: v)
+        }
+        if let v = header("x-goog-api-key", text) { return Credential(source: .googleAPIKeyHeader, secret: v) }
+        return queryKey().map { Credential(source: .queryKey, secret: $0) }
     }
 
     /// The key of `Bearer <key>` (any case, spaces around the key dropped), or nil for another scheme.
@@ -50,15 +82,21 @@ enum CredentialSource {
     }
 }
 
-/// Authentication and authorisation of a caller, in the gateway's order: credential present,
-/// key known, not revoked, not expired (401); account not paused, IP allowed (403).
+/// Authentication and authorisation of a caller, in the gateway's order: credential present and
+/// well-formed, key known, not revoked, not expired (401); account not paused, IP allowed (403).
+/// Each 401 names the credential the client sent (`invalid x-goog-api-key`, …).
 enum Authenticator {
-    static func check(_ secret: String?, store: Accounting, now: Int, peer: () -> String) -> (Caller?, GatewayError?) {
-        guard let secret, !secret.isEmpty else {
-            return (nil, .unauthorized("missing API key: send Authorization: Bearer sk-byts-… or x-api-key"))
+    static func check(_ credential: Credential?, surface: Surface = .openAI, store: Accounting, now: Int,
+                      peer: () -> String) -> (Caller?, GatewayError?) {
+        guard let credential, credential.source == .otherScheme || !credential.secret.isEmpty else {
+            return (nil, .unauthorized("missing API key: send \(acceptedCredentials(surface))"))
         }
-        guard let caller = store.lookup(secret: secret) else {
-            return (nil, .unauthorized("invalid x-api-key"))
+        if credential.source == .otherScheme {
+            return (nil, .unauthorized("the Authorization header must read 'Bearer <key>'; "
+                + "a bare key or another scheme is not accepted (or send \(acceptedCredentials(surface, bearer: false)))"))
+        }
+        guard let caller = store.lookup(secret: credential.secret) else {
+            return (nil, .unauthorized("invalid \(credential.source.fieldName)"))
         }
         if let e = keyState(caller, now: now) { return (caller, e) }
         let key = caller.key
@@ -72,6 +110,18 @@ enum Authenticator {
             }
         }
         return (caller, nil)
+    }
+
+    /// The credentials `surface`'s clients send, native first (the missing-key hint).
+    static func acceptedCredentials(_ surface: Surface, bearer: Bool = true) -> String {
+        let sk = "sk-byts-…"
+        let names: [String] = switch surface {
+        case .anthropic: ["x-api-key: \(sk)", "Authorization: Bearer \(sk)"]
+        case .gemini: ["x-goog-api-key: \(sk)", "?key=\(sk)", "Authorization: Bearer \(sk)"]
+        case .openAI, .control: ["Authorization: Bearer \(sk)", "x-api-key: \(sk)"]
+        }
+        let shown = bearer ? names : names.filter { !$0.hasPrefix("Authorization") }
+        return shown.dropLast().joined(separator: ", ") + (shown.count > 1 ? " or " : "") + (shown.last ?? "")
     }
 
     /// The checks on the key itself, in order: revoked, expired (401), paused account (403).
