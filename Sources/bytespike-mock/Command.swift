@@ -35,6 +35,7 @@ enum Command {
                 return 2
             }
         }
+        let signals = SignalWaiter()
         let mock: MockServer
         do {
             mock = try MockServer.start(options.mock)
@@ -49,7 +50,7 @@ enum Command {
         }
         print("bytespike-mock listening on \(mock.baseURL)")
         fflush(nil)
-        SignalWaiter.waitForTermination()
+        signals.waitForTermination()
         mock.stop()
         printError("bytespike-mock: stopped")
         return 0
@@ -70,22 +71,31 @@ func printError(_ text: String) {
     line.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
 }
 
-/// Blocks the calling thread until SIGINT or SIGTERM.
+/// Waits for SIGINT or SIGTERM.
 ///
-/// The signal sources are created inside this non-isolated type, never in top-level code, whose
-/// closures would be main-actor isolated and trap when Dispatch runs them on another queue.
-enum SignalWaiter {
-    static func waitForTermination() {
-        let done = DispatchSemaphore(value: 0)
+/// Made before the mock starts, so a signal that arrives as soon as the port file exists is
+/// caught rather than lost (a harness may stop the mock right after reading the port). The signal
+/// sources are created inside this non-isolated type, never in top-level code, whose closures
+/// would be main-actor isolated and trap when Dispatch runs them on another queue.
+/// Used from the main thread only; the sources fire on their own queue and only signal `done`.
+final class SignalWaiter {
+    private let done = DispatchSemaphore(value: 0)
+    private var sources: [any DispatchSourceSignal] = []
+
+    /// Starts catching SIGINT and SIGTERM (their default actions are disabled from here on).
+    init() {
         let queue = DispatchQueue(label: "bytespike-mock.signals")
-        var sources: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { done.signal() }
+            source.setEventHandler { [done] in done.signal() }
             source.resume()
             sources.append(source)
         }
+    }
+
+    /// Blocks the calling thread until one of the signals has arrived (also one that arrived earlier).
+    func waitForTermination() {
         done.wait()
         for s in sources { s.cancel() }
     }

@@ -34,9 +34,9 @@ import Testing
 
     @Test(arguments: [
         (CredentialSource.apiKeyHeader, "invalid x-api-key"),
-        (.bearer, "invalid Authorization: Bearer"),
+        (.bearer, "invalid bearer token in Authorization"),
         (.googleAPIKeyHeader, "invalid x-goog-api-key"),
-        (.queryKey, "invalid ?key="),
+        (.queryKey, "invalid key= query parameter"),
     ])
     func authenticator_unknownKeyMessageNamesTheCredentialUsed(_ source: CredentialSource, _ message: String) {
         let (_, error) = Authenticator.check(Credential(source: source, secret: "sk-byts-nope"), store: store, now: 0, peer: { "" })

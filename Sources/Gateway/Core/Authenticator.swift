@@ -43,13 +43,13 @@ enum CredentialSource: Sendable, Equatable {
     /// `?key=<key>` (Gemini REST samples).
     case queryKey
 
-    /// The field, as the 401 for an unknown key names it.
-    var fieldName: String {
+    /// The 401 for an unknown key, naming the field it came in.
+    var unknownKeyMessage: String {
         switch self {
-        case .apiKeyHeader: "x-api-key"
-        case .bearer, .otherScheme: "Authorization: Bearer"
-        case .googleAPIKeyHeader: "x-goog-api-key"
-        case .queryKey: "?key="
+        case .apiKeyHeader: "invalid x-api-key"
+        case .bearer, .otherScheme: "invalid bearer token in Authorization"
+        case .googleAPIKeyHeader: "invalid x-goog-api-key"
+        case .queryKey: "invalid key= query parameter"
         }
     }
 
@@ -96,7 +96,7 @@ enum Authenticator {
                 + "a bare key or another scheme is not accepted (or send \(acceptedCredentials(surface, bearer: false)))"))
         }
         guard let caller = store.lookup(secret: credential.secret) else {
-            return (nil, .unauthorized("invalid \(credential.source.fieldName)"))
+            return (nil, .unauthorized(credential.source.unknownKeyMessage))
         }
         if let e = keyState(caller, now: now) { return (caller, e) }
         let key = caller.key

@@ -54,6 +54,6 @@ import FoundationNetworking
         let error = await #expect(throws: ChatClient.Failure.self) {
             _ = try await client.complete(model: "gpt-5-4-mini", prompt: "hello")
         }
-        #expect(error == ChatClient.Failure(status: 401, message: "invalid Authorization: Bearer"))
+        #expect(error == ChatClient.Failure(status: 401, message: "invalid bearer token in Authorization"))
     }
 }
