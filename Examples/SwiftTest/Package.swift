@@ -8,7 +8,7 @@ let package = Package(
     name: "SwiftTest",
     platforms: [.macOS(.v15)],
     dependencies: [
-        // `name:` pins the package's identity, so the example builds whatever the clone's directory is called.
+        // `name:` fixes the package's identity to "bytespike-mock", whatever the checkout's directory is called.
         .package(name: "bytespike-mock", path: "../.."),
     ],
     targets: [
