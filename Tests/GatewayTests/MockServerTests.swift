@@ -19,6 +19,22 @@ import TestSupport
         #expect(r.text.hasPrefix(#"{"id":"gpt-5-4","object":"model","owned_by":"openai","family":"gpt""#))
     }
 
+    @Test func testOptions_pickAFreePortWhileDefaultsMatchTheCommandLine() throws {
+        #expect(MockOptions().port == 8787 && MockOptions().server.port == 8787)
+        var options = MockOptions(port: 0, seed: 7)
+        #expect(options.server.port == 0 && options.seed == 7 && options.fixturesDirectory == nil)
+        options.port = 9999
+        #expect(options.server.port == 9999)
+        let mock = try MockServer.start(MockOptions(port: 0))
+        defer { mock.stop() }
+        #expect(mock.port > 0 && mock.port != 8787)
+    }
+
+    @Test func version_isThreeNumbers() {
+        let parts = MockServer.version.split(separator: ".", omittingEmptySubsequences: false)
+        #expect(parts.count == 3 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) })
+    }
+
     /// Rejections made by the HTTP layer still carry a request id and the envelope.
     @Test func serverLevelRejections_carryRequestIDAndEnvelope() throws {
         var options = MockOptions()
