@@ -142,9 +142,10 @@ struct Options {
     static var usage: String {
         var s = "bytespike-mock: a local, offline, fixture-driven stand-in for the ByteSpike LLM gateway.\n\n"
         s += "usage: bytespike-mock [options]\n\noptions:\n"
-        for f in flags {
-            let left = f.name + (f.value.map { " \($0)" } ?? "")
-            s += "  " + left + String(repeating: " ", count: max(1, 26 - left.count)) + f.help + "\n"
+        let lefts = flags.map { f in f.name + (f.value.map { " \($0)" } ?? "") }
+        let width = (lefts.map(\.count).max() ?? 0) + 2  // the help texts line up after the longest flag
+        for (f, left) in zip(flags, lefts) {
+            s += "  " + left + String(repeating: " ", count: width - left.count) + f.help + "\n"
         }
         return s + environmentUsage
     }

@@ -1,6 +1,6 @@
 import HTTPCore
 import Testing
-@testable import Gateway
+@testable import BytespikeMock
 
 /// The range helpers behind docs/limits.md: each bound holds at its edge, and the arithmetic
 /// behind it saturates instead of trapping when handed the extremes of `Int` and `Double`.
