@@ -55,7 +55,7 @@ public final class MockServer: Sendable {
 
     /// Why ``MockServer/start(_:)`` failed; `description` is the message the command line prints.
     public enum StartError: Error, CustomStringConvertible {
-        case fixtures(FixtureError)
+        case fixtures(FixtureReport)
         case fault(String)
         case system(SystemError)
         public var description: String {

@@ -3,20 +3,30 @@ import HTTPCore
 /// `faults.json`: `{"faults": [RULE, …]}`, each rule a spec string or an object of options
 /// (the fault grammar either way). An exported plan (`GET /__mock/journal/plan`) has this shape.
 enum FaultsFile {
-    /// Top-level members: `faults`, plus what an exported plan adds for the reader.
-    static let fields: Set = ["faults", "mode", "seed", "generated_at", "requests"]
+    /// Top-level members: `faults`, plus what an exported plan adds for the reader (and `$schema`).
+    static let fields: Set<String> = FixtureSchema.faults.names
 
-    static func read(_ bytes: [UInt8], file: String) throws(FixtureError) -> [FaultRule] {
-        let r = try FixtureReader.root(bytes, file: file)
+    /// The rules of a fixture file's top-level object; every broken rule is recorded in `problems`.
+    static func read(_ r: FixtureReader, problems: FixtureProblems) throws(FixtureError) -> [FaultRule] {
         try r.allowOnly(fields)
-        return try rules(r.object["faults"] ?? .array([]), origin: "fixture", now: 0, file: file)
+        let (out, bad) = collect(r.object["faults"] ?? .array([]), origin: "fixture", now: 0, file: r.file)
+        for p in bad where !problems.has(file: p.file, under: p.field) { problems.add(p) }
+        return out
     }
 
-    /// The rules of a `faults` array; ids default to `fixture-N` (or `origin-N`).
+    /// The rules of a `faults` array; ids default to `fixture-N` (or `origin-N`). Throws the first problem.
     static func rules(_ value: JSONValue, origin: String, now: Int, file: String) throws(FixtureError) -> [FaultRule] {
+        let (out, bad) = collect(value, origin: origin, now: now, file: file)
+        if let first = bad.first { throw first }
+        return out
+    }
+
+    /// The good rules of a `faults` array and a problem for each bad one.
+    static func collect(_ value: JSONValue, origin: String, now: Int, file: String) -> ([FaultRule], [FixtureError]) {
         guard case .array(let items) = value else {
-            throw FixtureError(file: file, field: "faults", problem: "expected an array of fault rules")
+            return ([], [FixtureError(file: file, field: "faults", problem: "expected an array of fault rules")])
         }
+        var bad: [FixtureError] = []
         var out: [FaultRule] = []
         var ids = Set<String>()
         for (i, item) in items.enumerated() {
@@ -28,9 +38,9 @@ enum FaultsFile {
                 }
                 out.append(rule)
             } catch {
-                throw FixtureError(file: file, field: "faults[\(i)]", problem: error.message)
+                bad.append(FixtureError(file: file, field: "faults[\(i)]", problem: error.message))
             }
         }
-        return out
+        return (out, bad)
     }
 }

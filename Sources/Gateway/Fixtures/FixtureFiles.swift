@@ -13,11 +13,11 @@ struct CatalogFile {
     var models: [Sourced<ModelFixture>]
     var retired: [Sourced<RetiredFixture>]
 
-    init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["mode", "models", "retired"])
+    init(_ r: FixtureReader, _ problems: FixtureProblems) throws(FixtureError) {
+        try r.allowOnly(FixtureSchema.catalog.names)
         mode = try r.mode()
-        models = try r.objects("models").map { (m) throws(FixtureError) in Sourced(try ModelFixture(m), m) }
-        retired = try r.objects("retired").map { (m) throws(FixtureError) in Sourced(try RetiredFixture(m), m) }
+        models = try r.entries("models", problems) { (m) throws(FixtureError) in try ModelFixture(m) }
+        retired = try r.entries("retired", problems) { (m) throws(FixtureError) in try RetiredFixture(m) }
     }
 }
 
@@ -29,13 +29,13 @@ struct KeysFile {
     var keys: [Sourced<KeyFixture>]
     var transactions: [Sourced<TransactionFixture>]
 
-    init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["mode", "groups", "accounts", "keys", "transactions"])
+    init(_ r: FixtureReader, _ problems: FixtureProblems) throws(FixtureError) {
+        try r.allowOnly(FixtureSchema.keys.names)
         mode = try r.mode()
-        groups = try r.objects("groups").map { (g) throws(FixtureError) in Sourced(try GroupFixture(g), g) }
-        accounts = try r.objects("accounts").map { (a) throws(FixtureError) in Sourced(try AccountFixture(a), a) }
-        keys = try r.objects("keys").map { (k) throws(FixtureError) in Sourced(try KeyFixture(k), k) }
-        transactions = try r.objects("transactions").map { (t) throws(FixtureError) in Sourced(try TransactionFixture(t), t) }
+        groups = try r.entries("groups", problems) { (g) throws(FixtureError) in try GroupFixture(g) }
+        accounts = try r.entries("accounts", problems) { (a) throws(FixtureError) in try AccountFixture(a) }
+        keys = try r.entries("keys", problems) { (k) throws(FixtureError) in try KeyFixture(k) }
+        transactions = try r.entries("transactions", problems) { (t) throws(FixtureError) in try TransactionFixture(t) }
     }
 }
 
@@ -48,7 +48,7 @@ struct TransactionFixture {
     var note: String?
 
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["id", "account", "created", "kind", "amount", "source", "note"])
+        try r.allowOnly(FixtureSchema.transaction.names)
         id = try r.int("id")
         account = try r.string("account")
         created = try r.string("created")
@@ -68,8 +68,7 @@ struct ModelFixture {
     var pricing: PricingFixture?
 
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["id", "object", "owned_by", "family", "kind", "capabilities", "context_window", "max_output_tokens",
-                         "input_modalities", "output_modalities", "pricing_url", "created", "protocols", "aliases", "pricing"])
+        try r.allowOnly(FixtureSchema.model.names)
         id = try r.string("id")
         object = try r.optionalString("object")
         owned_by = try r.string("owned_by")
@@ -94,7 +93,7 @@ struct PricingFixture {
     init() {}
 
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["input", "output", "cache_read", "cache_write", "per_image", "per_video_second"])
+        try r.allowOnly(FixtureSchema.pricing.names)
         input = try r.optionalDouble("input")
         output = try r.optionalDouble("output")
         cache_read = try r.optionalDouble("cache_read")
@@ -109,7 +108,7 @@ struct RetiredFixture {
     var replacement: String?
 
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["id", "replacement"])
+        try r.allowOnly(FixtureSchema.retired.names)
         id = try r.string("id")
         replacement = try r.optionalString("replacement")
     }
@@ -122,7 +121,7 @@ struct GroupFixture {
     var models: [String]
 
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["id", "name", "description", "models"])
+        try r.allowOnly(FixtureSchema.group.names)
         id = try r.int("id")
         name = try r.string("name")
         description = try r.optionalString("description")
@@ -138,8 +137,7 @@ struct AccountFixture {
     var concurrency: Int?
 
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["id", "kind", "name", "email", "status", "tier", "balance", "lifetime_topup",
-                         "low_balance_threshold", "concurrency", "created"])
+        try r.allowOnly(FixtureSchema.account.names)
         id = try r.string("id")
         kind = try r.string("kind")
         name = try r.string("name")
@@ -162,8 +160,7 @@ struct KeyFixture {
     var ip_whitelist, ip_blacklist: [String]?
 
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["id", "name", "secret", "group", "account", "quota", "rate_limit_5h", "rate_limit_1d",
-                         "rate_limit_7d", "expires_at", "revoked", "ip_whitelist", "ip_blacklist", "admin", "created"])
+        try r.allowOnly(FixtureSchema.key.names)
         id = try r.string("id")
         name = try r.string("name")
         secret = try r.string("secret")

@@ -27,7 +27,10 @@ struct FixtureReader {
 
     /// Rejects members not in `known` (a misspelt field would otherwise be silently ignored).
     func allowOnly(_ known: Set<String>) throws(FixtureError) {
-        for k in object.keys where !known.contains(k) { throw fail(k, "unknown field (misspelt?)") }
+        for k in object.keys where !known.contains(k) {
+            let hint = FixtureShape.closest(to: k, in: known.sorted()).map { "; did you mean '\($0)'?" } ?? ""
+            throw fail(k, "unknown field\(hint) Known fields: \(known.sorted().joined(separator: ", "))")
+        }
     }
 
     private func value(_ key: String) -> JSONValue? {
@@ -105,6 +108,23 @@ struct FixtureReader {
         for (i, item) in items.enumerated() {
             guard case .object(let o) = item else { throw fail("\(key)[\(i)]", "expected an object, found \(item.typeDescription)") }
             out.append(FixtureReader(file: file, path: at("\(key)[\(i)]"), object: o))
+        }
+        return out
+    }
+
+    /// The entries of the array `key`, each decoded on its own: a broken entry is recorded in
+    /// `problems` (its `id` or `name` remembered as broken) and left out, and the rest go on.
+    func entries<T>(_ key: String, _ problems: FixtureProblems,
+                    _ decode: (FixtureReader) throws(FixtureError) -> T) throws(FixtureError) -> [Sourced<T>] {
+        var out: [Sourced<T>] = []
+        for entry in try objects(key) {
+            if let value = problems.collect(file: file, path: entry.path, { () throws(FixtureError) in try decode(entry) }) {
+                out.append(Sourced(value, entry))
+            } else {
+                for name in ["id", "name", "model"] {
+                    if case .string(let s)? = entry.object[name] { problems.brokenNames.insert(s) }
+                }
+            }
         }
         return out
     }

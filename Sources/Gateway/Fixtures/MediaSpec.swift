@@ -72,21 +72,21 @@ struct MediaFile {
     var videos: [Sourced<MediaSpec.Video>]
     var imageTasks: (Double, Double)?
 
-    init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["mode", "files", "max_prompt_chars", "blocked_terms", "images", "videos", "image_tasks"])
+    init(_ r: FixtureReader, _ problems: FixtureProblems) throws(FixtureError) {
+        try r.allowOnly(FixtureSchema.media.names)
         mode = try r.mode()
         if let f = try r.optionalObject("files") {
-            try f.allowOnly(["ttl_seconds"])
+            try f.allowOnly(FixtureSchema.files.names)
             ttl = try f.optionalInt("ttl_seconds")
             if let t = ttl, !(1...31_536_000).contains(t) { throw f.fail("ttl_seconds", "must be from 1 to 31536000 (a year)") }
         }
         maxPromptChars = try r.optionalInt("max_prompt_chars")
         if let m = maxPromptChars, !(1...10_000_000).contains(m) { throw r.fail("max_prompt_chars", "must be from 1 to 10000000") }
         blockedTerms = try r.optionalStrings("blocked_terms")?.map { $0.lowercased() }
-        images = try r.objects("images").map { (i) throws(FixtureError) in Sourced(try Self.image(i), i) }
-        videos = try r.objects("videos").map { (v) throws(FixtureError) in Sourced(try Self.video(v), v) }
+        images = try r.entries("images", problems) { (i) throws(FixtureError) in try Self.image(i) }
+        videos = try r.entries("videos", problems) { (v) throws(FixtureError) in try Self.video(v) }
         if let t = try r.optionalObject("image_tasks") {
-            try t.allowOnly(["queue_seconds", "render_seconds"])
+            try t.allowOnly(FixtureSchema.imageTasks.names)
             imageTasks = (try Self.seconds(t, "queue_seconds", min: 0), try Self.seconds(t, "render_seconds", min: 0.001))
         }
     }
@@ -105,7 +105,7 @@ struct MediaFile {
     }
 
     private static func image(_ r: FixtureReader) throws(FixtureError) -> MediaSpec.Image {
-        try r.allowOnly(["model", "n_max", "sizes", "default_size", "edits", "options"])
+        try r.allowOnly(FixtureSchema.image.names)
         let sizes = try r.strings("sizes")
         for (i, s) in sizes.enumerated() where ImageSize(s) == nil {
             throw r.fail("sizes[\(i)]", "expected WIDTHxHEIGHT with sides from 1 to 4096, found '\(s)'")
@@ -119,8 +119,7 @@ struct MediaFile {
     }
 
     private static func video(_ r: FixtureReader) throws(FixtureError) -> MediaSpec.Video {
-        try r.allowOnly(["model", "max_seconds", "resolutions", "default_resolution", "queue_seconds", "render_seconds",
-                         "cancel_billing", "options"])
+        try r.allowOnly(FixtureSchema.video.names)
         let res = try r.strings("resolutions")
         for (i, s) in res.enumerated() where VideoFormat.height(resolution: s) == nil {
             throw r.fail("resolutions[\(i)]", "expected 480p, 720p or 1080p, found '\(s)'")
@@ -137,8 +136,9 @@ struct MediaFile {
                                cancelBilling: cancel, options: try options(r))
     }
 
-    /// The spec from the built-in file and an optional override, checked against the catalog.
-    static func build(_ base: MediaFile, _ override: MediaFile?, models: [CatalogModel]) throws(FixtureError) -> MediaSpec {
+    /// The spec from the built-in file and an optional override, checked against the catalog;
+    /// an entry naming a model the catalog lacks (or of the wrong kind) is recorded and left out.
+    static func build(_ base: MediaFile, _ override: MediaFile?, models: [CatalogModel], problems: FixtureProblems) -> MediaSpec {
         var spec = MediaSpec()
         var images: [Sourced<MediaSpec.Image>] = []
         var videos: [Sourced<MediaSpec.Video>] = []
@@ -155,22 +155,22 @@ struct MediaFile {
         let known = Set(models.map(\.id))
         images.removeAll { $0.file.hasSuffix("(built-in)") && !known.contains($0.value.model) }
         videos.removeAll { $0.file.hasSuffix("(built-in)") && !known.contains($0.value.model) }
-        func check(_ id: String, _ kind: CatalogModel.Kind, file: String, path: String) throws(FixtureError) {
+        func check(_ id: String, _ kind: CatalogModel.Kind, file: String, path: String) -> Bool {
             guard let m = models.first(where: { $0.id == id }) else {
-                throw FixtureError(file: file, field: "\(path).model", problem: "'\(id)' is not in the catalog")
+                if problems.brokenNames.contains(id) { return false }
+                let ofKind = models.filter { $0.kind == kind }.map(\.id)
+                problems.add(FixtureError(file: file, field: "\(path).model",
+                                          problem: FixtureValidator.noSuch("not in the catalog: \(kind.rawValue) model", id, ofKind)))
+                return false
             }
             guard m.kind == kind else {
-                throw FixtureError(file: file, field: "\(path).model", problem: "'\(id)' is a \(m.kind.rawValue) model, not \(kind.rawValue)")
+                problems.add(FixtureError(file: file, field: "\(path).model", problem: "'\(id)' is a \(m.kind.rawValue) model, not \(kind.rawValue)"))
+                return false
             }
+            return true
         }
-        for i in images {
-            try check(i.value.model, .image, file: i.file, path: i.path)
-            spec.images[i.value.model] = i.value
-        }
-        for v in videos {
-            try check(v.value.model, .video, file: v.file, path: v.path)
-            spec.videos[v.value.model] = v.value
-        }
+        for i in images where check(i.value.model, .image, file: i.file, path: i.path) { spec.images[i.value.model] = i.value }
+        for v in videos where check(v.value.model, .video, file: v.file, path: v.path) { spec.videos[v.value.model] = v.value }
         return spec
     }
 }

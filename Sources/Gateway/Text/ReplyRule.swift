@@ -77,14 +77,14 @@ struct ScriptedReply: Sendable {
 // MARK: parsing (fixtures and control API share it)
 
 extension ReplyRule {
-    static let fields: Set = ["id", "match", "reply", "times"]
+    static let fields: Set<String> = FixtureSchema.replyRule.names
 
     init(_ r: FixtureReader, defaultID: String, origin: String) throws(FixtureError) {
         try r.allowOnly(Self.fields)
         id = try r.optionalString("id") ?? defaultID
         self.origin = origin
         if let m = try r.optionalObject("match") {
-            try m.allowOnly(["surface", "model", "contains", "regex", "tool_result"])
+            try m.allowOnly(FixtureSchema.match.names)
             var surfaces: [TextSurface] = []
             for s in try Self.oneOrMany(m, "surface") {
                 guard let surface = TextSurface(rawValue: s) else {
@@ -135,12 +135,12 @@ extension ReplyRule {
 
 extension ScriptedReply {
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["text", "thinking", "tool_calls", "refusal", "error", "pacing"])
+        try r.allowOnly(FixtureSchema.reply.names)
         text = try r.optionalString("text")
         thinking = try r.optionalString("thinking")
         refusal = try r.optionalString("refusal")
         for t in try r.objects("tool_calls") {
-            try t.allowOnly(["name", "arguments"])
+            try t.allowOnly(FixtureSchema.toolCall.names)
             let args: String
             switch t.object["arguments"] {
             case nil, .null?: args = "{}"
@@ -155,7 +155,7 @@ extension ScriptedReply {
             toolCalls.append(ToolCall(name: try t.string("name"), arguments: args))
         }
         if let e = try r.optionalObject("error") {
-            try e.allowOnly(["status", "message", "type", "after_events", "headers"])
+            try e.allowOnly(FixtureSchema.replyError.names)
             let status = try e.int("status")
             guard (400...599).contains(status) else { throw e.fail("status", "must be an HTTP error status (400-599)") }
             let after = try e.optionalInt("after_events")
@@ -206,7 +206,7 @@ extension ScriptedReply {
 
 extension Pacing {
     init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["first_token_ms", "tokens_per_second"])
+        try r.allowOnly(FixtureSchema.pacing.names)
         self.init()
         firstTokenMillis = try r.optionalInt("first_token_ms") ?? 0
         tokensPerSecond = try r.optionalDouble("tokens_per_second") ?? 0
@@ -254,13 +254,16 @@ struct RepliesFile {
     var pacing: Pacing?
     var rules: [ReplyRule]
 
-    init(_ r: FixtureReader) throws(FixtureError) {
-        try r.allowOnly(["mode", "pacing", "replies"])
+    /// Each rule is read on its own; a broken one is recorded in `problems` and left out.
+    init(_ r: FixtureReader, _ problems: FixtureProblems) throws(FixtureError) {
+        try r.allowOnly(FixtureSchema.replies.names)
         mode = try r.mode()
         pacing = try r.optionalObject("pacing").map { (p) throws(FixtureError) in try Pacing(p) }
         var out: [ReplyRule] = []
         for (i, o) in try r.objects("replies").enumerated() {
-            out.append(try ReplyRule(o, defaultID: "reply-\(i + 1)", origin: "fixture"))
+            if let rule = problems.collect(file: r.file, path: o.path, { () throws(FixtureError) in
+                try ReplyRule(o, defaultID: "reply-\(i + 1)", origin: "fixture")
+            }) { out.append(rule) }
         }
         rules = out
     }
