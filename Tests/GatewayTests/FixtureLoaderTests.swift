@@ -35,12 +35,12 @@ import TestSupport
         #expect(f.media.videos["veo-3.1"] != nil)
         let bad: [(String, String, String)] = [
             (#"{"images":[{"model":"gpt-5-4","n_max":1,"sizes":["1x1"],"default_size":"1x1"}]}"#, "images[0].model", "is a text model"),
-            (#"{"images":[{"model":"nope","n_max":1,"sizes":["1x1"],"default_size":"1x1"}]}"#, "images[0].model", "not in the catalog"),
+            (#"{"images":[{"model":"nope","n_max":1,"sizes":["1x1"],"default_size":"1x1"}]}"#, "images[0].model", "no image model in the catalog named 'nope'"),
             (#"{"images":[{"model":"gpt-image-2","n_max":1,"sizes":["1x1"],"default_size":"2x2"}]}"#, "images[0].default_size", "not one of sizes"),
             (#"{"images":[{"model":"gpt-image-2","n_max":1,"sizes":["0x1"],"default_size":"0x1"}]}"#, "images[0].sizes[0]", "WIDTHxHEIGHT"),
             (#"{"videos":[{"model":"sora-2","max_seconds":61,"resolutions":["720p"],"default_resolution":"720p","queue_seconds":1,"render_seconds":1}]}"#, "videos[0].max_seconds", "from 1 to 60"),
             (#"{"videos":[{"model":"sora-2","max_seconds":5,"resolutions":["4k"],"default_resolution":"4k","queue_seconds":1,"render_seconds":1}]}"#, "videos[0].resolutions[0]", "720p"),
-            (#"{"videos":[{"model":"sora-2","max_seconds":5,"resolutions":["720p"],"default_resolution":"720p","queue_seconds":1,"render_seconds":1,"cancel_billing":"half"}]}"#, "videos[0].cancel_billing", "free, partial or full"),
+            (#"{"videos":[{"model":"sora-2","max_seconds":5,"resolutions":["720p"],"default_resolution":"720p","queue_seconds":1,"render_seconds":1,"cancel_billing":"half"}]}"#, "videos[0].cancel_billing", "Valid values: free, partial, full"),
             (#"{"file":{}}"#, "file", "unknown field"),
         ]
         for (json, field, problem) in bad {
@@ -68,14 +68,14 @@ import TestSupport
         #expect(!f.retired.isEmpty)
     }
 
-    private func load(_ files: [String: String]) -> Result<FixtureSet, FixtureError> {
+    private func load(_ files: [String: String]) -> Result<FixtureSet, FixtureReport> {
         let dir = makeTempDirectory()
         for (name, text) in files { writeText(dir + "/" + name, text) }
         do { return .success(try FixtureLoader.load(directory: dir)) } catch { return .failure(error) }
     }
 
     private func error(_ files: [String: String]) -> FixtureError? {
-        if case .failure(let e) = load(files) { return e }
+        if case .failure(let e) = load(files) { return e.problems.first }
         return nil
     }
 
@@ -128,7 +128,7 @@ import TestSupport
         (#"{"keys":[{"id":"k","name":"k","secret":"sk-byts-zzzzzzzz","group":"default","account":"acct_ada","ip_whitelist":["10.0.0.0/33"]}]}"#, "keys[0].ip_whitelist[0]", "not an IP address or CIDR"),
         (#"{"keys":[{"id":"k","name":"k","secret":"sk-byts-zzzzzzzz","group":"default","account":"acct_ada","expires_at":"tomorrow"}]}"#, "keys[0].expires_at", "RFC 3339"),
         (#"{"keys":[{"id":"k","name":"k","secret":"sk-byts-default-test-key-0001","group":"default","account":"acct_ada"}]}"#, "keys[0].secret", "used by another key"),
-        (#"{"accounts":[{"id":"z","kind":"alien","name":"Z","balance":1}]}"#, "accounts[0].kind", "personal or org"),
+        (#"{"accounts":[{"id":"z","kind":"alien","name":"Z","balance":1}]}"#, "accounts[0].kind", "unknown account kind 'alien'. Valid values: personal, org"),
     ])
     func malformedKeys_namesFileAndField(_ text: String, _ field: String, _ problem: String) throws {
         let e = try #require(error(["keys.json": text]))
@@ -138,7 +138,7 @@ import TestSupport
     }
 
     @Test func missingDirectory_isAnError() {
-        #expect(throws: FixtureError.self) { try FixtureLoader.load(directory: "/nonexistent/bytespike") }
+        #expect(throws: FixtureReport.self) { try FixtureLoader.load(directory: "/nonexistent/bytespike") }
     }
 }
 

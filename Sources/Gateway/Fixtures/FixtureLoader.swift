@@ -112,9 +112,9 @@ public enum FixtureLoader {
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         for name in names.sorted() {
             guard fileNames.contains(name) else {
-                let hint = FixtureShape.closest(to: name, in: fileNames).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = FixtureShape.didYouMean(name, fileNames)
                 problems.add(FixtureError(file: base + name, field: "(file)",
-                                          problem: "not a fixture file name\(hint) Fixture files: \(fileNames.joined(separator: ", "))"))
+                                          problem: "not a fixture file name\(hint). Fixture files: \(fileNames.joined(separator: ", "))"))
                 continue
             }
             guard let bytes = readFile(base + name) else {

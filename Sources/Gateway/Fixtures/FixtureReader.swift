@@ -28,8 +28,8 @@ struct FixtureReader {
     /// Rejects members not in `known` (a misspelt field would otherwise be silently ignored).
     func allowOnly(_ known: Set<String>) throws(FixtureError) {
         for k in object.keys where !known.contains(k) {
-            let hint = FixtureShape.closest(to: k, in: known.sorted()).map { "; did you mean '\($0)'?" } ?? ""
-            throw fail(k, "unknown field\(hint) Known fields: \(known.sorted().joined(separator: ", "))")
+            let hint = FixtureShape.didYouMean(k, known.sorted())
+            throw fail(k, "unknown field\(hint). Known fields: \(known.sorted().joined(separator: ", "))")
         }
     }
 

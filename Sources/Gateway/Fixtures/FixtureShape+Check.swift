@@ -54,10 +54,15 @@ extension FixtureShape {
 
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// `unknown capability tag 'vison'; did you mean 'vision'? Valid values: audio, cache_control, …`
+    /// `unknown capability tag 'vison' (did you mean 'vision'?). Valid values: audio, cache_control, …`
     static func notOneOf(_ value: String, _ valid: [String], noun: String) -> String {
-        let hint = closest(to: value, in: valid).map { "; did you mean '\($0)'?" } ?? ""
-        return "unknown \(noun) '\(value)'\(hint) Valid values: \(valid.joined(separator: ", "))"
+        let hint = FixtureShape.didYouMean(value, valid)
+        return "unknown \(noun) '\(value)'\(hint). Valid values: \(valid.joined(separator: ", "))"
+    }
+
+    /// ` (did you mean 'vision'?)` when a candidate is close to `word`, else empty.
+    static func didYouMean(_ word: String, _ candidates: [String]) -> String {
+        closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
     /// The candidate nearest to `word` by edit distance, when near enough to be a typo.
@@ -93,9 +98,9 @@ extension FixtureObject {
     func check(_ object: JSONObject, file: String, path: String, into problems: FixtureProblems) {
         let known = fields.map(\.name)
         for m in object.members where field(m.key) == nil {
-            let hint = FixtureShape.closest(to: m.key, in: known).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = FixtureShape.didYouMean(m.key, known)
             problems.add(FixtureError(file: file, field: FixtureShape.join(path, m.key),
-                                      problem: "unknown field\(hint) Known fields of \(title): \(known.joined(separator: ", "))"))
+                                      problem: "unknown field\(hint). Known fields of \(title): \(known.joined(separator: ", "))"))
         }
         for f in fields {
             let at = FixtureShape.join(path, f.name)

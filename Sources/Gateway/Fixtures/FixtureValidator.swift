@@ -105,7 +105,7 @@ struct FixtureValidator {
             if live.contains(r.id) { ok = report(file, "\(at).id", "'\(r.id)' is also a live model or alias") }
             if !seen.insert(r.id).inserted { ok = report(file, "\(at).id", "'\(r.id)' is listed twice") }
             if let rep = r.replacement, !resolves(rep, among: models.map(\.id)) {
-                let hint = FixtureShape.closest(to: rep, in: models.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = FixtureShape.didYouMean(rep, models.map(\.id))
                 ok = report(file, "\(at).replacement", "'\(rep)' is not a model in the catalog\(hint)")
             }
             if ok { out.append(RetiredModel(id: r.id, replacement: r.replacement)) }
@@ -139,9 +139,9 @@ struct FixtureValidator {
         return out
     }
 
-    /// `no account with id 'acct_ad'; did you mean 'acct_ada'? Known: …`
+    /// `no account with id 'acct_ad' (did you mean 'acct_ada'?). Known: …`
     static func noSuch(_ phrase: String, _ name: String, _ known: [String]) -> String {
-        let hint = FixtureShape.closest(to: name, in: known).map { "; did you mean '\($0)'?" } ?? ""
-        return "\(phrase) '\(name)'\(hint) Known: \(known.joined(separator: ", "))"
+        let hint = FixtureShape.didYouMean(name, known)
+        return "\(phrase) '\(name)'\(hint). Known: \(known.joined(separator: ", "))"
     }
 }

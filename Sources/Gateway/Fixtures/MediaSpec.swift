@@ -160,7 +160,7 @@ struct MediaFile {
                 if problems.brokenNames.contains(id) { return false }
                 let ofKind = models.filter { $0.kind == kind }.map(\.id)
                 problems.add(FixtureError(file: file, field: "\(path).model",
-                                          problem: FixtureValidator.noSuch("not in the catalog: \(kind.rawValue) model", id, ofKind)))
+                                          problem: FixtureValidator.noSuch("no \(kind.rawValue) model in the catalog named", id, ofKind)))
                 return false
             }
             guard m.kind == kind else {
