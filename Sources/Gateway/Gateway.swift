@@ -5,16 +5,16 @@ import Synchronization
 /// The gateway: one pipeline every request walks (surface → route → authenticate → endpoint →
 /// encode with the accounting envelope and request id). Surfaces only decode and encode.
 ///
-/// Concurrency: Sendable; immutable except the shared stores, which lock internally.
+/// Concurrency: Sendable; immutable except the shared stores, which lock internally, and the
+/// fixture view (fixtures, catalog, model lists), one reference behind a Mutex that a fixture
+/// reload (`--watch`, ``reload(_:)``) swaps whole.
 public final class Gateway: HTTPHandler {
-    public let fixtures: FixtureSet
-    public let catalog: Catalog
+    let view: Mutex<FixtureView>
     public let accounting: Accounting
     public let clock: GatewayClock
     let ids: RequestIDs
     let secrets: SecretGenerator
     let router = Router()
-    let modelLists: ModelListCache
     let replies: ReplyEngine
     let responseStore = ResponseStore()
     let seed: UInt64
@@ -32,14 +32,12 @@ public final class Gateway: HTTPHandler {
 
     public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock(),
                 options: GatewayOptions = GatewayOptions()) throws(FaultSpecError) {
-        self.fixtures = fixtures
-        catalog = Catalog(models: fixtures.models, retired: fixtures.retired, groups: fixtures.groups)
+        view = Mutex(FixtureView(fixtures))
         accounting = Accounting(keys: fixtures.keys, accounts: fixtures.accounts, transactions: fixtures.transactions,
                                 ledgerSize: options.ledgerSize)
         self.clock = clock
         ids = RequestIDs(seed: seed)
         secrets = SecretGenerator(seed: seed)
-        modelLists = ModelListCache(catalog: catalog)
         replies = ReplyEngine(rules: fixtures.replies, pacing: fixtures.pacing, seed: seed)
         self.seed = seed
         var rules = fixtures.faults

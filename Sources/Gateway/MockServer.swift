@@ -1,3 +1,4 @@
+import Glibc
 import HTTPServer
 import Synchronization
 
@@ -11,6 +12,8 @@ public struct MockOptions: Sendable {
     public var server = ServerConfiguration()
     /// A directory whose fixture files extend or replace the built-in ones.
     public var fixturesDirectory: String?
+    /// Reload the files of ``fixturesDirectory`` when they change (``FixtureWatcher``).
+    public var watchFixtures = false
     /// Seed for everything random: request ids, replies, fault probabilities and latencies.
     public var seed: UInt64 = 0
     /// Faults, admin token, journal size.
@@ -52,39 +55,60 @@ public final class MockServer: Sendable {
     public let gateway: Gateway
     /// The HTTP server: the listener and its event loops.
     public let server: HTTPServer
+    /// The `--watch` watcher, when asked for.
+    public let watcher: FixtureWatcher?
 
     /// Why ``MockServer/start(_:)`` failed; `description` is the message the command line prints.
     public enum StartError: Error, CustomStringConvertible {
         case fixtures(FixtureReport)
         case fault(String)
         case system(SystemError)
+        case watch(String)
         public var description: String {
             switch self {
             case .fixtures(let e): e.description
             case .fault(let message): "--fault: \(message)"
             case .system(let e): e.description
+            case .watch(let message): message
             }
         }
     }
 
-    private init(gateway: Gateway, server: HTTPServer) {
+    private init(gateway: Gateway, server: HTTPServer, watcher: FixtureWatcher?) {
         self.gateway = gateway
         self.server = server
+        self.watcher = watcher
     }
 
     /// Loads the fixtures, binds the listener and starts serving; returns once the port accepts
-    /// connections. Throws ``StartError`` for invalid fixtures or fault rules, or a failed bind
-    /// (a port in use). Call ``stop()`` when done.
-    public static func start(_ options: MockOptions = MockOptions()) throws(StartError) -> MockServer {
+    /// connections. With `watchFixtures`, also starts watching the fixtures directory (reload
+    /// messages go to `log`, standard error by default). Throws ``StartError`` for invalid
+    /// fixtures or fault rules, a failed bind (a port in use) or a directory that cannot be
+    /// watched. Call ``stop()`` when done.
+    public static func start(_ options: MockOptions = MockOptions(),
+                             log: @escaping @Sendable (String) -> Void = MockServer.standardError) throws(StartError) -> MockServer {
+        if options.watchFixtures, options.fixturesDirectory == nil { throw .watch("--watch needs --fixtures DIR (the directory to watch)") }
         let fixtures: FixtureSet
         do { fixtures = try FixtureLoader.load(directory: options.fixturesDirectory) } catch { throw .fixtures(error) }
         let gateway: Gateway
         do { gateway = try Gateway(fixtures: fixtures, seed: options.seed, options: options.gateway) } catch { throw .fault(error.message) }
-        do {
-            let server = try HTTPServer(configuration: options.server, handler: gateway)
-            gateway.listeningPort.store(server.port, ordering: .relaxed)
-            return MockServer(gateway: gateway, server: server)
-        } catch { throw .system(error) }
+        let server: HTTPServer
+        do { server = try HTTPServer(configuration: options.server, handler: gateway) } catch { throw .system(error) }
+        gateway.listeningPort.store(server.port, ordering: .relaxed)
+        var watcher: FixtureWatcher?
+        if options.watchFixtures, let directory = options.fixturesDirectory {
+            do { watcher = try FixtureWatcher(directory: directory, apply: { [gateway] set in gateway.reload(set) }, log: log) } catch {
+                server.shutdown()
+                throw .watch(error.description)
+            }
+        }
+        return MockServer(gateway: gateway, server: server, watcher: watcher)
+    }
+
+    /// Writes one line to standard error (the default log of ``start(_:log:)``).
+    public static let standardError: @Sendable (String) -> Void = { text in
+        let line = Array((text + "\n").utf8)
+        line.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }
 
     /// The bound port (the one chosen when the options asked for port 0).
@@ -97,8 +121,12 @@ public final class MockServer: Sendable {
         return host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
     }
 
-    /// Stops gracefully and returns when done: no new connections; in-flight responses and
-    /// streams get `server.shutdownGrace` (5 s by default) to finish, then are cut. Call it from
-    /// any thread but one of the server's own (never from a request handler); later calls return at once.
-    public func stop() { server.shutdown() }
+    /// Stops gracefully and returns when done: the `--watch` watcher first, then no new
+    /// connections; in-flight responses and streams get `server.shutdownGrace` (5 s by default)
+    /// to finish, then are cut. Call it from any thread but one of the server's own (never from a
+    /// request handler); later calls return at once.
+    public func stop() {
+        watcher?.stop()
+        server.shutdown()
+    }
 }

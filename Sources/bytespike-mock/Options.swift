@@ -34,6 +34,7 @@ struct Options {
             o.mock.server.port = try int(v, "--port", 0...65535) },
         Flag(name: "--port-file", value: "PATH", help: "write the bound port to PATH once listening") { o, v in o.portFile = v },
         Flag(name: "--fixtures", value: "DIR", help: "fixture files that extend or replace the built-in ones") { o, v in o.mock.fixturesDirectory = v },
+        Flag(name: "--watch", value: nil, help: "reload the --fixtures DIR files when they change; a broken edit is logged and the running set kept") { o, _ in o.mock.watchFixtures = true },
         Flag(name: "--seed", value: "N", help: "seed for deterministic ids (default 0)") { o, v throws(Failure) in
             guard let s = UInt64(v) else { throw Failure(description: "--seed expects a non-negative integer, got '\(v)'") }
             o.mock.seed = s },

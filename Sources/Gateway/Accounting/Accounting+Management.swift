@@ -66,9 +66,11 @@ extension Accounting {
         }
     }
 
-    /// The keys of an account, in creation order.
+    /// The keys of an account, in creation order (not those a fixture reload removed).
     public func keys(accountID: String) -> [APIKey] {
-        state.withLock { s in s.keys.lazy.map(\.key).filter { $0.account == accountID } }
+        state.withLock { s in
+            s.keys.indices.filter { s.keys[$0].key.account == accountID && s.keySlots[s.keys[$0].key.id] == $0 }.map { s.keys[$0].key }
+        }
     }
 
     /// A fresh unique id number for created keys.

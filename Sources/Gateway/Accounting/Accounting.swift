@@ -107,11 +107,19 @@ public final class Accounting: Sendable {
     }
 
     let state: Mutex<State>
-    private let initial: State
+    /// The fixture state: what a reset returns to, and what a fixture reload compares against.
+    let initial: Mutex<State>
 
     /// `ledgerSize`: ledger rows kept (the oldest dropped past it; their credits stay in the
     /// per-model totals).
     public init(keys: [APIKey], accounts: [Account], transactions: [WalletTransaction] = [], ledgerSize: Int = .max) {
+        let s = Self.fixtureState(keys: keys, accounts: accounts, transactions: transactions, ledgerSize: ledgerSize)
+        initial = Mutex(s)
+        state = Mutex(s)
+    }
+
+    /// The state the fixtures describe, before any request.
+    static func fixtureState(keys: [APIKey], accounts: [Account], transactions: [WalletTransaction], ledgerSize: Int) -> State {
         var s = State()
         s.ledger = LedgerStore(capacity: ledgerSize)
         for a in accounts {
@@ -125,15 +133,15 @@ public final class Accounting: Sendable {
         for k in keys { s.insert(k) }
         s.transactions = transactions
         s.nextTransactionID = (transactions.map(\.id).max() ?? 900_000) + 1
-        initial = s
-        state = Mutex(s)
+        return s
     }
 
     /// Back to the fixture state: ledger, wallets, runtime key changes and in-flight counts.
     public func reset() {
+        let base = initial.withLock { $0 }
         state.withLock { s in
             let next = s.generation + 1
-            s = initial
+            s = base
             s.generation = next
         }
     }

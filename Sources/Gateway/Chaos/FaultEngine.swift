@@ -50,6 +50,8 @@ struct FaultDecision {
 final class FaultEngine: Sendable {
     private struct State {
         var rules: [FaultRule]
+        /// `--fault` and `faults.json` rules: what a reset returns to.
+        var base: [FaultRule]
         /// Matching requests and applications per rule and session: key `id \0 session`.
         var matched: [String: Int] = [:]
         var applied: [String: Int] = [:]
@@ -78,8 +80,6 @@ final class FaultEngine: Sendable {
         }
     }
 
-    /// `--fault` and `faults.json` rules: what a reset returns to.
-    let base: [FaultRule]
     let seed: UInt64
     private let state: Mutex<State>
 
@@ -87,9 +87,8 @@ final class FaultEngine: Sendable {
     static let attemptMemory = 100_000
 
     init(rules: [FaultRule], seed: UInt64) {
-        base = rules
         self.seed = seed
-        state = Mutex(State(rules: rules))
+        state = Mutex(State(rules: rules, base: rules))
     }
 
     /// Whether any rule exists (the header aside): the fast path skips the engine otherwise.
@@ -309,6 +308,19 @@ final class FaultEngine: Sendable {
         }
     }
 
+    /// The rules of a reloaded `faults.json` (`--watch`) take the place of the old ones, after
+    /// the `--fault` rules and before the runtime ones; their counters start again.
+    func replaceFixtureRules(_ rules: [FaultRule]) {
+        state.withLock { s in
+            let stale = Set((s.rules + rules).filter { $0.origin == "fixture" }.map { $0.id + "\u{0}" })
+            s.matched = s.matched.filter { entry in !stale.contains { entry.key.hasPrefix($0) } }
+            s.applied = s.applied.filter { entry in !stale.contains { entry.key.hasPrefix($0) } }
+            let cli = s.base.filter { $0.origin != "fixture" }
+            s.base = cli + rules
+            s.rules = cli + rules + s.rules.filter { $0.origin != "fixture" && $0.origin != "cli" }
+        }
+    }
+
     /// Removes the runtime rules (of `session` only, when given).
     func clearRuntime(session: String?) {
         state.withLock { s in s.rules.removeAll { $0.origin == "runtime" && (session == nil || $0.session == session) } }
@@ -319,7 +331,7 @@ final class FaultEngine: Sendable {
     func reset(session: String?) {
         state.withLock { s in
             guard let session else {
-                s = State(rules: base)
+                s = State(rules: s.base, base: s.base)
                 return
             }
             s.rules.removeAll { $0.origin == "runtime" && $0.session == session }

@@ -1,8 +1,9 @@
 import HTTPCore
 
 /// The model catalog: lookup by id or alias, routing-group membership, and the JSON of each
-/// model pre-encoded once. Immutable and Sendable.
-public struct Catalog: Sendable {
+/// model pre-encoded once. Immutable and Sendable; a class, so handing the current catalog out
+/// of the gateway's reloadable fixture view (`--watch`) costs one retain.
+public final class Catalog: Sendable {
     public let models: [CatalogModel]
     public let retired: [String: RetiredModel]
     public let groups: [RoutingGroup]

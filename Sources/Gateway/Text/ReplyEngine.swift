@@ -13,17 +13,26 @@ final class ReplyEngine: Sendable {
         var nextID = 1
         /// Uses of rules with a `times` limit, by id.
         var hits: [String: Int] = [:]
+        /// `replies.json`: tried after the runtime rules; replaced by a fixture reload.
+        var fixtureRules: [ReplyRule]
+        var fixturePacing: Pacing
     }
 
-    let fixtureRules: [ReplyRule]
-    let fixturePacing: Pacing
     let seed: UInt64
-    private let runtime = Mutex(Runtime())
+    private let runtime: Mutex<Runtime>
 
     init(rules: [ReplyRule], pacing: Pacing?, seed: UInt64) {
-        fixtureRules = rules
-        fixturePacing = pacing ?? .fast
+        runtime = Mutex(Runtime(fixtureRules: rules, fixturePacing: pacing ?? .fast))
         self.seed = seed
+    }
+
+    /// The rules and pacing of a reloaded `replies.json` (`--watch`). Runtime rules, the
+    /// runtime pacing and the use counts of `times` rules (by id) stay.
+    func replaceFixtureRules(_ rules: [ReplyRule], pacing: Pacing?) {
+        runtime.withLock { rt in
+            rt.fixtureRules = rules
+            rt.fixturePacing = pacing ?? .fast
+        }
     }
 
     // MARK: runtime rules (control API)
@@ -54,21 +63,24 @@ final class ReplyEngine: Sendable {
     }
 
     /// Runtime rules first, then the fixture rules: the order they are tried in.
-    var rules: [ReplyRule] { runtime.withLock { $0.rules } + fixtureRules }
+    var rules: [ReplyRule] { runtime.withLock { $0.rules + $0.fixtureRules } }
 
     /// The rules a session sees: its own and the unscoped ones (all, without a session).
     func rules(session: String?) -> [ReplyRule] {
         rules.filter { session == nil || $0.session == nil || $0.session == session }
     }
 
-    var pacing: Pacing { runtime.withLock { $0.pacing } ?? fixturePacing }
+    var pacing: Pacing { runtime.withLock { $0.pacing ?? $0.fixturePacing } }
 
     func setPacing(_ p: Pacing?) { runtime.withLock { $0.pacing = p } }
 
     /// Back to the fixture state; with a session, only that session's rules and use counts.
     func reset(session: String? = nil) {
         runtime.withLock { rt in
-            guard let session else { rt = Runtime(); return }
+            guard let session else {
+                rt = Runtime(fixtureRules: rt.fixtureRules, fixturePacing: rt.fixturePacing)
+                return
+            }
             rt.rules.removeAll { $0.session == session }
             let suffix = "\u{0}" + session
             rt.hits = rt.hits.filter { !$0.key.hasSuffix(suffix) }
@@ -131,7 +143,7 @@ final class ReplyEngine: Sendable {
                 return nil
             }
             if !rt.rules.isEmpty, let r = rt.rules.withUnsafeBufferPointer({ first($0, &rt.hits) }) { return r }
-            return fixtureRules.withUnsafeBufferPointer { first($0, &rt.hits) }
+            return rt.fixtureRules.withUnsafeBufferPointer { first($0, &rt.hits) }
         }
     }
 
