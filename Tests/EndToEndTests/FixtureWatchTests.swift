@@ -85,6 +85,21 @@ import TestSupport
         #expect(usage.contains(try #require(billed.header("x-request-id"))), "\(usage)")
     }
 
+    @Test func watch_repliesAndFaultsEditsApplyToTheNextRequest() throws {
+        let dir = makeTempDirectory()
+        writeText(dir + "/replies.json", #"{"replies":[]}"#)
+        let mock = try MockProcess(["--fixtures", dir, "--watch"])
+        defer { _ = mock.stop() }
+        writeText(dir + "/replies.json", #"{"replies":[{"id":"hot","match":{"contains":"ping"},"reply":{"text":"pong from a reloaded rule"}}]}"#)
+        #expect(waitUntil(10) { (try? post(mock, "sk-byts-default-test-key-0001", "ping"))?.text.contains("pong from a reloaded rule") == true },
+                "\(mock.child.stderr)")
+        writeText(dir + "/faults.json", #"{"faults":["503 path=/v1/models"]}"#)
+        #expect(waitUntil(10) { (try? mock.request("/v1/models", ["Authorization": "Bearer sk-byts-default-test-key-0001"]).status) == 503 },
+                "\(mock.child.stderr)")
+        writeText(dir + "/faults.json", #"{"faults":[]}"#)
+        #expect(waitUntil(10) { (try? mock.request("/v1/models", ["Authorization": "Bearer sk-byts-default-test-key-0001"]).status) == 200 })
+    }
+
     /// An editor's burst (a half-written file, then the whole) is one reload of the final text.
     @Test func watch_debouncesABurstOfWritesIntoOneReload() throws {
         let dir = makeTempDirectory()
