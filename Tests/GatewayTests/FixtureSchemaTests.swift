@@ -64,3 +64,34 @@ import TestSupport
         for kind in WalletTransaction.Kind.allCases { #expect(keys.contains("\"\(kind.rawValue)\"")) }
     }
 }
+
+/// docs/fixtures.md lists every field of every file with its type, range and meaning: the
+/// tables between `<!-- fields: FILE -->` and `<!-- end fields -->` are the shapes' rendering.
+/// `RECORD_GOLDEN=1` rewrites them.
+@Suite struct FixtureDocsTests {
+    static let path = FixtureLoaderTests.repo + "/docs/fixtures.md"
+
+    @Test func fieldTables_matchTheLoadersShapes() {
+        var text = readText(Self.path)
+        var stale: [String] = []
+        for (file, object) in FixtureSchema.all {
+            let open = "<!-- fields: \(file) -->\n", close = "<!-- end fields -->"
+            guard let start = text.firstRange(of: open)?.upperBound,
+                  let end = text[start...].firstRange(of: close)?.lowerBound else {
+                Issue.record("docs/fixtures.md has no \(open)")
+                continue
+            }
+            let rendered = object.markdownTables(path: file)
+            if String(text[start..<end]) != rendered {
+                stale.append(file)
+                text.replaceSubrange(start..<end, with: rendered)
+            }
+        }
+        if getenv("RECORD_GOLDEN") != nil, !stale.isEmpty {
+            writeText(Self.path, text)
+            Issue.record("recorded the tables of \(stale) in \(Self.path); rerun without RECORD_GOLDEN")
+            return
+        }
+        #expect(stale.isEmpty, "docs/fixtures.md tables are stale for \(stale): record them with RECORD_GOLDEN=1")
+    }
+}

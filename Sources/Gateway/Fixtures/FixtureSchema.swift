@@ -65,7 +65,7 @@ enum FixtureSchema {
     static let group = FixtureObject("routing group", [
         .required("id", .integer(), "Numeric id, unique."),
         .required("name", .string(format: "slug"), "The name keys refer to in their 'group'."),
-        .optional("description", .string(), "Shown by /v1/groups/available."),
+        .optional("description", .string(), "Shown by /api/v1/groups/available."),
         .required("models", .array(.string()), "At least one glob over model ids ('claude-*', '*')."),
     ])
 
