@@ -113,3 +113,31 @@ def test_broken_document_fails_the_schema_and_the_loader(tmp_path, name, documen
     result = check_fixtures(tmp_path, name, document)
     assert result.returncode == 2, f"the loader accepts a {why}: {result.stdout}"
     assert f"{name}: " in result.stderr
+
+
+TIER_CONCURRENCY = {"free": 5, "pro": 25, "max": 100, "enterprise": 500}
+
+
+def money(value) -> str:
+    return "–" if not value else f"${value:g}"
+
+
+def test_docs_key_table_states_every_built_in_keys_limits():
+    """docs/fixtures.md lists each built-in key's account, concurrency, balance, quota and windows
+    as Fixtures/keys.json defines them."""
+    keys_file = json.loads((FIXTURES / "keys.json").read_text())
+    accounts = {a["id"]: a for a in keys_file["accounts"]}
+    rows = {}
+    for line in (ROOT / "docs" / "fixtures.md").read_text().splitlines():
+        if line.startswith("| `sk-"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0].strip("`")] = cells[1:6]
+    assert len(rows) == len(keys_file["keys"])
+    for key in keys_file["keys"]:
+        account = accounts[key["account"]]
+        tier = account.get("tier", "free")
+        concurrency = account.get("concurrency", TIER_CONCURRENCY[tier])
+        windows = [key.get(f"rate_limit_{w}") or 0 for w in ("5h", "1d", "7d")]
+        want = [f"`{account['id']}` ({tier})", str(concurrency), f"${account['balance']:g}", money(key.get("quota")),
+                " / ".join(money(w) for w in windows) if any(windows) else "–"]
+        assert rows[key["secret"]] == want, key["id"]
