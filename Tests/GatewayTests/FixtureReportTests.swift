@@ -103,3 +103,15 @@ import TestSupport
         #expect(has(list, "keys.json", "keys[0].account", "required field is missing"))
     }
 }
+
+extension FixtureReportTests {
+    @Test func runawayFile_isReportedBounded_withLongValuesCutShort() {
+        // 3,000 broken models and one 100 KB misspelt value: a bounded list, the value cut short.
+        let long = #"{"id":"m","kind":"\#(String(repeating: "x", count: 100_000))"}"#
+        let broken = Array(repeating: #"{"id":"m"}"#, count: 3000)
+        let list = problems(["catalog.json": #"{"models":[\#(([long] + broken).joined(separator: ","))]}"#])
+        #expect(list.count == FixtureProblems.limit)
+        #expect(list.allSatisfy { $0.problem.utf8.count < 1000 })
+        #expect(list.contains { $0.field == "models[0].kind" && $0.problem.contains("xxx…'") })
+    }
+}

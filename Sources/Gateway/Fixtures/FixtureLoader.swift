@@ -17,7 +17,7 @@ public enum FixtureLoader {
     public static func load(directory: String? = nil) throws(FixtureReport) -> FixtureSet {
         let problems = FixtureProblems()
         let set = build(directory: directory, problems)
-        guard problems.isEmpty, let set else { throw FixtureReport(problems.list) }
+        guard problems.isEmpty, let set else { throw problems.report }
         return set
     }
 

@@ -7,9 +7,19 @@ final class FixtureProblems {
     /// Ids and names of entries left out as broken: references to them are not reported again.
     var brokenNames = Set<String>()
 
+    /// Problems kept; past it they are only counted (a generated file gone wrong could hold millions).
+    static let limit = 500
+    /// Problems found beyond ``limit``.
+    private(set) var dropped = 0
+
     var isEmpty: Bool { list.isEmpty }
 
-    func add(_ problem: FixtureError) { list.append(problem) }
+    func add(_ problem: FixtureError) {
+        if list.count < Self.limit { list.append(problem) } else { dropped += 1 }
+    }
+
+    /// The report of everything found.
+    var report: FixtureReport { FixtureReport(list, more: dropped) }
 
     /// Whether a problem was already recorded in `file` at `path` or below it (`models[3]`
     /// covers `models[3].id`, not `models[30]`). The empty path covers the whole file.
@@ -37,17 +47,21 @@ final class FixtureProblems {
 /// Its description has one line per problem, each naming the file and the field's path.
 public struct FixtureReport: Error, CustomStringConvertible, Sendable {
     public let problems: [FixtureError]
+    /// Problems found but not listed (beyond the first 500).
+    public let more: Int
 
     /// Grouped by file (in the order files were first reported), each file's in the order found.
-    public init(_ problems: [FixtureError]) {
+    public init(_ problems: [FixtureError], more: Int = 0) {
+        self.more = more
         var order: [String] = []
         for p in problems where !order.contains(p.file) { order.append(p.file) }
         self.problems = order.flatMap { file in problems.filter { $0.file == file } }
     }
 
     public var description: String {
-        let lines = problems.map(\.description)
+        var lines = problems.map(\.description)
         guard lines.count > 1 else { return lines.first ?? "fixtures: no problem" }
-        return "\(lines.count) fixture problems:\n" + lines.map { "  " + $0 }.joined(separator: "\n")
+        if more > 0 { lines.append("… and \(more) more") }
+        return "\(problems.count + more) fixture problems:\n" + lines.map { "  " + $0 }.joined(separator: "\n")
     }
 }

@@ -57,7 +57,7 @@ extension FixtureShape {
     /// `unknown capability tag 'vison' (did you mean 'vision'?). Valid values: audio, cache_control, …`
     static func notOneOf(_ value: String, _ valid: [String], noun: String) -> String {
         let hint = FixtureShape.didYouMean(value, valid)
-        return "unknown \(noun) '\(value)'\(hint). Valid values: \(valid.joined(separator: ", "))"
+        return "unknown \(noun) '\(shown(value))'\(hint). Valid values: \(valid.joined(separator: ", "))"
     }
 
     /// ` (did you mean 'vision'?)` when a candidate is close to `word`, else empty.
@@ -65,8 +65,15 @@ extension FixtureShape {
         closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
-    /// The candidate nearest to `word` by edit distance, when near enough to be a typo.
+    /// `text` for a message: at most 60 characters, so a runaway value cannot flood the log.
+    static func shown(_ text: String) -> String {
+        text.count <= 60 ? text : String(text.prefix(57)) + "…"
+    }
+
+    /// The candidate nearest to `word` by edit distance, when near enough to be a typo (words
+    /// longer than 64 bytes are no typo of a field name and get no suggestion).
     static func closest(to word: String, in candidates: [String]) -> String? {
+        guard word.utf8.count <= 64 else { return nil }
         let w = Array(word.lowercased().utf8)
         var best: (String, Int)?
         for c in candidates {

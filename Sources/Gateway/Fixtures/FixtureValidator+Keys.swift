@@ -69,7 +69,7 @@ extension FixtureValidator {
             func cidrs(_ list: [String]?, _ field: String) -> [CIDR] {
                 (list ?? []).enumerated().compactMap { (j, s) -> CIDR? in
                     guard let c = CIDR(s) else {
-                        ok = report(file, "\(at).\(field)[\(j)]", "'\(s)' is not an IP address or CIDR network (e.g. 10.0.0.0/8, ::1)")
+                        ok = report(file, "\(at).\(field)[\(j)]", "'\(FixtureShape.shown(s))' is not an IP address or CIDR network (e.g. 10.0.0.0/8, ::1)")
                         return nil
                     }
                     return c

@@ -44,7 +44,7 @@ struct FixtureValidator {
     func time(_ text: String?, _ file: String, _ field: String, ok: inout Bool) -> Int? {
         guard let text else { return nil }
         guard let t = Timestamp.parse(text) else {
-            ok = report(file, field, "expected an RFC 3339 timestamp such as 2026-01-31T12:00:00Z, found '\(text)'")
+            ok = report(file, field, "expected an RFC 3339 timestamp such as 2026-01-31T12:00:00Z, found '\(FixtureShape.shown(text))'")
             return nil
         }
         return t
@@ -142,6 +142,6 @@ struct FixtureValidator {
     /// `no account with id 'acct_ad' (did you mean 'acct_ada'?). Known: …`
     static func noSuch(_ phrase: String, _ name: String, _ known: [String]) -> String {
         let hint = FixtureShape.didYouMean(name, known)
-        return "\(phrase) '\(name)'\(hint). Known: \(known.joined(separator: ", "))"
+        return "\(phrase) '\(FixtureShape.shown(name))'\(hint). Known: \(known.joined(separator: ", "))"
     }
 }
