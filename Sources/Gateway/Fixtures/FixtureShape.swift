@@ -1,6 +1,6 @@
 /// What a fixture value may be: one description that both the loader's first pass
 /// (``FixtureShape/check(_:file:path:into:)``) and the repository's JSON Schemas
-/// (``FixtureShape/jsonSchema(title:)``) are made from, so the two cannot drift apart.
+/// (``FixtureObject/jsonSchema(file:)``) are made from, so the two cannot drift apart.
 ///
 /// The shape covers structure: types, required and known fields, enumerations and number
 /// ranges. Rules that span fields or files (a key's group exists, `default_size` is one of

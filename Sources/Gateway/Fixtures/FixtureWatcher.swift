@@ -26,8 +26,6 @@ public final class FixtureWatcher: Sendable {
     private let apply: @Sendable (FixtureSet) -> Void
     private let log: @Sendable (String) -> Void
     private let thread = Mutex<pthread_t?>(nil)
-    /// Reloads attempted, good and rejected (for tests and logs).
-    public let reloads = Atomic<Int>(0)
 
     public struct WatchError: Error, CustomStringConvertible {
         public let description: String
@@ -147,7 +145,6 @@ public final class FixtureWatcher: Sendable {
     }
 
     private func reload() {
-        reloads.add(1, ordering: .relaxed)
         do {
             let set = try FixtureLoader.load(directory: directory)
             apply(set)
