@@ -69,6 +69,8 @@ GOOD = [
     ("replies.json", {"replies": [{"match": {"surface": ["chat", "messages"], "contains": "hi"}, "reply": {"text": "hello"}}]}),
     ("faults.json", {"faults": ["429 first=2", {"fault": "latency", "latency": "200ms"}]}),
     ("media.json", {"files": {"ttl_seconds": 60}, "max_prompt_chars": 100}),
+    ("replies.json", {"pacing": {"tokens_per_second": 0.1, "first_token_ms": 0}}),
+    ("replies.json", {"pacing": {"tokens_per_second": 0}}),
 ]
 
 BAD = [
@@ -90,6 +92,11 @@ BAD = [
     ("replies.json", {"replies": [{"reply": {"txt": "x"}}]}, "misspelt reply field"),
     ("replies.json", {"replies": [{"match": {}}]}, "missing reply"),
     ("replies.json", {"pacing": {"first_token_ms": 600001}}, "pacing out of range"),
+    ("replies.json", {"pacing": {"tokens_per_second": 0.05}}, "rate below the floor"),
+    ("keys.json", {"accounts": [ACCOUNT], "transactions": [{"id": 0, "account": "acct_test", "created": "2026-01-01T00:00:00Z",
+                                                           "kind": "topup", "amount": 1}]}, "transaction id 0"),
+    ("catalog.json", {"models": [{**MODEL, "created": 253402300800}]}, "created past year 9999"),
+    ("media.json", {"max_prompt_chars": 10000001}, "prompt limit too high"),
     ("faults.json", {"fault": ["429"]}, "misspelt top-level field"),
     ("media.json", {"images": [{"model": "gpt-image-2", "n_max": 11, "sizes": ["1x1"], "default_size": "1x1"}]}, "n_max above 10"),
     ("media.json", {"files": {"ttl_seconds": 0}}, "ttl below 1"),

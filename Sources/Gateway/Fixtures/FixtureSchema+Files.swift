@@ -3,8 +3,11 @@ extension FixtureSchema {
     // MARK: replies.json
 
     static let pacing = FixtureObject("pacing", [
-        .optional("first_token_ms", .integer(0...600_000), "Milliseconds before the first streamed token (default 0)."),
-        .optional("tokens_per_second", .number(min: 0, max: 1_000_000_000), "Stream speed; 0 (default) sends without pauses."),
+        .optional("first_token_ms", .integer(0...Pacing.maxFirstTokenMillis), "Milliseconds before the first streamed token (default 0)."),
+        .optional("tokens_per_second",
+                  .anyOf([.number(min: 0, max: 0), .number(min: Pacing.minTokensPerSecond, max: Pacing.maxTokensPerSecond)],
+                         description: "0 (unpaced) or a number from 0.1 to 1000000"),
+                  "Stream speed in tokens per second; 0 (default) sends without pauses."),
     ])
 
     static let toolCall = FixtureObject("tool call", [
@@ -106,7 +109,7 @@ extension FixtureSchema {
     static let media = FixtureObject("media.json", [
         schemaLink, mode,
         .optional("files", .object(files), "Served files."),
-        .optional("max_prompt_chars", .integer(1...1_000_000), "Longest image or video prompt (default 4000)."),
+        .optional("max_prompt_chars", .integer(1...10_000_000), "Longest image or video prompt (default 4000)."),
         .optional("blocked_terms", .array(.string()), "Prompt terms refused with 451 (case-insensitive)."),
         .optional("images", .array(.object(image)), "Image models' options, merged by model."),
         .optional("videos", .array(.object(video)), "Video models' options, merged by model."),

@@ -42,7 +42,7 @@ enum FixtureSchema {
         .required("input_modalities", .array(.string(values: CatalogModel.knownModalities.sorted(), format: "modality")), "Accepted input kinds."),
         .required("output_modalities", .array(.string(values: CatalogModel.knownModalities.sorted(), format: "modality")), "Produced output kinds."),
         .optional("pricing_url", .string(), "Default https://bytespike.ai/pricing#<id>."),
-        .required("created", .integer(0...Int.max), "Unix seconds."),
+        .required("created", .integer(GatewayClock.range), "Unix seconds (years 1970 to 9999)."),
         .optional("protocols", .array(.string(values: CatalogModel.knownProtocols.sorted(), format: "protocol")),
                   "Text surfaces that accept the model (default: all four for text models, none otherwise)."),
         .optional("aliases", .array(.string(format: "slug")), "Other names that resolve to this model."),
@@ -103,7 +103,7 @@ enum FixtureSchema {
     ])
 
     static let transaction = FixtureObject("transaction", [
-        .required("id", .integer(), "Unique numeric id."),
+        .required("id", .integer(1...999_999_999_999), "Unique numeric id."),
         .required("account", .string(), "Id of the account."),
         .required("created", timestamp, "RFC 3339 time."),
         .required("kind", .string(values: WalletTransaction.Kind.allCases.map(\.rawValue), format: "transaction kind"), "What moved the money."),

@@ -30,11 +30,18 @@ extension FixtureShape {
             guard case .object(let o) = value else { return report("expected an object, found \(value.typeDescription)") }
             shape.check(o, file: file, path: path, into: problems)
         case .anyOf(let options, _):
-            // The option of the value's own JSON type explains best what is wrong (`unknown surface`).
-            if let option = options.first(where: { $0.admitsType(of: value) }) {
-                option.check(value, file: file, path: path, into: problems)
-            } else {
-                report("expected \(expectation), found \(value.typeDescription)")
+            // The one option of the value's own JSON type explains best what is wrong (`unknown
+            // surface`); among several (0, or 0.1 to 1000000), the value must satisfy one.
+            let typed = options.filter { $0.admitsType(of: value) }
+            if typed.count == 1 {
+                typed[0].check(value, file: file, path: path, into: problems)
+            } else if !typed.contains(where: { option in
+                let trial = FixtureProblems()
+                option.check(value, file: file, path: path, into: trial)
+                return trial.isEmpty
+            }) {
+                report(typed.isEmpty ? "expected \(expectation), found \(value.typeDescription)"
+                                     : "must be \(expectation), found \(value.number.map(Self.format) ?? value.typeDescription)")
             }
         case .any:
             break

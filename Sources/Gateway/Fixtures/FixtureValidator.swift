@@ -131,10 +131,10 @@ struct FixtureValidator {
                                          balanceAfter: .zero, source: t.source, note: t.note))
         }
         out.sort { ($0.time, $0.id) < ($1.time, $1.id) }
-        var running: [String: Int] = [:]
+        var running: [String: Credits] = [:]
         for i in out.indices {
-            running[out[i].accountID, default: 0] += out[i].amount.micros
-            out[i].balanceAfter = Credits(micros: running[out[i].accountID]!)
+            running[out[i].accountID, default: .zero] = running[out[i].accountID, default: .zero] + out[i].amount  // saturating
+            out[i].balanceAfter = running[out[i].accountID]!
         }
         return out
     }
