@@ -19,7 +19,7 @@ extension FixtureSchema {
         .required("status", .integer(400...599), "HTTP error status."),
         .optional("message", .string(), "Error message (default \"scripted error\")."),
         .optional("type", .string(), "Error type in the surface's envelope (default: the status's)."),
-        .optional("after_events", .integer(0...1_000_000), "On streams: events sent before the in-band error; absent: fail before the head."),
+        .optional("after_events", .integer(0...Int.max), "On streams: events sent before the in-band error; absent: fail before the head."),
         .optional("headers", .map(.string()), "Extra response headers (retry-after-ms, x-should-retry, …)."),
     ])
 
@@ -49,7 +49,7 @@ extension FixtureSchema {
         .optional("id", .string(), "Rule id (default reply-N)."),
         .optional("match", .object(match), "Conditions, all of which must hold (absent: every request)."),
         .required("reply", .object(reply), "What the rule answers: text, thinking, tool_calls, refusal or error."),
-        .optional("times", .integer(1...1_000_000_000), "Answer only the first N matching requests."),
+        .optional("times", .integer(1...Int.max), "Answer only the first N matching requests."),
     ])
 
     static let replies = FixtureObject("replies.json", [
