@@ -1,6 +1,6 @@
 import Synchronization
 import Testing
-@testable import Gateway
+@testable import BytespikeMock
 
 /// A fixture reload (`--watch`) in the accounting engine: edits take effect, spend and the
 /// ledger stay, removed keys stop authenticating, admissions in flight still bill.

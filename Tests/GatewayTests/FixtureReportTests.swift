@@ -1,6 +1,6 @@
 import Testing
 import TestSupport
-@testable import Gateway
+@testable import BytespikeMock
 
 /// One load reports every fixture problem, each with its file and field, and says what is valid.
 @Suite struct FixtureReportTests {

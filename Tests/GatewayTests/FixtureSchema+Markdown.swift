@@ -1,4 +1,4 @@
-@testable import Gateway
+@testable import BytespikeMock
 
 /// The field tables of docs/fixtures.md, rendered from the loader's shapes (``FixtureSchema``):
 /// one table per object, nested objects after their parent, named by their path (`models[]`).

@@ -2,7 +2,7 @@ import Glibc
 import HTTPCore
 import Testing
 import TestSupport
-@testable import Gateway
+@testable import BytespikeMock
 
 /// The JSON Schemas in `Fixtures/schema/` and the loader's checks come from one description
 /// (``FixtureSchema``); these tests keep the committed files equal to it.
