@@ -4,12 +4,13 @@ import TestSupport
 import Testing
 
 /// `Media.mp4`: the box tree and H.264 syntax checked by a parser written here, and the pictures checked
-/// sample for sample by ffmpeg as the independent decoder. The ffmpeg tests fail (never skip) when
-/// ffmpeg/ffprobe are not installed.
+/// sample for sample by FFmpeg's decoder as the independent one (libavcodec from the PyAV wheel in the
+/// repository's `.venv`, driven by `Tests/python/videoprobe.py`). The decoder tests fail (never skip)
+/// when the venv is missing: `scripts/test` (or `scripts/setup-venv`) makes it.
 @Suite struct MP4Tests {
     static let sizes: [(Int, Int, Int)] = [(16, 16, 1), (320, 180, 5), (180, 320, 5), (240, 240, 20), (640, 360, 5)]
 
-    // MARK: Without ffmpeg
+    // MARK: Without a decoder
 
     @Test(arguments: sizes)
     func boxTree_sizesOffsetsAndTablesAddUp(_ width: Int, _ height: Int, _ seconds: Int) throws {
@@ -132,16 +133,14 @@ import Testing
         #expect(H264Encoder.level(mbWidth: (width + 15) / 16, mbHeight: (height + 15) / 16, fps: fps) == level)
     }
 
-    // MARK: With ffmpeg as the independent decoder
+    // MARK: With FFmpeg's decoder as the independent one
 
     @Test(arguments: sizes.map { ($0.0, $0.1, $0.2, 1) } + [(320, 180, 2, 30), (1920, 1080, 5, 1)])
-    func ffprobe_reportsH264WithExactDurationAndFrames(_ width: Int, _ height: Int, _ seconds: Int, _ fps: Int) throws {
+    func ffmpegProbe_reportsH264WithExactDurationAndFrames(_ width: Int, _ height: Int, _ seconds: Int, _ fps: Int) throws {
         let path = try writeTemp(Media.mp4(width: width, height: height, seconds: seconds, fps: fps, seed: 5))
-        let run = try runTool("ffprobe", ["-v", "error", "-show_entries",
-                                          "stream=codec_name,profile,width,height,pix_fmt,duration,nb_frames,r_frame_rate"
-                                          + ":format=format_name,duration", "-of", "default", path])
-        #expect(run.status == 0 && run.stderr.isEmpty, "ffprobe: \(run.stderr)")
-        let sections = ffprobeSections(String(decoding: run.stdout, as: UTF8.self))
+        let run = try runDecoder("probe", path)
+        #expect(run.status == 0 && run.stderr.isEmpty, "videoprobe probe: \(run.stderr)")
+        let sections = probeSections(String(decoding: run.stdout, as: UTF8.self))
         let stream = try #require(sections["STREAM"]), format = try #require(sections["FORMAT"])
         #expect(stream["codec_name"] == "h264")
         #expect(stream["profile"] == "Constrained Baseline")
@@ -223,13 +222,12 @@ import Testing
 
 // MARK: - Helpers
 
-/// What ffmpeg decodes `file` to, one yuv420p frame per element; fails on any decoder complaint.
+/// What FFmpeg's decoder makes of `file`, one yuv420p frame per element; fails on any decoder complaint.
 private func decodeYUV(_ file: [UInt8], width: Int, height: Int) throws -> [[UInt8]] {
     let path = try writeTemp(file)
-    let run = try runTool("ffmpeg", ["-nostdin", "-v", "error", "-err_detect", "explode", "-i", path,
-                                     "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
-    #expect(run.status == 0, "ffmpeg exit \(run.status)")
-    #expect(run.stderr.isEmpty, "ffmpeg: \(run.stderr)")
+    let run = try runDecoder("decode", path)
+    #expect(run.status == 0, "videoprobe decode exit \(run.status)")
+    #expect(run.stderr.isEmpty, "videoprobe decode: \(run.stderr)")
     let frameSize = width * height * 3 / 2
     #expect(run.stdout.count % frameSize == 0)
     return stride(from: 0, to: run.stdout.count - frameSize + 1, by: frameSize).map { Array(run.stdout[$0 ..< $0 + frameSize]) }
@@ -265,18 +263,16 @@ private struct ToolRun {
     var stderr: String
 }
 
-/// Runs an ffmpeg tool to completion. A missing tool is a failure, not a skip: CI must install ffmpeg.
-private func runTool(_ name: String, _ arguments: [String]) throws -> ToolRun {
-    let path = try #require(findTool(name), "\(name) is not installed (looked on PATH): these tests need ffmpeg")
-    let child = try ChildProcess(path, arguments)
-    let status = try #require(child.waitExit(seconds: 300), "\(name) timed out")
+/// Runs `Tests/python/videoprobe.py MODE FILE` with the repository's venv python to completion. A
+/// missing venv or PyAV is a failure, not a skip: `scripts/setup-venv` installs both.
+private func runDecoder(_ mode: String, _ file: String) throws -> ToolRun {
+    var root = "\(#filePath)"
+    for _ in 0..<3 { root = String(root[..<(root.lastIndex(of: "/") ?? root.startIndex)]) }
+    let python = root + "/.venv/bin/python"
+    try #require(access(python, X_OK) == 0, "\(python) is missing: run scripts/setup-venv (the decoder is PyAV in that venv)")
+    let child = try ChildProcess(python, [root + "/Tests/python/videoprobe.py", mode, file])
+    let status = try #require(child.waitExit(seconds: 300), "videoprobe \(mode) timed out")
     return ToolRun(status: status, stdout: readBytes(child.stdoutPath), stderr: child.stderr)
-}
-
-private func findTool(_ name: String) -> String? {
-    let path = getenv("PATH").map { String(cString: $0) } ?? ""
-    let dirs = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"]
-    return dirs.map { $0 + "/" + name }.first { access($0, X_OK) == 0 }
 }
 
 private func writeTemp(_ bytes: [UInt8]) throws -> String {
@@ -300,8 +296,8 @@ private func readBytes(_ path: String) -> [UInt8] {
     return Array(out.prefix(n))
 }
 
-/// `[SECTION]` blocks of ffprobe's default writer as key → value maps (first section of each name).
-private func ffprobeSections(_ text: String) -> [String: [String: String]] {
+/// `[SECTION]` blocks of videoprobe's (ffprobe's default) layout as key → value maps (first section of each name).
+private func probeSections(_ text: String) -> [String: [String: String]] {
     var out: [String: [String: String]] = [:]
     var current: String?
     var fields: [String: String] = [:]

@@ -3,7 +3,7 @@ Media/MediaTask.swift, Media/TaskEngine.swift), over real HTTP and raw sockets:
 
 - the timeline on a frozen virtual clock advanced step by step: `pending` for the queue time,
   `running` with a step every 10 % of the render time, `completed` with the result files and the
-  bill (duration × per-second price, exactly once), the MP4 validated with ffprobe;
+  bill (duration × per-second price, exactly once), the MP4 validated by FFmpeg's decoder (videoprobe.py, PyAV);
 - `--time-scale` (scaled timeline on a frozen clock, and a real-time run that completes and bills
   while nobody polls);
 - the three API shapes (`params`, flat `queued`, `/v1/videos/*`), every query form and its errors;
@@ -23,7 +23,6 @@ import io
 import json
 import re
 import socket
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from PIL import Image
 
 from conftest import Fixtures
 from mockproc import running_mock
+import videoprobe
 
 FX = Fixtures()
 TIMEOUT = 10.0
@@ -185,13 +185,11 @@ def flat(model: str = "sora-2", seconds: int = 8, **fields) -> dict:
 
 
 def ffprobe(content: bytes) -> dict:
+    """FFmpeg's demuxer on the file (strict: any libav warning fails); ffprobe's field names."""
     with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
         f.write(content)
         f.flush()
-        p = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", f.name],
-                           capture_output=True, text=True, timeout=TIMEOUT)
-    assert p.returncode == 0 and p.stderr == "", p.stderr
-    return json.loads(p.stdout)
+        return videoprobe.probe(f.name)
 
 
 def assert_mp4(api: Api, url: str, seconds: int, size: tuple[int, int]) -> None:
