@@ -1,4 +1,5 @@
-"""Shared pytest fixtures: run the already-built bytespike-mock binary for the whole session.
+"""Shared pytest fixtures: run the already-built bytespike-mock binary for the whole session,
+through the repository's own Python package and pytest plugin (python/), so every run exercises it.
 
 Build first (`swift build`), set up the venv (`scripts/setup-venv`), then run
 `.venv/bin/python -m pytest -q Tests/python`. `BYTESPIKE_MOCK_BIN` overrides the binary path
@@ -10,12 +11,11 @@ from Fixtures/catalog.json and Fixtures/keys.json, so a stale embedding shows up
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
-import signal
-import subprocess
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,8 +23,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "Fixtures"
 DEFAULT_BIN = ROOT / ".build" / "debug" / "bytespike-mock"
-START_TIMEOUT = 10.0
-STOP_TIMEOUT = 10.0
+# The plugin and mockproc find the binary through BYTESPIKE_MOCK_BIN; default it to the debug build.
+os.environ.setdefault("BYTESPIKE_MOCK_BIN", str(DEFAULT_BIN))
+
+# scripts/setup-venv installs python/ editable, and its pytest11 entry point loads the plugin. A venv
+# made before that (or by hand) gets the same plugin from the source tree instead.
+if importlib.util.find_spec("bytespike_mock") is None:
+    sys.path.insert(0, str(ROOT / "python" / "src"))
+    pytest_plugins = ["bytespike_mock.pytest_plugin"]
 
 # The fields of a /v1/models object, in the order the gateway documents them.
 MODEL_FIELDS = (
@@ -77,55 +83,8 @@ def fixtures() -> Fixtures:
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory):
-    """Starts bytespike-mock on a free loopback port; yields `http://127.0.0.1:PORT`.
-
-    A server that cannot start stops the whole run (pytest.exit) rather than failing every test.
-    Teardown sends SIGTERM and asserts a clean exit (code 0) within STOP_TIMEOUT seconds.
-    """
-    binary = Path(os.environ.get("BYTESPIKE_MOCK_BIN", str(DEFAULT_BIN)))
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.exit(f"bytespike-mock binary not found at {binary}: run `swift build` first "
-                    "or set BYTESPIKE_MOCK_BIN", returncode=1)
-
-    workdir = tmp_path_factory.mktemp("bytespike-mock")
-    port_file = workdir / "port"
-    stdout_path, stderr_path = workdir / "stdout.log", workdir / "stderr.log"
-
-    def logs() -> str:
-        return (f"--- stdout ---\n{stdout_path.read_text(errors='replace')}"
-                f"--- stderr ---\n{stderr_path.read_text(errors='replace')}")
-
-    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(
-            [str(binary), "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file)],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=workdir,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        port = None
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.exit(f"bytespike-mock exited early with code {proc.returncode}\n{logs()}", returncode=1)
-            if port_file.exists():
-                text = port_file.read_text().strip()
-                if text.isdigit():
-                    port = int(text)
-                    break
-            time.sleep(0.02)
-        if port is None:
-            pytest.exit(f"bytespike-mock wrote no port file within {START_TIMEOUT:.0f} s\n{logs()}", returncode=1)
-        assert 0 < port < 65536
-
-        yield f"http://127.0.0.1:{port}"
-
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"bytespike-mock did not exit within {STOP_TIMEOUT:.0f} s of SIGTERM\n{logs()}", pytrace=False)
-        assert code == 0, f"bytespike-mock exited with code {code} after SIGTERM\n{logs()}"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+def base_url(bytespike_mock) -> str:
+    """`http://127.0.0.1:PORT` of the session's mock: the `bytespike_mock` fixture of the project's own
+    pytest plugin (python/, installed editable by scripts/setup-venv), which starts the binary on a
+    free loopback port and, at teardown, fails the run unless SIGTERM stops it with exit code 0."""
+    return bytespike_mock.base_url
