@@ -14,7 +14,7 @@ NAME = "bytespike-mock"
 BUNDLED = Path(__file__).resolve().parent / "bin" / NAME
 
 
-def find_binary(explicit: Union[str, os.PathLike, None] = None) -> Path:
+def find_binary(explicit: Union[str, "os.PathLike[str]", None] = None) -> Path:
     """The executable to run; `MockStartError` listing every place looked when there is none.
 
     An explicit path or `BYTESPIKE_MOCK_BIN` that is not an executable file is an error rather

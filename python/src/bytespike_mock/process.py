@@ -11,7 +11,7 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from ._http import Transport
 from .binary import find_binary
@@ -63,7 +63,7 @@ class BytespikeMock(MockClient):
         self._proc: Optional[subprocess.Popen[bytes]] = None
         self._workdir: Optional[Path] = None
         self._t: Optional[Transport] = None  # type: ignore[assignment]
-        self._finalizer: Optional[weakref.finalize] = None
+        self._finalizer: Optional[Callable[[], object]] = None
         self.port: Optional[int] = None
         self.returncode: Optional[int] = None
 
@@ -142,6 +142,8 @@ class BytespikeMock(MockClient):
     def _transport(self) -> Transport:
         if self._t is None or self._proc is None:
             raise MockStartError("the mock is not running: call start() or use `with BytespikeMock() as mock:`")
+        if self._proc.poll() is not None:
+            raise MockStartError(f"the mock is not running: it exited with code {self._proc.returncode}")
         return self._t
 
     # Start-up.
