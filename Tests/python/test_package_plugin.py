@@ -77,6 +77,15 @@ def test_the_plugin_option_chooses_the_binary(tmp_path):
     assert "is not an executable file" in run.stdout and "1 error" in run.stdout
 
 
+def test_the_docs_pytest_example_runs_as_written(tmp_path):
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "python.md").read_text()
+    example = docs.split("## Ten lines with pytest", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "test_docs_example.py").write_text(example)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
+
+
 def test_session_names_follow_the_test_id_and_stay_short():
     assert session_name("tests/test_x.py::test_y[a b]", 3) == "tests/test_x.py::test_y[a_b]#3"
     long = session_name("t.py::test_" + "z" * 300, 12)
