@@ -48,9 +48,6 @@ class Transport:
         self.admin_token = admin_token
         self.timeout = timeout
 
-    def with_session(self, session: Optional[str]) -> "Transport":
-        return Transport(self.base_url, session=session, admin_token=self.admin_token, timeout=self.timeout)
-
     def call(self, method: str, path: str, body: Body = None, *, query: Optional[Mapping[str, Optional[QueryValue]]] = None,
              timeout: Optional[float] = None) -> Tuple[int, Any]:
         """Sends one call; returns (status, decoded JSON) for a 2xx answer, raises `MockError` otherwise."""

@@ -55,10 +55,8 @@ class MockClient:
 
     def session(self, name: str) -> "MockClient":
         """The same mock seen through session `name`."""
-        check_session_name(name)
-        client = MockClient.__new__(MockClient)
-        client._t = self._transport.with_session(name)
-        return client
+        t = self._transport
+        return MockClient(t.base_url, session=name, admin_token=t.admin_token, timeout=t.timeout)
 
     # The control API.
 

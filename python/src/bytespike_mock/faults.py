@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Sequence, Union
+from urllib.parse import quote
 
 from ._http import Transport
 from .errors import MockError
@@ -43,7 +44,7 @@ class Faults:
         by `;`), a rule object (`{"fault": 429, "first": 1}`), or a list of either. A bad spec
         raises `MockError` (400 `invalid_fault`) naming the mistake.
         """
-        if isinstance(spec, str) or isinstance(spec, Mapping):
+        if isinstance(spec, (str, Mapping)):
             body: Any = spec
         else:
             body = {"faults": list(spec)}
@@ -75,5 +76,4 @@ class Faults:
 
 
 def _segment(text: str) -> str:
-    from urllib.parse import quote
     return quote(text, safe="")

@@ -10,6 +10,7 @@ filter with a 400 that lists the valid ones (raised as `MockError`).
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional
+from urllib.parse import quote
 
 from ._http import QueryValue, Transport
 from .errors import JournalWaitTimeout, MockError
@@ -33,7 +34,6 @@ class Journal:
 
     def entry(self, request_id: str) -> JournalEntry:
         """One entry by request id (the response's `X-Request-Id`); `MockError` 404 when unknown."""
-        from urllib.parse import quote
         _, answer = self._t.call("GET", f"/__mock/journal/{quote(request_id, safe='')}")
         return dict(answer)
 

@@ -46,6 +46,7 @@ class BytespikeMock(MockClient):
         `fixtures`, `seed`, `admin_token`: the matching flags; `env`: extra environment for
         the process; timeouts in seconds (`timeout` for each control call)."""
         self._binary_arg = binary
+        self._binary: Optional[Path] = None
         self._host = host
         flags = list(args)
         if fixtures is not None:
@@ -62,6 +63,7 @@ class BytespikeMock(MockClient):
         self._timeout = timeout
         self._proc: Optional[subprocess.Popen[bytes]] = None
         self._workdir: Optional[Path] = None
+        # MockClient's transport, made in start(); `_transport` below refuses calls until then.
         self._t: Optional[Transport] = None  # type: ignore[assignment]
         self._finalizer: Optional[Callable[[], object]] = None
         self.port: Optional[int] = None
@@ -71,7 +73,8 @@ class BytespikeMock(MockClient):
 
     @property
     def binary(self) -> Path:
-        return find_binary(self._binary_arg)
+        """The executable this mock runs (or, before `start()`, would run)."""
+        return self._binary if self._binary is not None else find_binary(self._binary_arg)
 
     @property
     def running(self) -> bool:
@@ -82,7 +85,7 @@ class BytespikeMock(MockClient):
         exits first or writes none within `start_timeout`."""
         if self._proc is not None:
             raise MockStartError("this BytespikeMock was already started")
-        binary = self.binary
+        binary = self._binary = find_binary(self._binary_arg)
         self._workdir = Path(tempfile.mkdtemp(prefix="bytespike-mock-"))
         port_file = self._workdir / "port"
         argv = [str(binary), "--host", self._host, "--port", "0", "--port-file", str(port_file), *self._flags]
