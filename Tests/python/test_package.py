@@ -38,10 +38,19 @@ def chat(mock: MockClient) -> str:
     return sdk(mock).chat.completions.create(model=MODEL, messages=HELLO).choices[0].message.content or ""
 
 
+def settle() -> None:
+    """A known race in the binary: Sources/bytespike-mock/Command.swift sets up its SIGTERM handling
+    only after writing the port file, so a SIGTERM in the first milliseconds kills it (-15) or is
+    lost (SIGKILL after the stop timeout, -9). Tests that assert a clean exit of a mock they just
+    started give it this long first; the fix belongs in the binary (handling before the port file)."""
+    time.sleep(0.3)
+
+
 # Start and stop
 
 def test_start_picks_a_free_port_serves_and_stops_cleanly():
     with BytespikeMock() as a, BytespikeMock() as b:
+        settle()
         assert a.port and b.port and a.port != b.port
         assert a.base_url == f"http://127.0.0.1:{a.port}"
         assert a.running and a.health()["status"] == "ok"
@@ -55,9 +64,7 @@ def test_start_picks_a_free_port_serves_and_stops_cleanly():
 
 def test_stop_is_idempotent_and_returns_the_exit_code():
     mock = BytespikeMock().start()
-    # Used before stopped: a SIGTERM within a millisecond of the port file can precede the binary's
-    # signal handling (Sources/bytespike-mock/Command.swift installs it after writing the file).
-    assert mock.health()["status"] == "ok"
+    settle()
     assert mock.stop() == 0 and mock.stop() == 0
     mock.close()
     assert BytespikeMock().stop() is None  # never started
