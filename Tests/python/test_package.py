@@ -179,6 +179,7 @@ def test_journal_wait_returns_once_the_requests_arrive(bytespike_session):
     assert len(entries) == 2 and time.monotonic() - started < 5
     assert {e["session"] for e in entries} == {s.session_name} and entries[0]["model"] == MODEL
     assert s.journal.entry(entries[0]["id"])["index"] == entries[0]["index"]
+    assert len(s.journal.entries(status=[200, 503])) == 2 and s.journal.entries(status=[429, 503]) == []
 
 
 def test_journal_wait_times_out_as_an_assertion(bytespike_session):
@@ -205,9 +206,12 @@ class VerifyStandIn(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         VerifyStandIn.seen.append((self.path, self.headers.get("X-Mock-Session"), body))
-        ok = body["match"].get("path") == "/v1/messages"
-        payload = {"entries": [{"id": "req_1"}]} if ok else {
-            "error": {"code": "verification_failed", "message": "0 of 1 matched; closest: path differs"}}
+        if "sequence" in body:
+            ok, payload = True, {"ok": True, "entries": []}
+        else:
+            ok = body["match"].get("path") == "/v1/messages"
+            payload = {"ok": True, "entries": [{"id": "req_1"}]} if ok else {
+                "ok": False, "error": {"code": "verification_failed", "message": "0 of 1 matched; closest: path differs"}}
         raw = json.dumps(payload).encode()
         self.send_response(200 if ok else 422)
         self.send_header("Content-Type", "application/json")
@@ -236,11 +240,17 @@ def test_verify_sends_the_documented_shape_and_reads_both_answers(verify_server)
     with pytest.raises(VerificationError, match="0 of 1 matched; closest: path differs") as info:
         client.verify({"at_least": 1}, path="/v1/chat/completions", body_contains="hi")
     assert isinstance(info.value, AssertionError) and info.value.report["error"]["code"] == "verification_failed"
-    assert VerifyStandIn.seen == [
+    assert VerifyStandIn.seen[:2] == [
         ("/__mock/verify", "pkg-verify", {"match": {"path": "/v1/messages", "body": {"model": "claude-sonnet-4-6"}},
                                           "count": {"exactly": 2}}),
         ("/__mock/verify", "pkg-verify", {"match": {"path": "/v1/chat/completions", "body_contains": "hi"},
                                           "count": {"at_least": 1}}),
+    ]
+    assert client.verify(path="/v1/messages") == [{"id": "req_1"}]  # no count: the mock's default (at least one)
+    assert client.verify_sequence({"path": "/v1/messages", "status": 429}, {"path": "/v1/messages"}) == []
+    assert VerifyStandIn.seen[2:] == [
+        ("/__mock/verify", "pkg-verify", {"match": {"path": "/v1/messages"}}),
+        ("/__mock/verify", "pkg-verify", {"sequence": [{"path": "/v1/messages", "status": 429}, {"path": "/v1/messages"}]}),
     ]
     with pytest.raises(TypeError):
         client.verify(True, path="/v1/messages")

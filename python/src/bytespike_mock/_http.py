@@ -19,18 +19,13 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def query_string(params: Mapping[str, Optional[QueryValue]]) -> str:
-    """`?a=1&b=true&status=429,503`: booleans lower-case, lists joined by commas, None left out."""
+    """`?a=1&b=true&c=x&c=y`: booleans lower-case, a list repeats its parameter, None is left out."""
     pairs: list[Tuple[str, str]] = []
     for name, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, (list, tuple)):
-            text = ",".join(str(v) for v in value)
-        else:
-            text = str(value)
-        pairs.append((name, text))
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if v is not None:
+                pairs.append((name, ("true" if v else "false") if isinstance(v, bool) else str(v)))
     return "?" + urllib.parse.urlencode(pairs) if pairs else ""
 
 

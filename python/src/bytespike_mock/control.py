@@ -81,19 +81,31 @@ class MockClient:
         """Back to the fixture state; through a session, only that session's rules, counters and journal."""
         self._transport.call("POST", "/__mock/reset")
 
-    def verify(self, count: Union[int, Mapping[str, int]] = 1, **match: Any) -> List[JournalEntry]:
+    def verify(self, count: Union[int, Mapping[str, int], None] = None, **match: Any) -> List[JournalEntry]:
         """Asserts that the mock received the requests `match` describes, `count` times.
 
         `match` is the mock's matcher (e.g. `path="/v1/chat/completions", body_contains="hi"`),
-        `count` a number (exactly) or `{"at_least": n}` / `{"at_most": n}`. Returns the matched
-        entries; raises `VerificationError` (an AssertionError) with the mock's report otherwise.
-        Needs a mock with `POST /__mock/verify`; an older one raises `UnsupportedByMock`.
+        `count` a number (exactly that many), `{"at_least": n}` or `{"at_most": n}`; without it,
+        at least one. Returns the matched entries; raises `VerificationError` (an AssertionError)
+        with the mock's report otherwise. A mock without `POST /__mock/verify` raises
+        `UnsupportedByMock`.
         """
-        if isinstance(count, bool) or not isinstance(count, (int, Mapping)):
-            raise TypeError("count must be a whole number or a mapping such as {'at_least': 2}")
-        if isinstance(count, int) and count < 0:
-            raise ValueError("count must be 0 or more")
-        body = {"match": match, "count": {"exactly": count} if isinstance(count, int) else dict(count)}
+        body: Dict[str, Any] = {"match": match}
+        if count is not None:
+            if isinstance(count, bool) or not isinstance(count, (int, Mapping)):
+                raise TypeError("count must be a whole number or a mapping such as {'at_least': 2}")
+            if isinstance(count, int) and count < 0:
+                raise ValueError("count must be 0 or more")
+            body["count"] = {"exactly": count} if isinstance(count, int) else dict(count)
+        return self._verify(body)
+
+    def verify_sequence(self, *steps: Mapping[str, Any]) -> List[JournalEntry]:
+        """Asserts that requests matching `steps` (matchers, as for `verify`) arrived in this order."""
+        if not steps:
+            raise ValueError("give at least one matcher")
+        return self._verify({"sequence": [dict(step) for step in steps]})
+
+    def _verify(self, body: Mapping[str, Any]) -> List[JournalEntry]:
         try:
             _, answer = self._transport.call("POST", "/__mock/verify", body)
         except MockError as e:

@@ -3,8 +3,10 @@ a session, every view sees only that session's requests.
 
 Filters are keyword arguments passed to the mock as query parameters: `surface`, `path` (glob),
 `model` (glob), `key` (key id), `status` (`429`, `"4xx"`, or a list such as `[200, 503]`),
-`faulted`, `rule`, `stream` (booleans), `since` (a journal index). The mock rejects an unknown
-filter with a 400 that lists the valid ones (raised as `MockError`).
+`faulted`, `rule`, `stream` (booleans), `since` (a journal index), and whatever else the running
+mock knows; a list repeats its parameter, except `status`, which the mock reads as one
+comma-separated value. The mock rejects an unknown filter with a 400 that lists the valid ones
+(raised as `MockError`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class Journal:
 
     def entries(self, *, limit: Optional[int] = None, **filters: Optional[QueryValue]) -> List[JournalEntry]:
         """The matching entries, oldest first (the newest `limit`, the mock's default 1000)."""
-        _, answer = self._t.call("GET", "/__mock/journal", query={**filters, "limit": limit})
+        _, answer = self._t.call("GET", "/__mock/journal", query={**_query(filters), "limit": limit})
         return list(answer["entries"])
 
     def entry(self, request_id: str) -> JournalEntry:
@@ -51,7 +53,7 @@ class Journal:
             raise ValueError("timeout must be between 0 and 600 seconds")
         try:
             _, answer = self._t.call("GET", "/__mock/journal/wait",
-                                     query={**filters, "count": count, "timeout_ms": timeout_ms},
+                                     query={**_query(filters), "count": count, "timeout_ms": timeout_ms},
                                      timeout=timeout + self._t.timeout)
         except MockError as e:
             if e.status == 408:
@@ -67,3 +69,12 @@ class Journal:
         """The run's fault decisions as a faults file (`{"faults": [...]}`) that replays them."""
         _, answer = self._t.call("GET", "/__mock/journal/plan")
         return dict(answer)
+
+
+def _query(filters: Mapping[str, Optional[QueryValue]]) -> Dict[str, Optional[QueryValue]]:
+    """The filters as query parameters: a `status` list becomes the mock's `200,503` form."""
+    out = dict(filters)
+    status = out.get("status")
+    if isinstance(status, (list, tuple)):
+        out["status"] = ",".join(str(s) for s in status)
+    return out
