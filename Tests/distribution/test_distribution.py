@@ -74,12 +74,13 @@ def test_tarball_holds_the_stripped_binary_readme_and_license(release, tmp_path)
     assert libs and all(C_RUNTIME.fullmatch(Path(lib).name) for lib in libs), ldd
     help_run = subprocess.run([str(binary), "--help"], capture_output=True, text=True, env={"PATH": BARE_PATH}, timeout=30)
     assert help_run.returncode == 0 and "--port-file" in help_run.stdout
+    version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, env={"PATH": BARE_PATH}, timeout=30)
+    assert version.returncode == 0 and version.stdout == f"bytespike-mock {__version__}\n"
 
 
 def test_the_release_version_is_the_binarys_and_the_packages(release):
     version_script = ROOT / "scripts" / "version"
-    if version_script.exists():
-        assert subprocess.run([str(version_script)], capture_output=True, text=True, check=True).stdout.strip() == __version__
+    assert subprocess.run([str(version_script)], capture_output=True, text=True, check=True).stdout.strip() == __version__
     assert release["wheel"].name.startswith(f"bytespike_mock-{__version__}-py3-none-manylinux_2_")
 
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Iterator
 
 import openai
 import pytest
 import requests
 
+from bytespike_mock import __version__ as bytespike_mock_version
 from bytespike_mock import (
     BytespikeMock, JournalWaitTimeout, MockClient, MockError, MockStartError, UnsupportedByMock, VerificationError,
 )
@@ -81,6 +84,14 @@ def test_flags_reach_the_process():
         assert mock.journal.plan()["seed"] == "7"  # the client sends the token
         r = requests.get(mock.base_url + "/__mock/faults", timeout=5)
         assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_admin_token"
+
+
+def test_the_package_version_is_the_mocks(bytespike_mock):
+    root = Path(__file__).resolve().parents[2]
+    version = subprocess.run([str(root / "scripts" / "version")], capture_output=True, text=True, check=True).stdout.strip()
+    assert bytespike_mock_version == version, "bump python/src/bytespike_mock/__init__.py with MockServer.version"
+    run = subprocess.run([str(bytespike_mock.binary), "--version"], capture_output=True, text=True, timeout=30)
+    assert run.stdout == f"bytespike-mock {version}\n"
 
 
 # Reset, sessions, faults
