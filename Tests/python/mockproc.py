@@ -6,8 +6,8 @@ fixtures, or state that must not leak into the shared session server of conftest
         httpx.get(mock.url + "/__mock/health")
 
 `running_mock` starts the binary through the project's Python package (`BytespikeMock`: 127.0.0.1,
-a free port read from the port file, ready once /__mock/health answers) and on exit sends SIGTERM
-and asserts a clean exit (code 0). `mock.logs()` returns stdout and stderr; `mock.control` is the
+a free port, ready once the port file is written) and on exit sends SIGTERM and asserts a clean
+exit (code 0). `mock.logs()` returns stdout and stderr; `mock.control` is the
 `BytespikeMock` itself, for its faults, clock and journal helpers.
 """
 
