@@ -47,7 +47,10 @@ public final class Gateway: HTTPHandler {
             rules.insert(r, at: i)
         }
         faults = FaultEngine(rules: rules, seed: seed)
-        let journal = Journal(capacity: options.journalSize)
+        let log = options.log == .off ? nil : RequestLog(format: options.log)
+        log?.start()
+        let journal = Journal(capacity: options.journalSize, byteLimit: options.journalBytes, bodyLimit: options.journalBodyBytes,
+                              log: log)
         self.journal = journal
         adminToken = options.adminToken
         streamBatch = options.streamBatch
@@ -227,12 +230,14 @@ public final class Gateway: HTTPHandler {
         var body = body
         if ex.truncateBody, (200..<300).contains(status.code) { body = Array(body.prefix(body.count / 2)) }
         responder.send(status: status, body: body) { head.write(to: &$0) }
-        if ex.surface != .control { record(ex, status: status.code, bytes: body.count) }
+        if ex.surface != .control {
+            record(ex, status: status.code, bytes: body.count, response: CapturedResponse(head: head, body: .complete(body)))
+        }
     }
 
     /// The header lines every gateway response carries, complete or streamed: content type,
     /// request id (also as `request-id` for Anthropic clients) and the accounting envelope.
-    struct Head {
+    struct Head: Sendable {
         var contentType: String
         var requestID: String
         var surface: Surface

@@ -128,5 +128,6 @@ public final class MockServer: Sendable {
     public func stop() {
         watcher?.stop()
         server.shutdown()
+        gateway.journal.log?.stop()
     }
 }

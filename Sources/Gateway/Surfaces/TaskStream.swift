@@ -32,7 +32,7 @@ extension Gateway {
         guard let stream = responder.startStream(status: .ok, headers: { head.write(to: &$0) }) else {
             return record(ex, status: 0, bytes: 0)
         }
-        TaskStreamer(gateway: self, stream: stream, taskID: id, sent: resume, ex: ex, fault: fault).start()
+        TaskStreamer(gateway: self, stream: stream, head: head, taskID: id, sent: resume, ex: ex, fault: fault).start()
     }
 }
 
@@ -41,6 +41,9 @@ extension Gateway {
 final class TaskStreamer {
     private let gateway: Gateway
     private let stream: ResponseStream
+    private let head: Gateway.Head
+    /// Every piece written, with its time (the journal's capture).
+    private var transcript = StreamTranscript()
     private let taskID: String
     /// Steps already delivered (the last event id).
     private var sent: Int
@@ -55,9 +58,10 @@ final class TaskStreamer {
     private var faultActed = false
     private var finished = false
 
-    init(gateway: Gateway, stream: ResponseStream, taskID: String, sent: Int, ex: Gateway.Exchange, fault: FaultRule?) {
+    init(gateway: Gateway, stream: ResponseStream, head: Gateway.Head, taskID: String, sent: Int, ex: Gateway.Exchange, fault: FaultRule?) {
         self.gateway = gateway
         self.stream = stream
+        self.head = head
         self.taskID = taskID
         self.sent = sent
         self.ex = ex
@@ -141,6 +145,7 @@ final class TaskStreamer {
 
     private func write(_ bytes: [UInt8], counts: Bool) {
         stream.write(bytes)
+        transcript.append(chunk: bytes)
         lastWrite = monotonicNanos()
         self.bytes += bytes.count
         if counts { events += 1 }
@@ -160,6 +165,7 @@ final class TaskStreamer {
         finished = true
         if let s = subscription { gateway.tasks.unsubscribe(s) }
         subscription = nil
-        gateway.record(ex, status: status, events: events, bytes: bytes)
+        gateway.record(ex, status: status, events: events, bytes: bytes,
+                       response: CapturedResponse(head: head, body: .stream(transcript)))
     }
 }

@@ -123,7 +123,8 @@ extension Gateway {
         }
         let driver = StreamDriver(stream: stream, events: events, pacing: pacing, batch: streamBatch, fault: fault,
                                   limit: limit) { [self] outcome, sent in
-            record(ex, status: 200, events: sent.events, bytes: sent.bytes)
+            record(ex, status: 200, events: sent.events, bytes: sent.bytes,
+                   response: CapturedResponse(head: head, body: .stream(sent.transcript)))
             switch outcome {
             case .completed:
                 bill(admission, reply.usage, model, surface, ex)
