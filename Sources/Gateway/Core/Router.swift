@@ -56,6 +56,10 @@ enum Endpoint: Sendable, Equatable {
     case controlJournalWait
     case controlJournalPlan
     case controlTasks
+    case controlVerify
+    case controlMetrics
+    case controlOpenAPI
+    case controlUI
 }
 
 /// Maps method and path to an endpoint: a flat table of path patterns built once, where
@@ -129,6 +133,10 @@ struct Router: Sendable {
             route("/__mock/journal/wait", read + [.post]) { _, _ in .controlJournalWait },
             route("/__mock/journal/plan", read) { _, _ in .controlJournalPlan },
             route("/__mock/journal/{id}", read) { .controlJournalEntry($1[0]) },
+            route("/__mock/verify", [.post]) { _, _ in .controlVerify },
+            route("/__mock/metrics", read) { _, _ in .controlMetrics },
+            route("/__mock/openapi.json", read) { _, _ in .controlOpenAPI },
+            route("/__mock/ui", read) { _, _ in .controlUI },
         ]
         var exact: [String: Int] = [:]
         for (i, r) in routes.enumerated() {

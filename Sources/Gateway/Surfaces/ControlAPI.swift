@@ -15,6 +15,7 @@ extension Gateway {
             }
         }
         if endpoint == .controlJournalWait { return serveJournalWait(ex, responder) }
+        if endpoint == .controlVerify { return serveVerify(ex, responder) }
         let result: Result<[UInt8], GatewayError>
         switch endpoint {
         case .controlHealth:
