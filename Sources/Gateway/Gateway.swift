@@ -29,6 +29,12 @@ public final class Gateway: HTTPHandler {
     let maxStreamSeconds: Int
     /// The bound port, once listening (URLs for requests without a `Host`).
     public let listeningPort = Atomic<Int>(0)
+    /// Gateway requests that arrived (control calls aside): in flight = arrived − recorded.
+    let arrivals = Atomic<Int>(0)
+    /// Response streams open now (text and task streams).
+    let openStreams = Atomic<Int>(0)
+    /// Reads the server's open connections (set by ``MockServer``; nil without a server).
+    let connectionGauge = Mutex<(@Sendable () -> Int)?>(nil)
 
     public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock(),
                 options: GatewayOptions = GatewayOptions()) throws(FaultSpecError) {
@@ -102,7 +108,10 @@ public final class Gateway: HTTPHandler {
         let surface = Surface.detect(path: path, request: request)
         let ex = Exchange(request: request, path: path, requestID: ids.next(), surface: surface, started: monotonicNanos(),
                           session: request.header("x-mock-session") ?? "")
-        if surface != .control { arrive(ex) }
+        if surface != .control {
+            arrivals.add(1, ordering: .relaxed)
+            arrive(ex)
+        }
         let endpoint: Endpoint
         switch router.match(request.method, path) {
         case .success(let e): endpoint = e

@@ -1,5 +1,6 @@
 import HTTPCore
 import HTTPServer
+import Synchronization
 
 /// `GET /v1/tasks/stream/{task_id}`: the task's timeline as server-sent events. The gateway's
 /// docs name the endpoint and nothing more; the mock's design (README "Async tasks"):
@@ -32,6 +33,7 @@ extension Gateway {
         guard let stream = responder.startStream(status: .ok, headers: { head.write(to: &$0) }) else {
             return record(ex, status: 0, bytes: 0)
         }
+        openStreams.add(1, ordering: .relaxed)
         TaskStreamer(gateway: self, stream: stream, head: head, taskID: id, sent: resume, ex: ex, fault: fault).start()
     }
 }
@@ -165,6 +167,7 @@ final class TaskStreamer {
         finished = true
         if let s = subscription { gateway.tasks.unsubscribe(s) }
         subscription = nil
+        gateway.openStreams.subtract(1, ordering: .relaxed)
         gateway.record(ex, status: status, events: events, bytes: bytes,
                        response: CapturedResponse(head: head, body: .stream(transcript)))
     }
