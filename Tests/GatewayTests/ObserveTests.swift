@@ -115,3 +115,29 @@ extension JSONObject {
         return o
     }
 }
+
+/// The control API's OpenAPI description against the router it describes.
+@Suite struct OpenAPITests {
+    @Test func openAPI_describesEveryControlRouteOfTheRouterAndNothingElse() {
+        let routed = Set(Router().table.filter { $0.pattern.hasPrefix("/__mock/") }.flatMap { r in
+            r.methods.filter { $0 != .head }.map { "\($0.rawValue.lowercased()) \(r.pattern)" }
+        })
+        let described = Set(ControlOperation.all.map { "\($0.method) \($0.path)" })
+        #expect(routed.subtracting(described).isEmpty, "routes missing from openapi.json")
+        #expect(described.subtracting(routed).isEmpty, "openapi.json operations without a route")
+        for r in Router().table where r.methods.contains(.get) { #expect(r.methods.contains(.head), "\(r.pattern): HEAD with GET") }
+    }
+
+    @Test func openAPI_documentIsJSONWithEveryPathAndResolvableRefs() throws {
+        let doc = try JSONParser.parse(OpenAPIDocument.bytes)
+        guard case .object(let paths)? = doc["paths"], case .object(let schemas)? = doc["components"]?["schemas"],
+              case .object(let params)? = doc["components"]?["parameters"] else { Issue.record("no paths or components"); return }
+        #expect(Set(paths.keys) == Set(ControlOperation.all.map(\.path)))
+        let text = String(decoding: OpenAPIDocument.bytes, as: UTF8.self)
+        for part in text.split(separator: "\"#/components/").dropFirst() {
+            let ref = part.prefix { $0 != "\"" }.split(separator: "/")
+            let table = ref[0] == "schemas" ? schemas : params
+            #expect(table[String(ref[1])] != nil, "dangling $ref \(ref.joined(separator: "/"))")
+        }
+    }
+}

@@ -79,3 +79,24 @@ def test_metrics_gaugesSeeOpenConnectionsAndAStreamInFlight():
         stream.close()
         for sock in idle:
             sock.close()
+
+
+def test_openapi_isAValidOpenAPI31DocumentAndEveryOperationIsRouted():
+    from openapi_spec_validator import validate
+
+    with running_mock("--log", "off") as m:
+        r = requests.get(m.url + "/__mock/openapi.json", timeout=10)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+        doc = r.json()
+        assert doc["openapi"] == "3.1.0"
+        validate(doc)  # raises on an invalid document
+        ops = [(method.upper(), path) for path, item in doc["paths"].items() for method in item if method != "parameters"]
+        assert ("POST", "/__mock/verify") in ops and ("GET", "/__mock/metrics") in ops and ("GET", "/__mock/ui") in ops
+        for method, path in ops:
+            if method == "POST" and path == "/__mock/reset":
+                continue  # would reset the server under the other calls; routed like the rest
+            url = m.url + path.replace("{id}", "nope")
+            resp = requests.request(method, url, data="", params={"timeout_ms": 0} if path.endswith("/wait") else None, timeout=10)
+            assert resp.status_code != 405, f"{method} {path}: not routed ({resp.text[:200]})"
+            if resp.status_code == 404:
+                assert "no route" not in resp.text, f"{method} {path}: not routed"

@@ -73,15 +73,19 @@ struct Router: Sendable {
     }
 
     private let routes: [Route]
+    /// Every route's pattern and methods, in table order (the OpenAPI test compares them).
+    let table: [(pattern: String, methods: [Method])]
     /// Routes without parameters by their exact path: the common case, found without splitting.
     private let exact: [String: Int]
 
     init() {
+        let read: [Method] = [.get, .head]
+        var patterns: [(String, [Method])] = []
         func route(_ pattern: String, _ methods: [Method], _ make: @escaping @Sendable (Method, [String]) -> Endpoint) -> Route {
+            patterns.append((pattern, methods))
             let segs = pattern.split(separator: "/").map { $0.hasPrefix("{") ? Segment.parameter : .literal(String($0)) }
             return Route(segments: segs, methods: methods, make: make)
         }
-        let read: [Method] = [.get, .head]
         routes = [
             route("/v1/models", read) { _, _ in .listModels },
             route("/v1/models/{model}", read + [.post]) { m, p in m == .post ? Router.gemini(p[0]) : .getModel(p[0]) },
@@ -138,6 +142,7 @@ struct Router: Sendable {
             route("/__mock/openapi.json", read) { _, _ in .controlOpenAPI },
             route("/__mock/ui", read) { _, _ in .controlUI },
         ]
+        table = patterns
         var exact: [String: Int] = [:]
         for (i, r) in routes.enumerated() {
             let literals = r.segments.compactMap { if case .literal(let l) = $0 { l } else { nil } }

@@ -16,6 +16,7 @@ extension Gateway {
         }
         if endpoint == .controlJournalWait { return serveJournalWait(ex, responder) }
         if endpoint == .controlVerify { return serveVerify(ex, responder) }
+        if endpoint == .controlOpenAPI { return send(.ok, OpenAPIDocument.bytes, ex, responder) }
         if endpoint == .controlMetrics {
             return send(.ok, Array(metricsSnapshot().render().utf8), ex, responder, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
