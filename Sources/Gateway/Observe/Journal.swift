@@ -62,20 +62,14 @@ final class Journal: Sendable {
 
     func record(_ entry: consuming JournalEntry) {
         var e = entry  // a move, numbered and stored without a copy
-        if let r = e.request, r.body.count > bodyLimit {
+        if e.request?.body.count ?? 0 > bodyLimit, let r = e.request {
             var cut = r
             cut.body = Array(r.body.prefix(bodyLimit))
             e.requestOmitted = r.body.count - bodyLimit
             e.request = cut
         }
-        switch e.response.body {
-        case .complete(let b) where b.count > bodyLimit:
-            e.response.body = .complete(Array(b.prefix(bodyLimit)))
-            e.response.omittedBytes = b.count - bodyLimit
-        case .raw(let b) where b.count > bodyLimit:
-            e.response.body = .raw(Array(b.prefix(bodyLimit)))
-            e.response.omittedBytes = b.count - bodyLimit
-        default: break
+        if e.bytes > bodyLimit {
+            cutResponse(&e)
         }
         e.cost = e.heldBytes()
         log?.append(e)
@@ -103,6 +97,19 @@ final class Journal: Sendable {
             return fired
         }
         for w in ready { w.loop.execute(w.done) }
+    }
+
+    /// Cuts a complete or raw response body to `bodyLimit` bytes (streams are kept as events).
+    private func cutResponse(_ e: inout JournalEntry) {
+        switch e.response.body {
+        case .complete(let b) where b.count > bodyLimit:
+            e.response.body = .complete(Array(b.prefix(bodyLimit)))
+            e.response.omittedBytes = b.count - bodyLimit
+        case .raw(let b) where b.count > bodyLimit:
+            e.response.body = .raw(Array(b.prefix(bodyLimit)))
+            e.response.omittedBytes = b.count - bodyLimit
+        default: break
+        }
     }
 
     /// Entries in order, oldest first, that match `filter`; the last `limit` of them.

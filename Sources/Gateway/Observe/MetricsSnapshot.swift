@@ -24,13 +24,13 @@ struct MetricsSnapshot: Sendable {
 
     init(counters c: TrafficCounters, arrivals: Int, billedMicros: Int, streams: Int, connections: Int,
          journal: (entries: Int, bytes: Int, dropped: Int, capacity: Int, byteLimit: Int)) {
-        requests = c.requests.map { ($0.key.surface, $0.key.status, $0.value) }
+        requests = c.requests.map { ($0.surface, $0.status, $0.count) }
             .sorted { ($0.surface, $0.status) < ($1.surface, $1.status) }
         faults = c.faults.map { ($0.key, $0.value) }.sorted { $0.rule < $1.rule }
         streamEvents = c.streamEvents
         responseBytes = c.responseBytes
         self.billedMicros = billedMicros
-        let recorded = c.requests.reduce(0) { $0 + (Self.notArrivals.contains($1.key.surface) ? 0 : $1.value) }
+        let recorded = c.requests.reduce(0) { $0 + (Self.notArrivals.contains($1.surface) ? 0 : $1.count) }
         requestsInFlight = max(0, arrivals - recorded)
         streamsInFlight = max(0, streams)
         openConnections = connections

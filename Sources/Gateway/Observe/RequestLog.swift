@@ -80,7 +80,7 @@ public final class RequestLog: Sendable {
         guard !entries.isEmpty || dropped > 0 else { return }
         var out: [UInt8] = []
         out.reserveCapacity(entries.count * 160)
-        for e in entries { LogLine(e).write(format, to: &out) }
+        for e in entries { LogLine.write(e, format, to: &out) }
         if dropped > 0 { out += Array("bytespike-mock: \(dropped) log lines dropped (the log fell behind)\n".utf8) }
         var offset = 0
         while offset < out.count {
