@@ -104,7 +104,7 @@ import Testing
         e.wallMillis = 3_723_004  // 01:02:03.004 UTC
         e.status = 429
         var out: [UInt8] = []
-        LogLine.write(e, .text, to: &out)
+        LogLine.write(LogLine(e), .text, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "01:02:03.004 POST /v1/chat/completions 429 chat model=gpt-5-4-nano key=key_default 1.000ms faults=r429:500\n")
     }
 }

@@ -61,39 +61,36 @@ final class Journal: Sendable {
     }
 
     func record(_ entry: consuming JournalEntry) {
-        var e = entry  // a move, numbered and stored without a copy
-        if e.request?.body.count ?? 0 > bodyLimit, let r = e.request {
+        // Held in an optional and changed in place, then swapped into the ring: never copied
+        // (a copy would retain and release each of the entry's references).
+        var moving: JournalEntry? = entry
+        if moving!.request?.body.count ?? 0 > bodyLimit, let r = moving!.request {
             var cut = r
             cut.body = Array(r.body.prefix(bodyLimit))
-            e.requestOmitted = r.body.count - bodyLimit
-            e.request = cut
+            moving!.requestOmitted = r.body.count - bodyLimit
+            moving!.request = cut
         }
-        if e.bytes > bodyLimit {
-            cutResponse(&e)
-        }
-        e.cost = e.heldBytes()
-        log?.append(e)
+        if moving!.bytes > bodyLimit { cutResponse(&moving!) }
+        moving!.cost = moving!.heldBytes()
+        if let log { log.append(moving!) }
         let ready: [Waiter] = state.withLock { s in
-            if e.path == s.lastPath { e.path = s.lastPath } else { s.lastPath = e.path }
+            if moving!.path == s.lastPath { moving!.path = s.lastPath } else { s.lastPath = moving!.path }
             s.total += 1
-            e.index = s.total
-            s.counters.count(e)
-            while s.ring.count > 0, s.ring.count >= capacity || s.bytes + e.cost > byteLimit {
+            moving!.index = s.total
+            s.counters.count(moving!)
+            let cost = moving!.cost
+            while s.ring.count > 0, s.ring.count >= capacity || s.bytes + cost > byteLimit {
                 s.bytes -= s.ring.removeFirst().cost
                 s.dropped += 1
             }
-            s.bytes += e.cost
-            guard !s.waiters.isEmpty else {
-                s.ring.append(e)
-                return []
-            }
+            s.bytes += cost
             var fired: [Waiter] = []
             var i = 0
             while i < s.waiters.count {
-                if s.waiters[i].filter.matches(e) { s.waiters[i].seen += 1 }
+                if s.waiters[i].filter.matches(moving!) { s.waiters[i].seen += 1 }
                 if s.waiters[i].seen >= s.waiters[i].count { fired.append(s.waiters.remove(at: i)) } else { i += 1 }
             }
-            s.ring.append(e)
+            s.ring.append(taking: &moving)
             return fired
         }
         for w in ready { w.loop.execute(w.done) }

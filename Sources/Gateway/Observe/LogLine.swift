@@ -1,15 +1,46 @@
 import HTTPCore
 
-/// Renders one journal entry as a request log line, straight into the log thread's output
-/// bytes (no intermediate strings: the log runs for every request).
+/// What a request log line says, taken from a journal entry on the answering thread: only the
+/// fields the line shows (most are short inline strings, so taking it retains little), then
+/// rendered on the log thread straight into its output bytes (no intermediate strings).
 ///
 /// Text: `12:01:33.412 POST /v1/chat/completions 200 chat model=gpt-5-4-nano key=key_default 3.215ms events=50 faults=r1:429`
 /// (`model`, `key`, `events` (streams), `faults` and `session` only when there are some; UTC).
 /// JSON: `{"time","id","method","path","surface","model","key","status","stream","events","duration_ms","faults","session"}`.
 ///
 /// Concurrency: stateless.
-enum LogLine {
-    static func write(_ e: JournalEntry, _ format: LogFormat, to out: inout [UInt8]) {
+struct LogLine: Sendable {
+    var wallMillis: Int
+    var id: String
+    var session: String
+    var method: String
+    var path: String
+    var surface: String
+    var model: String?
+    var keyID: String?
+    var status: Int
+    var stream: Bool
+    var events: Int
+    var durationMillis: Double
+    var faults: [AppliedFault]
+
+    init(_ e: JournalEntry) {
+        wallMillis = e.wallMillis
+        id = e.id
+        session = e.session
+        method = e.method
+        path = e.path
+        surface = e.surface
+        model = e.model
+        keyID = e.keyID
+        status = e.status
+        stream = e.stream
+        events = e.events
+        durationMillis = e.durationMillis
+        faults = e.faults
+    }
+
+    static func write(_ e: LogLine, _ format: LogFormat, to out: inout [UInt8]) {
         switch format {
         case .off: return
         case .text: text(e, to: &out)
@@ -34,7 +65,7 @@ enum LogLine {
 
     private static func put(_ s: String, _ out: inout [UInt8]) { out.append(contentsOf: s.utf8) }
 
-    private static func text(_ e: JournalEntry, to out: inout [UInt8]) {
+    private static func text(_ e: LogLine, to out: inout [UInt8]) {
         clock(e.wallMillis, to: &out)
         out.append(0x20); put(e.method.isEmpty ? "-" : e.method, &out)
         out.append(0x20); put(e.path.isEmpty ? "-" : e.path, &out)
@@ -55,7 +86,7 @@ enum LogLine {
         out.append(0x0A)
     }
 
-    private static func json(_ e: JournalEntry, to out: inout [UInt8]) {
+    private static func json(_ e: LogLine, to out: inout [UInt8]) {
         var time: [UInt8] = []
         put(String(Timestamp.format(e.wallMillis / 1000).dropLast()), &time)  // …T12:01:33Z without the Z
         time.append(0x2E)

@@ -21,7 +21,7 @@ public enum LogFormat: String, Sendable, CaseIterable {
 /// Concurrency: Sendable; the pending lines sit behind a Mutex; the log thread owns formatting.
 public final class RequestLog: Sendable {
     private struct Pending {
-        var entries: [JournalEntry] = []
+        var entries: [LogLine] = []
         var dropped = 0
         var stopped = false
     }
@@ -52,7 +52,7 @@ public final class RequestLog: Sendable {
 
     func append(_ e: JournalEntry) {
         pending.withLock { p in
-            if p.entries.count < Self.maxPending { p.entries.append(e) } else { p.dropped += 1 }
+            if p.entries.count < Self.maxPending { p.entries.append(LogLine(e)) } else { p.dropped += 1 }
         }
     }
 
@@ -73,7 +73,7 @@ public final class RequestLog: Sendable {
 
     /// Formats and writes the pending lines (called by the log thread, and on stop).
     func flush() {
-        let (entries, dropped) = pending.withLock { p -> ([JournalEntry], Int) in
+        let (entries, dropped) = pending.withLock { p -> ([LogLine], Int) in
             defer { p.entries = []; p.dropped = 0 }
             return (p.entries, p.dropped)
         }
