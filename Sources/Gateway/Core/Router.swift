@@ -60,6 +60,7 @@ enum Endpoint: Sendable, Equatable {
     case controlMetrics
     case controlOpenAPI
     case controlUI
+    case controlKeys
 }
 
 /// Maps method and path to an endpoint: a flat table of path patterns built once, where
@@ -127,6 +128,7 @@ struct Router: Sendable {
             route("/__mock/clock", read + [.post]) { _, _ in .controlClock },
             route("/__mock/accounts/{id}/topup", [.post]) { .controlTopUp($1[0]) },
             route("/__mock/spend", [.post]) { _, _ in .controlSpend },
+            route("/__mock/keys", read) { _, _ in .controlKeys },
             route("/__mock/keys/{id}", read + [.post, .patch]) { .controlKey($1[0]) },
             route("/__mock/replies", read + [.post, .delete]) { _, _ in .controlReplies },
             route("/__mock/replies/{id}", read + [.delete]) { .controlReply($1[0]) },

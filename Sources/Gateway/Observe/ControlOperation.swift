@@ -31,6 +31,8 @@ struct ControlOperation: Sendable {
               body: "TopUp", bodyRequired: true, response: "TopUpResult", errors: [404]),
         .init(path: "/__mock/spend", method: "post", summary: "Bill synthetic usage through the accounting engine",
               body: "Spend", bodyRequired: true, response: "SpendResult", errors: [402, 403, 429]),
+        .init(path: "/__mock/keys", method: "get", summary: "Every key (no secrets) with its wallet balance and spend windows",
+              response: "KeyList"),
         .init(path: "/__mock/keys/{id}", method: "get", summary: "A key with its secret and state", response: "Key", errors: [404]),
         .init(path: "/__mock/keys/{id}", method: "post", summary: "Change a key (management fields, revoked, expires_at)",
               body: "KeyChange", bodyRequired: true, response: "Key", errors: [404]),

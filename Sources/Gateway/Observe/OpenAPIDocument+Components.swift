@@ -52,6 +52,12 @@ extension OpenAPIDocument {
         "SpendResult": {"type": "object", "properties": {"request_id": {"type": "string"}, "api_key_id": {"type": "string"},
           "model": {"type": "string"}, "credits": {"type": "integer"}, "cost_usd": {"type": "number"}}},
         "Key": {"type": "object", "properties": {"id": {"type": "string"}, "secret": {"type": "string"}}},
+        "KeyList": {"type": "object", "properties": {"keys": {"type": "array", "items": {"type": "object", "properties": {
+          "id": {"type": "string"}, "name": {"type": "string"}, "group": {"type": "string"}, "masked_key": {"type": "string"},
+          "account_id": {"type": "string"}, "balance_usd": {"type": "number"}, "quota": {"type": "number"}, "quota_used": {"type": "number"},
+          "revoked": {"type": "boolean"}, "windows": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "limit_usd": {"type": "number"}, "spent_usd": {"type": "number"}, "remaining_usd": {"type": "number"},
+            "reset": {"type": "integer"}}}}}}}}},
         "KeyChange": {"type": "object", "properties": {"revoked": {"type": "boolean"}, "expires_at": {"type": ["integer", "string", "null"]}}},
         "ReplyRule": {"type": "object", "description": "A replies.json entry (match conditions and the reply)"},
         "ReplyRules": {"type": "object", "properties": {"replies": {"type": "array", "items": {"$ref": "#/components/schemas/ReplyRule"}}}},
