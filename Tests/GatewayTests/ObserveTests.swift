@@ -1,4 +1,4 @@
-@testable import Gateway
+@testable import BytespikeMock
 import HTTPCore
 import Testing
 

@@ -111,7 +111,7 @@ def test_inspector_showsRequestsLiveOpensOneAndAddsAFaultThatTheNextSdkCallMeets
         WebDriverWait(browser, WAIT).until(counters)
         wait.until(lambda d: any(" 503 " in f" {r.text} " and "page503" in r.text for r in d.find_elements(By.CSS_SELECTOR, "#rows tr.row")))
 
-        for tab in ("clock", "keys", "tasks"):
+        for tab in ("tasks", "clock", "keys"):
             browser.find_element(By.CSS_SELECTOR, f".tabs button[data-tab={tab}]").click()
         wait.until(lambda d: "key_default" in d.find_element(By.ID, "key-rows").text)
         browser.find_element(By.CSS_SELECTOR, ".tabs button[data-tab=clock]").click()

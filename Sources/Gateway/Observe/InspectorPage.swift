@@ -17,16 +17,16 @@ enum InspectorPage {
     static let html = #"""
 <!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>bytespike-mock inspector</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <style>
 :root{--bg:#fafafa;--fg:#1d1d1f;--mute:#6e6e73;--line:#ddd;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--sel:#e7f0ff}
 *{box-sizing:border-box}body{margin:0;font:13px/1.4 system-ui,sans-serif;background:var(--bg);color:var(--fg)}
 header{display:flex;gap:12px;align-items:center;padding:8px 12px;border-bottom:1px solid var(--line);background:#fff}
 header h1{font-size:15px;margin:0}header .mute{color:var(--mute)}
-main{display:grid;grid-template-columns:minmax(420px,1fr) minmax(380px,1fr);gap:0;height:calc(100vh - 41px)}
+main{display:grid;grid-template-columns:minmax(0,1.1fr) minmax(0,1fr);gap:0;height:calc(100vh - 41px)}
 section{overflow:auto;border-right:1px solid var(--line)}
 .filters{display:flex;flex-wrap:wrap;gap:6px;padding:8px;border-bottom:1px solid var(--line);background:#fff;position:sticky;top:0}
-.filters input{width:120px;padding:3px 5px;font:inherit}
+.filters input{width:104px;padding:3px 5px;font:inherit}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eee;white-space:nowrap}
 th{background:#f2f2f2;position:sticky;top:41px;font-weight:600}
 tr.row{cursor:pointer}tr.row:hover{background:#f0f4fa}tr.row.sel{background:var(--sel)}
