@@ -63,6 +63,7 @@ final class Journal: Sendable {
     func record(_ entry: consuming JournalEntry) {
         // Held in an optional and changed in place, then swapped into the ring: never copied
         // (a copy would retain and release each of the entry's references).
+        if let log { log.append(LogLine(entry)) }  // from the borrowed entry: only the line's fields are copied
         var moving: JournalEntry? = entry
         if moving!.request?.body.count ?? 0 > bodyLimit, let r = moving!.request {
             var cut = r
@@ -72,7 +73,6 @@ final class Journal: Sendable {
         }
         if moving!.bytes > bodyLimit { cutResponse(&moving!) }
         moving!.cost = moving!.heldBytes()
-        if let log { log.append(moving!) }
         let ready: [Waiter] = state.withLock { s in
             if moving!.path == s.lastPath { moving!.path = s.lastPath } else { s.lastPath = moving!.path }
             s.total += 1

@@ -24,7 +24,7 @@ struct LogLine: Sendable {
     var durationMillis: Double
     var faults: [AppliedFault]
 
-    init(_ e: JournalEntry) {
+    init(_ e: borrowing JournalEntry) {
         wallMillis = e.wallMillis
         id = e.id
         session = e.session
@@ -63,7 +63,11 @@ struct LogLine: Sendable {
         digits(ms % 1000, 3)
     }
 
-    private static func put(_ s: String, _ out: inout [UInt8]) { out.append(contentsOf: s.utf8) }
+    /// Appends a string's UTF-8 bytes in one copy (small strings are unpacked on the stack).
+    @inline(__always) private static func put(_ s: String, _ out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
+    }
 
     private static func text(_ e: LogLine, to out: inout [UInt8]) {
         clock(e.wallMillis, to: &out)

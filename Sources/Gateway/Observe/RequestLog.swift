@@ -50,9 +50,9 @@ public final class RequestLog: Sendable {
         pthread_detach(tid)
     }
 
-    func append(_ e: JournalEntry) {
+    func append(_ line: LogLine) {
         pending.withLock { p in
-            if p.entries.count < Self.maxPending { p.entries.append(LogLine(e)) } else { p.dropped += 1 }
+            if p.entries.count < Self.maxPending { p.entries.append(line) } else { p.dropped += 1 }
         }
     }
 
