@@ -322,3 +322,15 @@ def test_log_jsonLinesAndOff():
         chat(m, "hi")
         time.sleep(0.3)
         assert (m.workdir / "stderr.log").read_text() == ""
+
+
+@pytest.mark.parametrize("args, word", [
+    (["--log", "loud"], "--log expects text, json or off"),
+    (["--journal-bytes", "100"], "--journal-bytes expects an integer in 4096"),
+    (["--journal-body-bytes", "-1"], "--journal-body-bytes expects an integer in 0"),
+])
+def test_cli_refusesBadObservationFlags(args, word):
+    from mockproc import run_cli
+    r = run_cli(*args)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert word in r.stderr
