@@ -285,14 +285,21 @@ def test_verify_pathologicalRegexStaysFast(mock):
 
 # --- logs ------------------------------------------------------------------------------------
 
+def output(m, stream: str) -> str:
+    """The process's stdout or stderr so far (`Mock.logs()` gives both, in labelled sections)."""
+    text = m.logs()
+    out, _, err = text.partition("--- stderr ---\n")
+    return out.removeprefix("--- stdout ---\n") if stream == "stdout" else err
+
+
 def wait_for_lines(m, n: int) -> list[str]:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        lines = (m.workdir / "stderr.log").read_text().splitlines()
+        lines = output(m, "stderr").splitlines()
         if len(lines) >= n:
             return lines
         time.sleep(0.05)
-    return (m.workdir / "stderr.log").read_text().splitlines()
+    return output(m, "stderr").splitlines()
 
 
 def test_log_defaultIsOneTextLinePerRequestOnStderr():
@@ -305,7 +312,7 @@ def test_log_defaultIsOneTextLinePerRequestOnStderr():
         assert " POST /v1/chat/completions 200 chat model=gpt-5-4-nano key=key_default " in lines[0]
         assert " 429 chat " in lines[1] and "faults=header-1:429" in lines[1]
         assert DEFAULT not in "".join(lines)
-        out = (m.workdir / "stdout.log").read_text()
+        out = output(m, "stdout")
         assert "POST" not in out and out.strip()  # the start-up line stays on stdout, alone
 
 
@@ -321,7 +328,7 @@ def test_log_jsonLinesAndOff():
     with running_mock("--log", "off") as m:
         chat(m, "hi")
         time.sleep(0.3)
-        assert (m.workdir / "stderr.log").read_text() == ""
+        assert output(m, "stderr") == ""
 
 
 @pytest.mark.parametrize("args, word", [
@@ -334,3 +341,14 @@ def test_cli_refusesBadObservationFlags(args, word):
     r = run_cli(*args)
     assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
     assert word in r.stderr
+
+
+def test_verify_throughThePythonPackagesHelper(mock):
+    from bytespike_mock.errors import VerificationError
+    chat(mock, "packaged some text")
+    entries = mock.control.verify(path="/v1/chat/completions", body_contains="some text", count=1)
+    assert [e["request"]["body"]["messages"][0]["content"] for e in entries] == ["packaged some text"]
+    assert mock.control.verify(path="/v1/chat/completions", body={"model": "gpt-5-4-nano"}, count={"at_least": 1})
+    with pytest.raises(VerificationError) as failed:
+        mock.control.verify(path="/v1/messages", count=2)
+    assert "expected exactly 2 requests" in str(failed.value)
