@@ -29,6 +29,12 @@ public final class Gateway: HTTPHandler {
     let maxStreamSeconds: Int
     /// The bound port, once listening (URLs for requests without a `Host`).
     public let listeningPort = Atomic<Int>(0)
+    /// Gateway requests that arrived (control calls aside): in flight = arrived − recorded.
+    let arrivals = Atomic<Int>(0)
+    /// Response streams open now (text and task streams).
+    let openStreams = Atomic<Int>(0)
+    /// Reads the server's open connections (set by ``MockServer``; nil without a server).
+    let connectionGauge = Mutex<(@Sendable () -> Int)?>(nil)
 
     public init(fixtures: FixtureSet, seed: UInt64 = 0, clock: GatewayClock = GatewayClock(),
                 options: GatewayOptions = GatewayOptions()) throws(FaultSpecError) {
@@ -47,7 +53,10 @@ public final class Gateway: HTTPHandler {
             rules.insert(r, at: i)
         }
         faults = FaultEngine(rules: rules, seed: seed)
-        let journal = Journal(capacity: options.journalSize)
+        let log = options.log == .off ? nil : RequestLog(format: options.log)
+        log?.start()
+        let journal = Journal(capacity: options.journalSize, byteLimit: options.journalBytes, bodyLimit: options.journalBodyBytes,
+                              log: log)
         self.journal = journal
         adminToken = options.adminToken
         streamBatch = options.streamBatch
@@ -99,7 +108,10 @@ public final class Gateway: HTTPHandler {
         let surface = Surface.detect(path: path, request: request)
         let ex = Exchange(request: request, path: path, requestID: ids.next(), surface: surface, started: monotonicNanos(),
                           session: request.header("x-mock-session") ?? "")
-        if surface != .control { arrive(ex) }
+        if surface != .control {
+            arrivals.add(1, ordering: .relaxed)
+            arrive(ex)
+        }
         let endpoint: Endpoint
         switch router.match(request.method, path) {
         case .success(let e): endpoint = e
@@ -227,12 +239,14 @@ public final class Gateway: HTTPHandler {
         var body = body
         if ex.truncateBody, (200..<300).contains(status.code) { body = Array(body.prefix(body.count / 2)) }
         responder.send(status: status, body: body) { head.write(to: &$0) }
-        if ex.surface != .control { record(ex, status: status.code, bytes: body.count) }
+        if ex.surface != .control {
+            record(ex, status: status.code, bytes: body.count, response: CapturedResponse(head: head, body: .complete(body)))
+        }
     }
 
     /// The header lines every gateway response carries, complete or streamed: content type,
     /// request id (also as `request-id` for Anthropic clients) and the accounting envelope.
-    struct Head {
+    struct Head: Sendable {
         var contentType: String
         var requestID: String
         var surface: Surface

@@ -95,6 +95,7 @@ public final class MockServer: Sendable {
         let server: HTTPServer
         do { server = try HTTPServer(configuration: options.server, handler: gateway) } catch { throw .system(error) }
         gateway.listeningPort.store(server.port, ordering: .relaxed)
+        gateway.connectionGauge.withLock { $0 = { [weak server] in server?.openConnections ?? 0 } }
         var watcher: FixtureWatcher?
         if options.watchFixtures, let directory = options.fixturesDirectory {
             do { watcher = try FixtureWatcher(directory: directory, apply: { [gateway] set in gateway.reload(set) }, log: log) } catch {
@@ -128,5 +129,6 @@ public final class MockServer: Sendable {
     public func stop() {
         watcher?.stop()
         server.shutdown()
+        gateway.journal.log?.stop()
     }
 }

@@ -46,6 +46,10 @@ public struct Request: Sendable {
     /// The request target exactly as sent, e.g. `/v1/models?capability=vision`.
     public var target: String { String(decoding: rawHead[targetRange], as: UTF8.self) }
 
+    /// Bytes the head occupies in memory (its raw bytes and field index): what keeping the
+    /// request costs besides its body.
+    public var headBytes: Int { rawHead.count + fieldRanges.count * 16 }
+
     /// The target without its query string.
     public var path: String {
         let end = queryStart.map { $0 - 1 } ?? targetRange.upperBound

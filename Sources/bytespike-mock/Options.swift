@@ -9,11 +9,18 @@ import HTTPServer
 ///
 /// A value built once on the main thread at start-up; never shared.
 struct Options {
-    var mock = MockOptions()
+    var mock = Options.defaults
     var portFile: String?
     var checkFixtures = false
     var help = false
     var version = false
+
+    /// The library's defaults, with the request log on (a person runs the command).
+    static var defaults: MockOptions {
+        var o = MockOptions()
+        o.gateway.log = .text
+        return o
+    }
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -69,6 +76,13 @@ struct Options {
             o.mock.gateway.adminToken = v },
         Flag(name: "--journal-size", value: "N", help: "requests the journal keeps, oldest dropped (default 10000)") { o, v throws(Failure) in
             o.mock.gateway.journalSize = try int(v, "--journal-size", 1...10_000_000) },
+        Flag(name: "--journal-bytes", value: "BYTES", help: "memory the journal's captures may hold, oldest dropped (default 67108864)") { o, v throws(Failure) in
+            o.mock.gateway.journalBytes = try int(v, "--journal-bytes", 4096...(1 << 40)) },
+        Flag(name: "--journal-body-bytes", value: "BYTES", help: "most bytes of one body a journal entry keeps (default 1048576)") { o, v throws(Failure) in
+            o.mock.gateway.journalBodyBytes = try int(v, "--journal-body-bytes", 0...(1 << 32)) },
+        Flag(name: "--log", value: "FORMAT", help: "request log on stderr: text, json or off (default text)") { o, v throws(Failure) in
+            guard let f = LogFormat(rawValue: v) else { throw Failure(description: "--log expects text, json or off, got '\(v)'") }
+            o.mock.gateway.log = f },
         Flag(name: "--ledger-size", value: "N", help: "billed requests the usage rows list, oldest dropped; totals keep them (default 1000000)") { o, v throws(Failure) in
             o.mock.gateway.ledgerSize = try int(v, "--ledger-size", 1...100_000_000) },
         Flag(name: "--stream-batch", value: "N", help: "events an unpaced text stream hands to the kernel in one send (default 16; 1 = a send per event)") { o, v throws(Failure) in

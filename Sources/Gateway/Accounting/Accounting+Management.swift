@@ -66,6 +66,11 @@ extension Accounting {
         }
     }
 
+    /// Every key, in creation order (the inspector page's key list; not those a fixture reload removed).
+    public func allKeys() -> [APIKey] {
+        state.withLock { s in s.keys.indices.filter { s.keySlots[s.keys[$0].key.id] == $0 }.map { s.keys[$0].key } }
+    }
+
     /// The keys of an account, in creation order (not those a fixture reload removed).
     public func keys(accountID: String) -> [APIKey] {
         state.withLock { s in

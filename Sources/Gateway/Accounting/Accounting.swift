@@ -76,6 +76,8 @@ public final class Accounting: Sendable {
         var nextKeyNumber = 1
         /// Bumped by every reset, so requests admitted before it cannot touch the new state.
         var generation = 0
+        /// Credits billed since start (kept across resets: a Prometheus counter only grows).
+        var billedMicros = 0
 
         mutating func insert(_ key: APIKey) {
             keySlots[key.id] = keys.count
@@ -141,8 +143,10 @@ public final class Accounting: Sendable {
         let base = initial.withLock { $0 }
         state.withLock { s in
             let next = s.generation + 1
+            let billed = s.billedMicros
             s = base
             s.generation = next
+            s.billedMicros = billed
         }
     }
 
@@ -220,9 +224,13 @@ public final class Accounting: Sendable {
                 s.accounts[ai].spent = s.accounts[ai].spent + credits
             }
             s.ledger.append(row)
+            s.billedMicros += credits.micros
         }
         return row
     }
+
+    /// Credits billed since start, in micro-USD (never reset: the metrics' counter).
+    public var billedMicros: Int { state.withLock { $0.billedMicros } }
 
     /// In-flight requests of an account.
     public func inFlight(accountID: String) -> Int {

@@ -11,6 +11,13 @@ public struct GatewayOptions: Sendable {
     public var adminToken: String?
     /// `--journal-size`: requests the journal keeps (oldest dropped first).
     public var journalSize = 10_000
+    /// `--journal-bytes`: memory the journal's entries may hold together (oldest dropped first).
+    public var journalBytes = 64 << 20
+    /// `--journal-body-bytes`: most bytes of one body an entry keeps (the rest is counted, not kept).
+    public var journalBodyBytes = 1 << 20
+    /// `--log`: the request log on stderr (`text`, `json`, `off`). Off for the library; the
+    /// command line turns it on.
+    public var log = LogFormat.off
     /// `--ledger-size`: billed requests the ledger lists (oldest dropped first; spend totals keep them).
     public var ledgerSize = 1_000_000
     /// `--stream-batch`: events an unpaced text stream hands to the kernel in one send.
@@ -41,6 +48,13 @@ func monotonicNanos() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}
+
+/// Wall-clock Unix milliseconds (log lines and the page's times).
+func wallClockMillis() -> Int {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
 }
 
 extension Gateway {
@@ -103,7 +117,7 @@ extension Gateway {
             case .garbage:
                 let bytes = Self.garbage(count: r.garbageBytes, seed: ReplyEngine.hash(seed, final.requestID))
                 responder.disconnect(.close, after: bytes)
-                record(final, status: 0, bytes: bytes.count)
+                record(final, status: 0, bytes: bytes.count, response: CapturedResponse(head: nil, body: .raw(bytes)))
             case .malformed:
                 final.truncateBody = true
                 body(final, nil)
@@ -137,14 +151,16 @@ extension Gateway {
         return out
     }
 
-    /// Writes the journal entry of a finished gateway request.
-    func record(_ ex: Exchange, status: Int, events: Int = 0, bytes: Int) {
+    /// Writes the journal entry of a finished gateway request: its summary, the request as
+    /// received and `response`, what was written (nothing, by default: a dropped connection).
+    func record(_ ex: Exchange, status: Int, events: Int = 0, bytes: Int, response: CapturedResponse = .nothing) {
         let ms = Double(monotonicNanos() &- ex.started) / 1_000_000
         journal.record(JournalEntry(id: ex.requestID, seq: ex.seq, session: ex.session, time: ex.time,
                                     method: ex.request.method.rawValue, path: ex.path, surface: ex.family,
                                     keyID: ex.caller?.key.id, model: ex.model, stream: ex.stream, status: status,
                                     attempt: ex.attempt, faults: ex.faults, events: events, bytes: bytes,
-                                    durationMillis: (ms * 1000).rounded() / 1000))
+                                    durationMillis: (ms * 1000).rounded() / 1000, request: ex.request, response: response,
+                                    wallMillis: wallClockMillis()))
     }
 
     /// The server's accept hook: an `on=accept` rule drops the new connection before any byte.

@@ -56,6 +56,11 @@ enum Endpoint: Sendable, Equatable {
     case controlJournalWait
     case controlJournalPlan
     case controlTasks
+    case controlVerify
+    case controlMetrics
+    case controlOpenAPI
+    case controlUI
+    case controlKeys
 }
 
 /// Maps method and path to an endpoint: a flat table of path patterns built once, where
@@ -69,15 +74,19 @@ struct Router: Sendable {
     }
 
     private let routes: [Route]
+    /// Every route's pattern and methods, in table order (the OpenAPI test compares them).
+    let table: [(pattern: String, methods: [Method])]
     /// Routes without parameters by their exact path: the common case, found without splitting.
     private let exact: [String: Int]
 
     init() {
+        let read: [Method] = [.get, .head]
+        var patterns: [(String, [Method])] = []
         func route(_ pattern: String, _ methods: [Method], _ make: @escaping @Sendable (Method, [String]) -> Endpoint) -> Route {
+            patterns.append((pattern, methods))
             let segs = pattern.split(separator: "/").map { $0.hasPrefix("{") ? Segment.parameter : .literal(String($0)) }
             return Route(segments: segs, methods: methods, make: make)
         }
-        let read: [Method] = [.get, .head]
         routes = [
             route("/v1/models", read) { _, _ in .listModels },
             route("/v1/models/{model}", read + [.post]) { m, p in m == .post ? Router.gemini(p[0]) : .getModel(p[0]) },
@@ -119,6 +128,7 @@ struct Router: Sendable {
             route("/__mock/clock", read + [.post]) { _, _ in .controlClock },
             route("/__mock/accounts/{id}/topup", [.post]) { .controlTopUp($1[0]) },
             route("/__mock/spend", [.post]) { _, _ in .controlSpend },
+            route("/__mock/keys", read) { _, _ in .controlKeys },
             route("/__mock/keys/{id}", read + [.post, .patch]) { .controlKey($1[0]) },
             route("/__mock/replies", read + [.post, .delete]) { _, _ in .controlReplies },
             route("/__mock/replies/{id}", read + [.delete]) { .controlReply($1[0]) },
@@ -129,7 +139,12 @@ struct Router: Sendable {
             route("/__mock/journal/wait", read + [.post]) { _, _ in .controlJournalWait },
             route("/__mock/journal/plan", read) { _, _ in .controlJournalPlan },
             route("/__mock/journal/{id}", read) { .controlJournalEntry($1[0]) },
+            route("/__mock/verify", [.post]) { _, _ in .controlVerify },
+            route("/__mock/metrics", read) { _, _ in .controlMetrics },
+            route("/__mock/openapi.json", read) { _, _ in .controlOpenAPI },
+            route("/__mock/ui", read) { _, _ in .controlUI },
         ]
+        table = patterns
         var exact: [String: Int] = [:]
         for (i, r) in routes.enumerated() {
             let literals = r.segments.compactMap { if case .literal(let l) = $0 { l } else { nil } }

@@ -4,10 +4,11 @@ import HTTPServer
 /// The mock's own API under `/__mock/`: health, reset, the virtual clock, wallet top-ups,
 /// synthetic spend, keys, and (in their own files) replies, faults and the journal. Never
 /// billed, no accounting envelope, not journaled. With `--admin-token`, every call but health
-/// needs the token.
+/// and the inspector page needs the token.
 extension Gateway {
     func serveControl(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder) {
-        if let token = adminToken, endpoint != .controlHealth {
+        // The page holds no data (its calls carry the token), so it is served without one.
+        if let token = adminToken, endpoint != .controlHealth, endpoint != .controlUI {
             let request = ex.request
             guard request.header("authorization") == "Bearer \(token)" || request.header("x-mock-admin-token") == token else {
                 return fail(.unauthorized("the control API needs the admin token: send Authorization: Bearer TOKEN or X-Mock-Admin-Token: TOKEN",
@@ -15,6 +16,14 @@ extension Gateway {
             }
         }
         if endpoint == .controlJournalWait { return serveJournalWait(ex, responder) }
+        if endpoint == .controlVerify { return serveVerify(ex, responder) }
+        if endpoint == .controlUI {
+            return send(.ok, InspectorPage.bytes, ex, responder, extra: ["Cache-Control": "no-store"], contentType: "text/html; charset=utf-8")
+        }
+        if endpoint == .controlOpenAPI { return send(.ok, OpenAPIDocument.bytes, ex, responder) }
+        if endpoint == .controlMetrics {
+            return send(.ok, Array(metricsSnapshot().render().utf8), ex, responder, contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
         let result: Result<[UInt8], GatewayError>
         switch endpoint {
         case .controlHealth:
@@ -66,6 +75,8 @@ extension Gateway {
             result = serveControlFaults(endpoint, ex)
         case .controlJournal, .controlJournalEntry, .controlJournalPlan:
             result = serveControlJournal(endpoint, ex)
+        case .controlKeys:
+            result = .success(controlKeyList())
         case .controlTasks:
             result = .success(controlTaskList(session: ex.session.isEmpty ? nil : ex.session))
         default:

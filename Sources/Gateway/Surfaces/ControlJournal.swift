@@ -12,11 +12,13 @@ import HTTPServer
 ///   (default 5000, at most 600000). `since=INDEX` counts only newer entries.
 /// - `GET /__mock/journal/plan`: the fault decisions as a faults file that replays them.
 ///
-/// Filters: `surface`, `path` (glob), `model` (glob), `key` (key id), `status` (`429`, `4xx`,
-/// `200,503`), `faulted` (true|false), `rule` (fault rule id), `stream` (true|false), `since`.
+/// Filters: the matcher's query form (see ``JournalFilter``): `method`, `surface`, `path` (glob),
+/// `model` (glob), `key` (key id), `status` (`429`, `4xx`, `200,503`), `faulted`, `rule`, `stream`,
+/// `body_contains`, `json=PATH=VALUE` / `json=PATH~REGEX`, `header=NAME[:VALUE]`; plus `since`.
+/// Entries carry the captured request and response unless `capture=false`.
 extension Gateway {
-    static let journalParams: Set = ["session", "surface", "path", "model", "key", "status", "faulted", "rule", "stream",
-                                     "since", "limit", "count", "timeout_ms"]
+    static let journalParams = JournalFilter.matcherNames.subtracting(["headers", "body"])
+        .union(["session", "since", "limit", "count", "timeout_ms", "capture"])
 
     func serveControlJournal(_ endpoint: Endpoint, _ ex: Exchange) -> Result<[UInt8], GatewayError> {
         let query = Query(ex.request.query)
@@ -25,8 +27,8 @@ extension Gateway {
             guard let e = journal.entry(id), ex.session.isEmpty || e.session == ex.session else {
                 return .failure(.notFound("no journal entry '\(id)'", code: "entry_not_found"))
             }
-            var w = JSONWriter(capacity: 512)
-            write(e, to: &w)
+            var w = JSONWriter(capacity: 4096)
+            e.write(to: &w, capture: true)
             return .success(w.bytes)
         case (.controlJournal, .delete):
             journal.clear(session: ex.session.isEmpty ? nil : ex.session)
@@ -40,8 +42,17 @@ extension Gateway {
                     guard let n = Int(l), n >= 1 else { return .failure(.badRequest("'limit' must be a whole number of at least 1", param: "limit")) }
                     limit = n
                 }
-                return .success(encodeEntries(journal.entries(filter, limit: limit)))
+                return bool(query, "capture").map { encodeEntries(journal.entries(filter, limit: limit), capture: $0 ?? true) }
             }
+        }
+    }
+
+    private func bool(_ q: Query, _ name: String) -> Result<Bool?, GatewayError> {
+        switch q.first(name) {
+        case nil: .success(nil)
+        case "true"?: .success(true)
+        case "false"?: .success(false)
+        case let v?: .failure(.badRequest("'\(name)' must be true or false, found '\(v)'", param: name))
         }
     }
 
@@ -49,7 +60,7 @@ extension Gateway {
     func serveJournalWait(_ ex: Exchange, _ responder: Responder) {
         let query = Query(ex.request.query)
         let filter: JournalFilter
-        switch journalFilter(query, ex, allowed: Self.journalParams.subtracting(["limit"])) {
+        switch journalFilter(query, ex, allowed: Self.journalParams.subtracting(["limit", "capture"])) {
         case .success(let f): filter = f
         case .failure(let e): return fail(e, ex, responder)
         }
@@ -81,95 +92,41 @@ extension Gateway {
     }
 
     private func journalFilter(_ q: Query, _ ex: Exchange, allowed: Set<String>) -> Result<JournalFilter, GatewayError> {
-        for item in q.items where !allowed.contains(item.name) {
-            return .failure(.badRequest("unknown parameter '\(item.name)'; use \(allowed.sorted().joined(separator: ", "))", param: item.name))
-        }
         var f = JournalFilter()
-        f.session = ex.session.isEmpty ? q.first("session") : ex.session
-        f.surface = q.first("surface")
-        f.path = q.first("path")
-        f.model = q.first("model")
-        f.key = q.first("key")
-        f.rule = q.first("rule")
-        func bool(_ name: String) -> Result<Bool?, GatewayError> {
-            switch q.first(name) {
-            case nil: .success(nil)
-            case "true"?: .success(true)
-            case "false"?: .success(false)
-            case let v?: .failure(.badRequest("'\(name)' must be true or false, found '\(v)'", param: name))
+        for item in q.items {
+            guard allowed.contains(item.name) else {
+                return .failure(.badRequest("unknown parameter '\(item.name)'; use \(allowed.sorted().joined(separator: ", "))", param: item.name))
+            }
+            switch item.name {
+            case "session", "since", "limit", "count", "timeout_ms", "capture": continue
+            default:
+                if case .failure(let e) = f.apply(query: item.name, item.value) { return .failure(e) }
             }
         }
-        switch bool("faulted") { case .success(let b): f.faulted = b; case .failure(let e): return .failure(e) }
-        switch bool("stream") { case .success(let b): f.stream = b; case .failure(let e): return .failure(e) }
+        f.session = ex.session.isEmpty ? q.first("session") : ex.session
         if let s = q.first("since") {
             guard let n = Int(s), n >= 0 else { return .failure(.badRequest("'since' must be a journal index (0 or more)", param: "since")) }
             f.since = n
         }
-        if let s = q.first("status") {
-            for part in s.split(separator: ",") {
-                let p = part.lowercased()
-                if p.count == 3, p.hasSuffix("xx"), let d = Int(p.prefix(1)), (1...5).contains(d) {
-                    f.status.append(d * 100...d * 100 + 99)
-                } else if let n = Int(p), (0...599).contains(n) {
-                    f.status.append(n...n)
-                } else {
-                    return .failure(.badRequest("'status' must list statuses or classes such as 429, 4xx, 0 (dropped), found '\(part)'", param: "status"))
-                }
-            }
-        }
         return .success(f)
     }
 
-    private func encodeEntries(_ entries: [JournalEntry]) -> [UInt8] {
+    func encodeEntries(_ entries: [JournalEntry], capture: Bool = true) -> [UInt8] {
         let (total, dropped) = journal.counts
-        var w = JSONWriter(capacity: 256 + entries.count * 400)
+        let usage = journal.usage
+        var w = JSONWriter(capacity: 256 + entries.count * (capture ? 2000 : 400))
         w.objectStart()
         w.key("entries"); w.arrayStart()
-        for e in entries { write(e, to: &w) }
+        for e in entries { e.write(to: &w, capture: capture) }
         w.arrayEnd()
         w.key("count"); w.int(entries.count)
         w.key("total"); w.int(total)
         w.key("dropped"); w.int(dropped)
         w.key("capacity"); w.int(journal.capacity)
+        w.key("held_bytes"); w.int(usage.bytes)
+        w.key("byte_limit"); w.int(journal.byteLimit)
         w.objectEnd()
         return w.bytes
-    }
-
-    private func write(_ e: JournalEntry, to w: inout JSONWriter) {
-        w.objectStart()
-        w.key("id"); w.string(e.id)
-        w.key("index"); w.int(e.index)
-        w.key("seq"); w.int(e.seq)
-        w.key("session"); w.optionalString(e.session.isEmpty ? nil : e.session)
-        w.key("time"); w.int(e.time)
-        w.key("method"); w.string(e.method)
-        w.key("path"); w.string(e.path)
-        w.key("surface"); w.string(e.surface)
-        w.key("key"); w.optionalString(e.keyID)
-        w.key("model"); w.optionalString(e.model)
-        w.key("stream"); w.bool(e.stream)
-        w.key("status"); w.int(e.status)
-        w.key("attempt"); w.int(e.attempt)
-        w.key("events"); w.int(e.events)
-        w.key("bytes"); w.int(e.bytes)
-        w.key("duration_ms"); w.raw(Array(JSONWriter.format(e.durationMillis).utf8))
-        if let error = e.error { w.key("error"); w.string(error) }
-        w.key("faults"); w.arrayStart()
-        for f in e.faults {
-            w.objectStart()
-            w.key("rule"); w.string(f.ruleID)
-            w.key("origin"); w.string(f.origin)
-            w.key("stage"); w.string(f.stage.rawValue)
-            w.key("action"); w.string(f.action)
-            w.key("reason"); w.string(f.reason)
-            w.key("n"); w.int(f.n)
-            if let s = f.seed { w.key("seed"); w.string(String(s)) }
-            if let r = f.roll { w.key("roll"); w.raw(Array(JSONWriter.format(r).utf8)) }
-            if let l = f.latencyMillis { w.key("latency_ms"); w.int(l) }
-            w.objectEnd()
-        }
-        w.arrayEnd()
-        w.objectEnd()
     }
 
     /// The journal's fault decisions as a faults file: one rule per decision, selecting the

@@ -1,5 +1,6 @@
 import HTTPCore
 import HTTPServer
+import Synchronization
 
 /// `GET /v1/tasks/stream/{task_id}`: the task's timeline as server-sent events. The gateway's
 /// docs name the endpoint and nothing more; the mock's design (README "Async tasks"):
@@ -32,7 +33,8 @@ extension Gateway {
         guard let stream = responder.startStream(status: .ok, headers: { head.write(to: &$0) }) else {
             return record(ex, status: 0, bytes: 0)
         }
-        TaskStreamer(gateway: self, stream: stream, taskID: id, sent: resume, ex: ex, fault: fault).start()
+        openStreams.add(1, ordering: .relaxed)
+        TaskStreamer(gateway: self, stream: stream, head: head, taskID: id, sent: resume, ex: ex, fault: fault).start()
     }
 }
 
@@ -41,6 +43,9 @@ extension Gateway {
 final class TaskStreamer {
     private let gateway: Gateway
     private let stream: ResponseStream
+    private let head: Gateway.Head
+    /// Every piece written, with its time (the journal's capture).
+    private var transcript = StreamTranscript()
     private let taskID: String
     /// Steps already delivered (the last event id).
     private var sent: Int
@@ -55,9 +60,10 @@ final class TaskStreamer {
     private var faultActed = false
     private var finished = false
 
-    init(gateway: Gateway, stream: ResponseStream, taskID: String, sent: Int, ex: Gateway.Exchange, fault: FaultRule?) {
+    init(gateway: Gateway, stream: ResponseStream, head: Gateway.Head, taskID: String, sent: Int, ex: Gateway.Exchange, fault: FaultRule?) {
         self.gateway = gateway
         self.stream = stream
+        self.head = head
         self.taskID = taskID
         self.sent = sent
         self.ex = ex
@@ -141,6 +147,7 @@ final class TaskStreamer {
 
     private func write(_ bytes: [UInt8], counts: Bool) {
         stream.write(bytes)
+        transcript.append(chunk: bytes)
         lastWrite = monotonicNanos()
         self.bytes += bytes.count
         if counts { events += 1 }
@@ -160,6 +167,8 @@ final class TaskStreamer {
         finished = true
         if let s = subscription { gateway.tasks.unsubscribe(s) }
         subscription = nil
-        gateway.record(ex, status: status, events: events, bytes: bytes)
+        gateway.openStreams.subtract(1, ordering: .relaxed)
+        gateway.record(ex, status: status, events: events, bytes: bytes,
+                       response: CapturedResponse(head: head, body: .stream(transcript)))
     }
 }

@@ -1,5 +1,6 @@
 import HTTPCore
 import HTTPServer
+import Synchronization
 
 /// The text pipeline shared by the four protocols: parse → decode (surface) → validate against
 /// the catalog → admit (accounting) → reply engine → encode (surface) → send or stream → bill.
@@ -97,6 +98,7 @@ extension Gateway {
             accounting.release(admission)
             return record(ex, status: 0, bytes: 0)
         }
+        openStreams.add(1, ordering: .relaxed)
         let events = codec.events(reply, request, meta)
         // A break always comes before the stream's terminal event.
         let last = max(0, events.count - 1)
@@ -123,7 +125,9 @@ extension Gateway {
         }
         let driver = StreamDriver(stream: stream, events: events, pacing: pacing, batch: streamBatch, fault: fault,
                                   limit: limit) { [self] outcome, sent in
-            record(ex, status: 200, events: sent.events, bytes: sent.bytes)
+            openStreams.subtract(1, ordering: .relaxed)
+            record(ex, status: 200, events: sent.events, bytes: sent.bytes,
+                   response: CapturedResponse(head: head, body: .stream(sent.transcript)))
             switch outcome {
             case .completed:
                 bill(admission, reply.usage, model, surface, ex)

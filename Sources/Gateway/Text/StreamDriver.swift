@@ -48,8 +48,8 @@ final class StreamDriver {
         case malformed
     }
 
-    /// Events and body bytes written.
-    struct Sent { var events = 0; var bytes = 0 }
+    /// Events and body bytes written, and what they were (for the journal).
+    struct Sent { var events = 0; var bytes = 0; var transcript = StreamTranscript() }
 
     private let stream: ResponseStream
     private let events: [StreamEvent]
@@ -64,6 +64,8 @@ final class StreamDriver {
     private var tokens = 0
     private var sent = Sent()
     private var waitingForTimer = false
+    /// Whether this send turn has its time mark yet.
+    private var marked = false
 
     init(stream: ResponseStream, events: [StreamEvent], pacing: Pacing, batch: Int = StreamDriver.defaultBatch,
          fault: (kind: Fault, after: Int)?, limit: Limit? = nil, finish: @escaping (Outcome, Sent) -> Void) {
@@ -74,6 +76,7 @@ final class StreamDriver {
         self.fault = fault
         self.limit = limit
         self.finish = finish
+        sent.transcript.events = events
     }
 
     func start() {
@@ -114,6 +117,7 @@ final class StreamDriver {
     private func pump(skipDelay: Bool = false) {
         if deadline != .max, monotonicNanos() >= deadline { return expire() }
         defer { stream.flush() }  // what this turn wrote leaves now, before the loop moves on
+        marked = false
         var skip = skipDelay
         var written = 0
         while stream.isOpen, finish != nil {
@@ -124,6 +128,8 @@ final class StreamDriver {
             if let f = fault, next == f.after {
                 switch f.kind {
                 case .inBand(let frame):
+                    if !marked { sent.transcript.mark() }
+                    sent.transcript.trailer = frame
                     _ = write(frame)
                     stream.end()
                     return done(.failed)
@@ -141,6 +147,8 @@ final class StreamDriver {
                     fault = nil
                     if next < events.count {
                         let broken = Self.malformed(events[next].bytes)
+                        sent.transcript.substitutes.append((next, broken))
+                        note()
                         next += 1
                         if !write(broken) { return }
                         continue
@@ -157,6 +165,7 @@ final class StreamDriver {
             }
             skip = false
             written += 1
+            note()
             next += 1
             tokens += event.tokens
             if !write(event) { return }  // paused: onWritable resumes, or closed: onClose reports
@@ -167,9 +176,21 @@ final class StreamDriver {
     /// whatever a slow reader has not taken yet; `--write-timeout` still bounds that).
     private func expire() {
         guard finish != nil, stream.isOpen, let limit else { return }
-        _ = write(limit.frame(next))
+        let frame = limit.frame(next)
+        sent.transcript.mark()
+        sent.transcript.trailer = frame
+        _ = write(frame)
         stream.end()
         done(.expired(tokens: tokens))
+    }
+
+    /// Counts item `next` into the transcript, with a time mark on the turn's first item.
+    @inline(__always) private func note() {
+        if !marked {
+            marked = true
+            sent.transcript.mark()
+        }
+        sent.transcript.count += 1
     }
 
     private func write(_ bytes: [UInt8]) -> Bool {
