@@ -34,7 +34,8 @@ enum EndpointSupport {
         let parsed: Int?
         if let n = Int(raw) {
             parsed = n
-        } else if raw.allSatisfy({ $0 == "-" || $0 == "+" || $0.isASCII && $0.isNumber }) {
+        } else if case let digits = raw.drop(while: { $0 == "-" || $0 == "+" }), digits.count == raw.count - 1 || digits.count == raw.count,
+                  !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
             // Digits that do not fit an Int: out of range rather than malformed.
             return .failure(outOfRange(name))
         } else {
