@@ -56,7 +56,7 @@ final class FileStore: Sendable {
     }
 
     /// Most files remembered.
-    static let maxEntries = 65_536
+    static let maxEntries = 16_384
     /// Default bytes of rendered files kept.
     static let defaultCacheLimit = 16 << 20
 

@@ -26,7 +26,7 @@ public struct TaskOptions: Sendable {
 /// calls back) on time even if nobody polls. SSE streams subscribe to be woken when the clock
 /// jumps or their task is cancelled.
 ///
-/// Budget: at most ``maxTasks`` tasks are kept (about 1 KB each); submitting one more forgets the
+/// Budget: at most ``maxTasks`` tasks are kept (about 4 KB each, with their files and ledger rows); submitting one more forgets the
 /// oldest settled task (its id and `out_task_id` then 404). Unsettled tasks are never forgotten:
 /// they end on their timeline.
 ///
@@ -59,7 +59,7 @@ final class TaskEngine: Sendable {
     }
 
     /// Most tasks kept.
-    static let maxTasks = 10_000
+    static let maxTasks = 2048
 
     private let state = Mutex(State())
     let maxTasks: Int

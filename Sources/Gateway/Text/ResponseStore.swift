@@ -36,7 +36,7 @@ final class ResponseStore: Sendable {
     }
 
     static let capacity = 10_000
-    static let byteBudget = 32 << 20
+    static let byteBudget = 8 << 20
 
     private struct State {
         var entries: [String: (entry: Entry, cost: Int)] = [:]
