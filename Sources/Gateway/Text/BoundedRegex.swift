@@ -14,7 +14,8 @@
 /// longer than ``maxProgram`` instructions (counted repetitions are expanded) or whose source is
 /// longer than ``maxSource`` bytes.
 ///
-/// Concurrency: an immutable value (Sendable); matching allocates its own scratch state.
+/// Concurrency: an immutable value (Sendable); matching allocates its own scratch state (a few
+/// arrays the size of the program; the text is streamed, not copied).
 struct BoundedRegex: Sendable {
     /// Most bytes of pattern source.
     static let maxSource = 4096
@@ -80,10 +81,8 @@ struct BoundedRegex: Sendable {
 
     /// Whether the pattern matches anywhere in `text`.
     func matches(_ text: String, budget: Int = BoundedRegex.defaultBudget) -> Outcome {
-        let scalars = Array(text.unicodeScalars)
-        let folded = folds ? scalars.map(ScalarSet.fold) : scalars
-        var vm = PikeVM(regex: self, text: scalars, folded: folded, budget: budget)
-        return vm.run()
+        var vm = PikeVM(regex: self, budget: budget)
+        return vm.run(text, folds: folds)
     }
 }
 
