@@ -31,17 +31,48 @@ import Testing
             // One row in eight is older than the clock (a task billed late, a clock moved back).
             let time = rng.below(8) == 0 ? clock - rng.below(20_000) : clock
             let combo = rng.below(combos)
-            let whole = rng.below(10) == 0
-            let row = LedgerRow(requestID: whole && rng.below(2) == 0 ? "custom-\(i)" : ids.next(), time: time,
-                                keyID: keys[combo % 3], accountID: accounts[combo / 12 % 3], model: models[combo / 3 % 4],
-                                surface: "chat",
-                                usage: Usage(inputTokens: rng.below(5000), outputTokens: rng.below(900), thinkingTokens: rng.below(50),
-                                             images: whole ? rng.below(3) : 0),
+            // Text rows; media rows (packed with a request or task id); rows kept whole.
+            var usage = Usage(inputTokens: rng.below(5000), outputTokens: rng.below(900), thinkingTokens: rng.below(50))
+            var id = ids.next()
+            switch rng.below(12) {
+            case 0: usage = Usage(images: 1 + rng.below(4))
+            case 1: usage = Usage(videoSeconds: 1 + rng.below(20)); id = taskID(&rng)
+            case 2: id = "custom-\(i)"
+            case 3: usage.cacheReadTokens = 1 + rng.below(100)
+            default: break
+            }
+            let row = LedgerRow(requestID: id, time: time, keyID: keys[combo % 3], accountID: accounts[combo / 12 % 3],
+                                model: models[combo / 3 % 4], surface: "chat", usage: usage,
                                 credits: Credits(micros: 1 + rng.below(100_000)))
             store.append(row)
             all.append((i, row))
         }
         return (store, Array(all.suffix(capacity)))
+    }
+
+    /// A task id: `task_` and 26 ULID characters (a first one past `7` cannot be packed).
+    static func taskID(_ rng: inout Rng) -> String {
+        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+        return "task_" + String((0..<26).map { _ in alphabet[rng.below(32)] })
+    }
+
+    @Test func ledgerStore_packsMediaRowsAndGivesThemBack() {
+        var rng = Rng(state: 5)
+        var store = LedgerStore()
+        var rows: [LedgerRow] = []
+        let ids = RequestIDs(seed: 5)
+        for i in 0..<2000 {
+            let id = i % 3 == 0 ? Self.taskID(&rng) : ids.next()
+            let usage = i % 2 == 0 ? Usage(images: rng.below(10)) : Usage(videoSeconds: rng.below(30))
+            let row = LedgerRow(requestID: id, time: Self.t0 + i, keyID: "k", accountID: "a", model: "m",
+                                surface: i % 3 == 0 ? "tasks" : "images", usage: usage, credits: Credits(micros: 7 * i))
+            store.append(row)
+            rows.append(row)
+        }
+        #expect(store.rows(accountID: "a") == rows)
+        #expect(LedgerStore.packTask("task_7ZZZZZZZZZZZZZZZZZZZZZZZZZ").map(LedgerStore.unpackTask) == "task_7ZZZZZZZZZZZZZZZZZZZZZZZZZ")
+        #expect(LedgerStore.packTask("task_8000000000000000000000000") == nil)
+        #expect(LedgerStore.packTask("task_000000000000000000000000I0") == nil)
     }
 
     static func expectedPage(_ kept: [(number: Int, row: LedgerRow)], account: String, filter: UsageFilter, page: Int, size: Int) -> UsagePage {

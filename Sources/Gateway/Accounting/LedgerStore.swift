@@ -6,8 +6,9 @@ import HTTPCore
 /// Rows (``LedgerTable``): key, account, model and surface interned to small numbers, request
 /// ids of the gateway's own form (`req_` and 24 hex digits) kept as 12 bytes, the time as seconds
 /// after the first row's, the text usage counts as 32-bit numbers, in fixed pages: 48 bytes a
-/// row. A row that does not fit that form (another id, cache/image/video counts, a time before
-/// the first row's, counts past 32 bits) is kept whole beside the pages.
+/// row. Image and video rows pack too, with `req_` or task ids (``packed(_:base:key:account:model:surface:)``).
+/// A row that does not fit (another id, cache counts, tokens with images, a time before the
+/// first row's, counts past 32 bits) is kept whole beside the pages.
 ///
 /// Index (``LedgerSeries``): per (account, model, key), the row numbers sorted by time with
 /// running sums, 4 bytes a row; the usage reads (``usagePage(accountID:filter:page:size:)``,
@@ -52,16 +53,9 @@ struct LedgerStore: Sendable {
 
     mutating func append(_ row: LedgerRow) {
         let base = table.base(for: row.time)
-        let u = row.usage
         let key = intern(row.keyID), account = intern(row.accountID), model = intern(row.model), surface = intern(row.surface)
-        if let id = Self.pack(row.requestID), let time = UInt32(exactly: row.time &- base),
-           let input = UInt32(exactly: u.inputTokens), let output = UInt32(exactly: u.outputTokens),
-           let thinking = UInt32(exactly: u.thinkingTokens),
-           u.cacheReadTokens == 0, u.cacheWriteTokens == 0, u.images == 0, u.videoSeconds == 0,
-           model < UInt32(Packed.whole), surface < UInt32(Packed.whole) {
-            table.append(Packed(credits: row.credits.micros, idHigh: id.high, idLow: id.low, time: time, input: input,
-                                output: output, thinking: thinking, key: key, account: account, model: UInt16(model),
-                                surface: UInt16(surface)), whole: nil)
+        if let p = packed(row, base: base, key: key, account: account, model: model, surface: surface) {
+            table.append(p, whole: nil)
         } else {
             table.append(Packed(credits: row.credits.micros, idHigh: 0, idLow: 0, time: 0, input: 0, output: 0, thinking: 0,
                                 key: key, account: account, model: 0, surface: Packed.whole), whole: row)
@@ -125,10 +119,9 @@ struct LedgerStore: Sendable {
     func row(_ number: Int) -> LedgerRow {
         let p = table.packed(number)
         if p.surface == Packed.whole, let row = table.whole(number) { return row }
-        return LedgerRow(requestID: Self.unpack(p.idHigh, p.idLow), time: table.time(number),
-                         keyID: names[Int(p.key)], accountID: names[Int(p.account)],
-                         model: names[Int(p.model)], surface: names[Int(p.surface)],
-                         usage: Usage(inputTokens: Int(p.input), outputTokens: Int(p.output), thinkingTokens: Int(p.thinking)),
+        let (id, usage) = Self.unpacked(p)
+        return LedgerRow(requestID: id, time: table.time(number), keyID: names[Int(p.key)], accountID: names[Int(p.account)],
+                         model: names[Int(p.model)], surface: names[Int(p.surface & Packed.surfaceMask)], usage: usage,
                          credits: Credits(micros: p.credits))
     }
 

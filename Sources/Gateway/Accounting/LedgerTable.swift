@@ -17,10 +17,16 @@ struct LedgerTable: Sendable {
         var key: UInt32
         var account: UInt32
         var model: UInt16
-        /// ``whole``: the row is in `others` (only `credits`, `key` and `account` hold here).
+        /// The surface's name index (``surfaceMask``) and the form flags; ``whole``: the row is in
+        /// `others` (only `credits`, `key` and `account` hold here).
         var surface: UInt16
 
         static let whole = UInt16.max
+        static let surfaceMask: UInt16 = 0x0FFF
+        /// Media form: `thinking` is images, `output` video seconds, no tokens.
+        static let mediaUsage: UInt16 = 0x2000
+        /// The id is a task id whose low 32 bits are in `input`.
+        static let taskID: UInt16 = 0x4000
     }
 
     static let pageSize = 4096
@@ -89,6 +95,7 @@ struct LedgerTable: Sendable {
         if p.surface == Packed.whole, let row = others[number] {
             return LedgerSums(requests: 1, credits: row.credits.micros, input: row.usage.inputTokens, output: row.usage.outputTokens)
         }
+        if p.surface & Packed.mediaUsage != 0 { return LedgerSums(requests: 1, credits: p.credits, input: 0, output: 0) }
         return LedgerSums(requests: 1, credits: p.credits, input: Int(p.input), output: Int(p.output))
     }
 

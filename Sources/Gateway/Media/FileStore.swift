@@ -56,9 +56,9 @@ final class FileStore: Sendable {
     }
 
     /// Most files remembered.
-    static let maxEntries = 16_384
+    static let maxEntries = 8192
     /// Default bytes of rendered files kept.
-    static let defaultCacheLimit = 16 << 20
+    static let defaultCacheLimit = 4 << 20
 
     private let state = Mutex(State())
     private let seed: UInt64
