@@ -1,4 +1,4 @@
-@testable import Gateway
+@testable import BytespikeMock
 import Testing
 
 /// The reply-rule regex engine: agreement with the standard library's `Regex` on the supported

@@ -1,6 +1,6 @@
 import HTTPCore
 import Testing
-@testable import Gateway
+@testable import BytespikeMock
 
 /// Every cache the gateway keeps stays within its documented budget and evicts oldest first.
 @Suite struct CacheBudgetTests {

@@ -1,4 +1,4 @@
-@testable import Gateway
+@testable import BytespikeMock
 import Testing
 
 /// The ledger's index and running sums against brute force over the same randomized rows:
