@@ -1,149 +1,127 @@
 import HTTPCore
 
-/// The ledger's rows, packed for a mock that bills millions of requests in a load test: key,
-/// account, model and surface interned to small numbers, request ids of the gateway's own form
-/// (`req_` and 24 hex digits) kept as 12 bytes, the time as seconds after the first row's, the
-/// text usage counts as 32-bit numbers, rows stored in fixed pages so growing never copies what
-/// is already stored. 48 bytes a row, against about 300 for an array of ``LedgerRow`` (a heap
-/// string per request id, and an array that doubles). A row that does not fit that form (another
-/// id, cache/image/video counts, a time before the first row's, counts past 32 bits) is kept
-/// whole beside the pages; text traffic of the gateway's own ids never needs that.
+/// The ledger: every billed request's row, packed, indexed and aggregated for a mock that bills
+/// millions of requests in a load test.
 ///
-/// Rows come back as ``LedgerRow`` values, equal to the ones appended.
+/// Rows (``LedgerTable``): key, account, model and surface interned to small numbers, request
+/// ids of the gateway's own form (`req_` and 24 hex digits) kept as 12 bytes, the time as seconds
+/// after the first row's, the text usage counts as 32-bit numbers, in fixed pages: 48 bytes a
+/// row. Image and video rows pack too, with `req_` or task ids (``packed(_:base:key:account:model:surface:)``).
+/// A row that does not fit (another id, cache counts, tokens with images, a time before the
+/// first row's, counts past 32 bits) is kept whole beside the pages.
+///
+/// Index (``LedgerSeries``): per (account, model, key), the row numbers sorted by time with
+/// running sums, 4 bytes a row; the usage reads (``usagePage(accountID:filter:page:size:)``,
+/// ``usageBuckets(accountID:filter:width:byModel:byKey:)``) answer from it in time proportional
+/// to the page or the buckets, not to the ledger. Running credits per account and model serve
+/// ``modelCredits(accountID:)``.
 ///
 /// Retention: at most `capacity` rows are kept (`--ledger-size`); each row past it drops the
-/// oldest. The credits of dropped rows stay counted per account and model
-/// (``modelCredits(accountID:)``), so spend totals never forget; row listings and usage buckets
-/// cover the rows kept.
+/// oldest. The credits of dropped rows stay counted per account and model, so spend totals never
+/// forget; row listings and usage buckets cover the rows kept.
+///
+/// Concurrency: a value inside ``Accounting``'s Mutex.
 struct LedgerStore: Sendable {
-    struct Packed: Sendable {
-        var credits: Int
-        /// The request id's 24 hex digits (16 + 8).
-        var idHigh: UInt64
-        var idLow: UInt32
-        /// Seconds after `timeBase`.
-        var time: UInt32
-        var input: UInt32
-        var output: UInt32
-        var thinking: UInt32
-        var key: UInt32
-        var account: UInt32
-        var model: UInt16
-        /// ``whole``: the row is in `others` (only `credits`, `key` and `account` hold here).
-        var surface: UInt16
+    typealias Packed = LedgerTable.Packed
+    static let pageSize = LedgerTable.pageSize
 
-        static let whole = UInt16.max
-    }
+    /// One index series per combination.
+    struct SeriesKey: Hashable, Sendable { var account: UInt32, model: UInt32, key: UInt32 }
 
-    static let pageSize = 4096
-    private var pages: [[Packed]] = []
-    /// The first row's time: packed times count from it.
-    private var timeBase: Int?
+    private(set) var table = LedgerTable()
     private var names: [String] = []
     private var nameIndex: [String: UInt32] = [:]
     /// The last names interned or looked up (indices into `names`), most checked first.
     private var recent = InlineArray<4, UInt32>(repeating: .max)
     private var recentNext = 0
-    /// Rows not of the packed form, whole, by row number (counted from the first row ever).
-    private var others: [Int: LedgerRow] = [:]
-    /// Rows kept.
-    private(set) var count = 0
+    private(set) var series: [LedgerSeries] = []
+    private var seriesIndex: [SeriesKey: Int] = [:]
+    /// The series of each account, in creation order.
+    private var seriesByAccount: [UInt32: [Int]] = [:]
+    /// Credits of every row ever appended, by account and model name indices (`account << 32 | model`).
+    private var credits: [UInt64: Int] = [:]
     /// Most rows kept.
     let capacity: Int
-    /// Rows dropped so far (the number of the oldest row kept).
-    private(set) var dropped = 0
-    /// Rows of the first page already dropped.
-    private var firstPageStart = 0
-    /// Credits of dropped rows, by account and model name indices (`account << 32 | model`).
-    private var droppedCredits: [UInt64: Int] = [:]
 
     init(capacity: Int = .max) { self.capacity = max(1, capacity) }
 
-    var isEmpty: Bool { count == 0 }
+    /// Rows kept.
+    var count: Int { table.count }
+    /// Rows dropped so far.
+    var dropped: Int { table.dropped }
+    var isEmpty: Bool { table.count == 0 }
 
     mutating func append(_ row: LedgerRow) {
-        let base = timeBase ?? row.time
-        timeBase = base
-        let u = row.usage
+        let base = table.base(for: row.time)
         let key = intern(row.keyID), account = intern(row.accountID), model = intern(row.model), surface = intern(row.surface)
-        let packed: Packed
-        if let id = Self.pack(row.requestID), let time = UInt32(exactly: row.time &- base),
-           let input = UInt32(exactly: u.inputTokens), let output = UInt32(exactly: u.outputTokens),
-           let thinking = UInt32(exactly: u.thinkingTokens),
-           u.cacheReadTokens == 0, u.cacheWriteTokens == 0, u.images == 0, u.videoSeconds == 0,
-           model < UInt32(Packed.whole), surface < UInt32(Packed.whole) {
-            packed = Packed(credits: row.credits.micros, idHigh: id.high, idLow: id.low, time: time, input: input,
-                            output: output, thinking: thinking, key: key, account: account, model: UInt16(model),
-                            surface: UInt16(surface))
+        if let p = packed(row, base: base, key: key, account: account, model: model, surface: surface) {
+            table.append(p, whole: nil)
         } else {
-            others[dropped + count] = row
-            packed = Packed(credits: row.credits.micros, idHigh: 0, idLow: 0, time: 0, input: 0, output: 0, thinking: 0,
-                            key: key, account: account, model: 0, surface: Packed.whole)
+            table.append(Packed(credits: row.credits.micros, idHigh: 0, idLow: 0, time: 0, input: 0, output: 0, thinking: 0,
+                                key: key, account: account, model: 0, surface: Packed.whole), whole: row)
         }
-        if pages.last.map({ $0.count == Self.pageSize }) ?? true {
-            var page: [Packed] = []
-            page.reserveCapacity(Self.pageSize)
-            pages.append(page)
-        }
-        pages[pages.count - 1].append(packed)
-        count += 1
-        if count > capacity { dropOldest() }
+        let number = table.end - 1
+        let s = seriesSlot(SeriesKey(account: account, model: model, key: key))
+        series[s].insert(number, time: row.time, sums: table.sums(number), table)
+        credits[UInt64(account) << 32 | UInt64(model), default: 0] &+= row.credits.micros
+        if table.count > capacity { dropOldest() }
     }
 
-    /// Drops the oldest row, keeping its credits in the per-model totals.
+    /// Drops the oldest row from its series, then from the table.
     private mutating func dropOldest() {
-        let p = pages[0][firstPageStart]
-        var model = UInt32(p.model)
-        if p.surface == Packed.whole, let row = others.removeValue(forKey: dropped) { model = intern(row.model) }
-        droppedCredits[UInt64(p.account) << 32 | UInt64(model), default: 0] += p.credits
-        dropped += 1
-        count -= 1
-        firstPageStart += 1
-        if firstPageStart == pages[0].count, firstPageStart == Self.pageSize || pages.count > 1 {
-            pages.removeFirst()
-            firstPageStart = 0
+        let number = table.dropped
+        let p = table.packed(number)
+        let model = p.surface == Packed.whole ? table.whole(number).map { nameIndex[$0.model] ?? 0 } ?? 0 : UInt32(p.model)
+        if let s = seriesIndex[SeriesKey(account: p.account, model: model, key: p.key)] {
+            series[s].remove(number, time: table.time(number), sums: table.sums(number), table)
         }
+        table.dropOldest()
     }
+
+    private mutating func seriesSlot(_ k: SeriesKey) -> Int {
+        if let s = seriesIndex[k] { return s }
+        series.append(LedgerSeries(account: k.account, model: k.model, key: k.key))
+        seriesIndex[k] = series.count - 1
+        seriesByAccount[k.account, default: []].append(series.count - 1)
+        return series.count - 1
+    }
+
+    /// The series of `accountID`, narrowed to a model and a key name when given (empty when a
+    /// name was never billed).
+    func series(accountID: String, model: String?, key: String?) -> [Int] {
+        guard let account = nameIndex[accountID], let all = seriesByAccount[account] else { return [] }
+        var m: UInt32?, k: UInt32?
+        if let model { guard let i = nameIndex[model] else { return [] }; m = i }
+        if let key { guard let i = nameIndex[key] else { return [] }; k = i }
+        return all.filter { (m == nil || series[$0].model == m) && (k == nil || series[$0].key == k) }
+    }
+
+    func name(_ index: UInt32) -> String { names[Int(index)] }
 
     /// Credits billed to `accountID` by model name, the dropped rows included.
     func modelCredits(accountID: String) -> [String: Int] {
         guard let account = nameIndex[accountID] else { return [:] }
         var out: [String: Int] = [:]
-        for (k, credits) in droppedCredits where UInt32(k >> 32) == account {
-            out[names[Int(k & 0xFFFF_FFFF)], default: 0] += credits
-        }
-        forEach(account: account) { p, number in
-            let model = p.surface == Packed.whole ? others[number]?.model ?? "" : names[Int(p.model)]
-            out[model, default: 0] += p.credits
-        }
+        for (k, c) in credits where UInt32(k >> 32) == account { out[names[Int(k & 0xFFFF_FFFF)], default: 0] &+= c }
         return out
     }
 
-    /// The rows of `accountID` kept, oldest first.
+    /// The rows of `accountID` kept, oldest first (a scan of the whole ledger: for tests and
+    /// exports, not for request paths).
     func rows(accountID: String) -> [LedgerRow] {
         guard let account = nameIndex[accountID] else { return [] }
         var out: [LedgerRow] = []
-        forEach(account: account) { p, number in out.append(row(p, number: number)) }
+        table.forEach { p, number in if p.account == account { out.append(row(number)) } }
         return out
     }
 
-    /// Calls `body` with each kept row of `account` and its number, oldest first.
-    private func forEach(account: UInt32, _ body: (Packed, Int) -> Void) {
-        var n = dropped
-        for (i, page) in pages.enumerated() {
-            for p in page[(i == 0 ? firstPageStart : 0)...] {
-                if p.account == account { body(p, n) }
-                n += 1
-            }
-        }
-    }
-
-    private func row(_ p: Packed, number: Int) -> LedgerRow {
-        if p.surface == Packed.whole, let row = others[number] { return row }
-        return LedgerRow(requestID: Self.unpack(p.idHigh, p.idLow), time: (timeBase ?? 0) &+ Int(p.time),
-                         keyID: names[Int(p.key)], accountID: names[Int(p.account)],
-                         model: names[Int(p.model)], surface: names[Int(p.surface)],
-                         usage: Usage(inputTokens: Int(p.input), outputTokens: Int(p.output), thinkingTokens: Int(p.thinking)),
+    /// Row `number` (kept) as the value appended.
+    func row(_ number: Int) -> LedgerRow {
+        let p = table.packed(number)
+        if p.surface == Packed.whole, let row = table.whole(number) { return row }
+        let (id, usage) = Self.unpacked(p)
+        return LedgerRow(requestID: id, time: table.time(number), keyID: names[Int(p.key)], accountID: names[Int(p.account)],
+                         model: names[Int(p.model)], surface: names[Int(p.surface & Packed.surfaceMask)], usage: usage,
                          credits: Credits(micros: p.credits))
     }
 

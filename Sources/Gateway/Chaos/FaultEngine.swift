@@ -46,7 +46,15 @@ struct FaultDecision {
 /// rules, then `faults.json`. Every rule whose selectors match counts the request (its `n`);
 /// its schedule alone decides whether it fires, so one rule's decisions never depend on
 /// another's. Of the rules that fire, the first of each stage (delay, response, stream) acts.
-/// Counters are kept per session. Concurrency: Sendable; all state behind one Mutex.
+/// Counters are kept per session.
+///
+/// Budget: request identities remembered for `attempt` are at most ``attemptMemory`` over all
+/// sessions (then all forgotten: the next request of each is attempt 1 again); sessions numbered
+/// at once at most ``maxSessions`` (one more starts every session's numbering over); counters of
+/// `X-Mock-Fault` rules, which are counted by their text, at most ``maxHeaderCounters`` (then they
+/// restart from zero).
+///
+/// Concurrency: Sendable; all state behind one Mutex.
 final class FaultEngine: Sendable {
     private struct State {
         var rules: [FaultRule]
@@ -59,6 +67,9 @@ final class FaultEngine: Sendable {
         var sessions: [String: SessionCount] = [:]
         var connections = 0
         var nextID = 1
+        /// Identities remembered over all sessions, and header-rule counters kept.
+        var attemptEntries = 0
+        var headerCounters = 0
     }
 
     private struct SessionCount {
@@ -83,8 +94,12 @@ final class FaultEngine: Sendable {
     let seed: UInt64
     private let state: Mutex<State>
 
-    /// Most distinct request identities remembered per session for `attempt` (then forgotten).
+    /// Most distinct request identities remembered for `attempt`, all sessions together.
     static let attemptMemory = 100_000
+    /// Most sessions numbered at once.
+    static let maxSessions = 10_000
+    /// Most counters of header rules (distinct texts × sessions).
+    static let maxHeaderCounters = 10_000
 
     init(rules: [FaultRule], seed: UInt64) {
         self.seed = seed
@@ -119,7 +134,20 @@ final class FaultEngine: Sendable {
             }
         }
         // One look-up per map, mutated in place (the session's entry is never copied out).
-        let (seq, attempt) = state.withLock { $0.sessions[session, default: SessionCount()].arrive(identity: stated == nil ? identity : nil) }
+        let remembered: UInt64? = stated == nil ? identity : nil
+        let (seq, attempt) = state.withLock { s -> (seq: Int, attempt: Int) in
+            if s.sessions[session] == nil, s.sessions.count >= Self.maxSessions {
+                s.sessions = [:]
+                s.attemptEntries = 0
+            }
+            if s.attemptEntries >= Self.attemptMemory {
+                for k in Array(s.sessions.keys) { s.sessions[k]!.attempts = [:] }
+                s.attemptEntries = 0
+            }
+            let r = s.sessions[session, default: SessionCount()].arrive(identity: remembered)
+            if remembered != nil, r.attempt == 1 { s.attemptEntries += 1 }
+            return r
+        }
         return (seq, stated ?? attempt)
     }
 
@@ -133,6 +161,14 @@ final class FaultEngine: Sendable {
                 if let owner = rule.session, owner != ctx.session { continue }
                 guard rule.applies(streaming: ctx.stream), matches(rule, ctx) else { continue }
                 let key = counterKey(rule, session: ctx.session)
+                if rule.origin == "header", s.matched[key] == nil {
+                    if s.headerCounters >= Self.maxHeaderCounters {
+                        s.matched = s.matched.filter { !$0.key.hasPrefix("header:") }
+                        s.applied = s.applied.filter { !$0.key.hasPrefix("header:") }
+                        s.headerCounters = 0
+                    }
+                    s.headerCounters += 1
+                }
                 let n = s.matched[key, default: 0] + 1
                 s.matched[key] = n
                 guard let (reason, roll) = fires(rule, n: n, now: ctx.now, key: key) else { continue }

@@ -6,6 +6,10 @@ import Synchronization
 /// Rendered bytes are kept in a small byte-capped cache. Files expire on the virtual clock:
 /// after `expiresAt` a download is 410 `file_expired`; unknown names are 404.
 ///
+/// Budget: at most ``maxEntries`` files are remembered (about 200 bytes each); registering one
+/// more forgets the oldest, whose URL is then 404. Rendered bytes are cached up to `cacheLimit`
+/// bytes (default ``defaultCacheLimit``), oldest rendered first out.
+///
 /// Concurrency: Sendable; all state behind one Mutex, rendering outside it.
 final class FileStore: Sendable {
     enum Recipe: Sendable, Equatable {
@@ -43,19 +47,28 @@ final class FileStore: Sendable {
 
     private struct State {
         var entries: [String: Entry] = [:]
+        /// File names in registration order (from `head`): who is forgotten first.
+        var order = FIFO<String>()
         var counter = 0
         var cache: [String: [UInt8]] = [:]
-        var cacheOrder: [String] = []
+        var cacheOrder = FIFO<String>()
         var cacheBytes = 0
     }
+
+    /// Most files remembered.
+    static let maxEntries = 8192
+    /// Default bytes of rendered files kept.
+    static let defaultCacheLimit = 4 << 20
 
     private let state = Mutex(State())
     private let seed: UInt64
     let cacheLimit: Int
+    let maxEntries: Int
 
-    init(seed: UInt64, cacheLimit: Int = 64 << 20) {
+    init(seed: UInt64, cacheLimit: Int = FileStore.defaultCacheLimit, maxEntries: Int = FileStore.maxEntries) {
         self.seed = seed
         self.cacheLimit = cacheLimit
+        self.maxEntries = max(1, maxEntries)
     }
 
     /// Registers a file and returns its name (`img_…png`, `vid_…mp4`).
@@ -65,7 +78,12 @@ final class FileStore: Sendable {
             let prefix = if case .png = recipe { "img_" } else { "vid_" }
             let name = prefix + idToken(seed: seed ^ 0x6669_6C65, index: s.counter) + "." + recipe.fileExtension
             let e = Entry(name: name, recipe: recipe, accountID: accountID, session: session, expiresAt: now + ttl)
+            while s.entries.count >= maxEntries, let old = s.order.popFirst() {
+                s.entries[old] = nil
+                if let c = s.cache.removeValue(forKey: old) { s.cacheBytes -= c.count }
+            }
             s.entries[name] = e
+            s.order.append(name)
             return e
         }
     }
@@ -81,8 +99,7 @@ final class FileStore: Sendable {
         let bytes = Self.render(entry.recipe)
         state.withLock { s in
             guard bytes.count <= cacheLimit, s.cache[entry.name] == nil else { return }
-            while s.cacheBytes + bytes.count > cacheLimit, !s.cacheOrder.isEmpty {
-                let old = s.cacheOrder.removeFirst()
+            while s.cacheBytes + bytes.count > cacheLimit, let old = s.cacheOrder.popFirst() {
                 s.cacheBytes -= s.cache.removeValue(forKey: old)?.count ?? 0
             }
             s.cache[entry.name] = bytes
@@ -106,8 +123,12 @@ final class FileStore: Sendable {
                 let names = s.entries.values.filter { $0.session == session }.map(\.name)
                 for n in names {
                     s.entries[n] = nil
-                    if let c = s.cache.removeValue(forKey: n) { s.cacheBytes -= c.count; s.cacheOrder.removeAll { $0 == n } }
+                    if let c = s.cache.removeValue(forKey: n) { s.cacheBytes -= c.count }
                 }
+                // The queues keep the forgotten names until they come up (popping one is a no-op).
+                let (entries, cache) = (s.entries, s.cache)
+                s.order.removeAll { entries[$0] == nil }
+                s.cacheOrder.removeAll { cache[$0] == nil }
             } else {
                 s = State()
             }
@@ -115,4 +136,7 @@ final class FileStore: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+
+    /// Bytes of rendered files cached.
+    var cachedBytes: Int { state.withLock { $0.cacheBytes } }
 }

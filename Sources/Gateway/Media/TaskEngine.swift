@@ -26,6 +26,10 @@ public struct TaskOptions: Sendable {
 /// calls back) on time even if nobody polls. SSE streams subscribe to be woken when the clock
 /// jumps or their task is cancelled.
 ///
+/// Budget: at most ``maxTasks`` tasks are kept (about 4 KB each, with their files and ledger rows); submitting one more forgets the
+/// oldest settled task (its id and `out_task_id` then 404). Unsettled tasks are never forgotten:
+/// they end on their timeline.
+///
 /// Concurrency: Sendable; state behind one Mutex; billing, files and callbacks run outside it.
 final class TaskEngine: Sendable {
     struct Subscriber: Sendable {
@@ -44,6 +48,8 @@ final class TaskEngine: Sendable {
         var tasks: [String: MediaTask] = [:]
         var byOutID: [String: String] = [:]
         var unsettled: Set<String> = []
+        /// Task ids oldest first: who is forgotten first.
+        var order = FIFO<String>()
         var counter = 0
         /// Tasks stored so far: their order of submission.
         var submitted = 0
@@ -52,7 +58,11 @@ final class TaskEngine: Sendable {
         var timerGeneration = 0
     }
 
+    /// Most tasks kept.
+    static let maxTasks = 2048
+
     private let state = Mutex(State())
+    let maxTasks: Int
     let options: TaskOptions
     private let clock: GatewayClock
     private let files: FileStore
@@ -64,7 +74,8 @@ final class TaskEngine: Sendable {
     private let timerQueue = DispatchQueue(label: "bytespike-mock.tasks")
 
     init(options: TaskOptions, clock: GatewayClock, files: FileStore, accounting: Accounting, fileTTL: Int, seed: UInt64,
-         onTerminal: @escaping @Sendable (MediaTask, MediaTask.Step) -> Void) {
+         maxTasks: Int = TaskEngine.maxTasks, onTerminal: @escaping @Sendable (MediaTask, MediaTask.Step) -> Void) {
+        self.maxTasks = max(1, maxTasks)
         self.options = options
         self.clock = clock
         self.files = files
@@ -108,11 +119,29 @@ final class TaskEngine: Sendable {
             task.number = s.submitted
             s.tasks[task.id] = task
             s.unsettled.insert(task.id)
+            s.order.append(task.id)
             if let out = task.outTaskID { s.byOutID[Self.outKey(task.accountID, out)] = task.id }
-            return .created(s.tasks[task.id]!)
+            evict(&s)
+            return .created(task)
         }
         if case .created = result { schedule() }
         return result
+    }
+
+    /// Forgets the oldest settled tasks while more than `maxTasks` are kept; an unsettled one goes
+    /// to the back of the queue (at most one pass over it).
+    private func evict(_ s: inout State) {
+        var looked = 0
+        while s.tasks.count > maxTasks, looked < s.order.count, let id = s.order.popFirst() {
+            looked += 1
+            guard let t = s.tasks[id] else { continue }  // forgotten by a session reset
+            if s.unsettled.contains(id) {
+                s.order.append(id)
+                continue
+            }
+            s.tasks[id] = nil
+            if let out = t.outTaskID, s.byOutID[Self.outKey(t.accountID, out)] == id { s.byOutID[Self.outKey(t.accountID, out)] = nil }
+        }
     }
 
     /// The task with `id` (or `out_task_id`) of `accountID`, settled up to now.
@@ -242,6 +271,8 @@ final class TaskEngine: Sendable {
                     s.tasks[id] = nil
                     s.unsettled.remove(id)
                 }
+                let live = s.tasks
+                s.order.removeAll { live[$0] == nil }
             } else {
                 let (subscribers, next) = (s.subscribers, s.nextSubscriber)
                 s = State()

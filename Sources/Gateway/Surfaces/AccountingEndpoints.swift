@@ -12,16 +12,14 @@ extension Gateway {
         case .success(let l): (since, until, p) = l
         case .failure(let e): return .failure(e)
         }
-        let model = q.first("model"), key = q.first("key") ?? q.first("api_key_id")
-        let rows: [LedgerRow] = accounting.ledger(accountID: caller.account.id).filter { r in
-            (since.map { r.time >= $0 } ?? true) && (until.map { r.time < $0 } ?? true)
-                && (model.map { r.model == $0 } ?? true) && (key.map { r.keyID == $0 } ?? true)
-        }.reversed()
-        var w = JSONWriter(capacity: 512 + rows.count * 300)
+        let filter = UsageFilter(since: since, until: until, model: q.first("model"), key: q.first("key") ?? q.first("api_key_id"))
+        let result = accounting.usagePage(accountID: caller.account.id, filter: filter, page: p.page, size: p.size)
+        let totals = result.totals
+        var w = JSONWriter(capacity: 512 + result.rows.count * 300)
         w.objectStart()
         w.key("object"); w.string("list")
         w.key("data"); w.arrayStart()
-        for r in EndpointSupport.page(rows, p) {
+        for r in result.rows {
             w.objectStart()
             w.key("request_id"); w.string(r.requestID)
             w.key("created"); w.int(r.time)
@@ -42,15 +40,15 @@ extension Gateway {
         }
         w.arrayEnd()
         w.key("totals"); w.objectStart()
-        w.key("requests"); w.int(rows.count)
-        w.key("prompt_tokens"); w.int(rows.reduce(0) { $0 + $1.usage.inputTokens })
-        w.key("completion_tokens"); w.int(rows.reduce(0) { $0 + $1.usage.outputTokens })
-        w.key("credits"); w.int(rows.reduce(0) { $0 + $1.credits.micros })
+        w.key("requests"); w.int(totals.requests)
+        w.key("prompt_tokens"); w.int(totals.input)
+        w.key("completion_tokens"); w.int(totals.output)
+        w.key("credits"); w.int(totals.credits)
         w.objectEnd()
         w.key("page"); w.int(p.page)
         w.key("page_size"); w.int(p.size)
-        w.key("total"); w.int(rows.count)
-        w.key("has_more"); w.bool(p.page * p.size < rows.count)
+        w.key("total"); w.int(totals.requests)
+        w.key("has_more"); w.bool(p.page * p.size < totals.requests)
         w.objectEnd()
         return .success(w.bytes)
     }
@@ -170,27 +168,25 @@ extension Gateway {
         if groups.contains("day"), groups.contains("hour") {
             return .failure(.badRequest("'group_by' takes day or hour, not both", param: "group_by"))
         }
-        let model = q.first("model"), key = q.first("api_key")
-        let rows = accounting.ledger(accountID: caller.account.id).filter { r in
-            r.time >= since && r.time < until && (model.map { r.model == $0 } ?? true) && (key.map { r.keyID == $0 } ?? true)
-        }
-        struct Bucket { var fields: [(String, String)]; var usd = 0; var input = 0; var output = 0; var calls = 0 }
-        var buckets: [String: Bucket] = [:]
-        for r in rows {
+        let filter = UsageFilter(since: since, until: until, model: q.first("model"), key: q.first("api_key"))
+        let width: Int? = groups.contains("day") ? 86_400 : groups.contains("hour") ? 3600 : nil
+        let (found, totals) = accounting.usageBuckets(accountID: caller.account.id, filter: filter, width: width,
+                                                      byModel: groups.contains("model"), byKey: groups.contains("api_key"))
+        // Each bucket's fields in the order `group_by` named them; listed by their joined text.
+        var buckets: [(id: String, fields: [(String, String)], sums: LedgerSums)] = []
+        for b in found {
             var fields: [(String, String)] = []
             for g in groups {
                 switch g {
-                case "day": fields.append(("bucket", String(Timestamp.format(r.time).prefix(10))))
-                case "hour": fields.append(("bucket", String(Timestamp.format(r.time / 3600 * 3600))))
-                case "model": fields.append(("model", r.model))
-                default: fields.append(("api_key", r.keyID))
+                case "day": fields.append(("bucket", String(Timestamp.format(b.start ?? 0).prefix(10))))
+                case "hour": fields.append(("bucket", Timestamp.format(b.start ?? 0)))
+                case "model": fields.append(("model", b.model ?? ""))
+                default: fields.append(("api_key", b.key ?? ""))
                 }
             }
-            let id = fields.map { "\($0.0)=\($0.1)" }.joined(separator: "|")
-            var b = buckets[id] ?? Bucket(fields: fields)
-            b.usd += r.credits.micros; b.input += r.usage.inputTokens; b.output += r.usage.outputTokens; b.calls += 1
-            buckets[id] = b
+            buckets.append((fields.map { "\($0.0)=\($0.1)" }.joined(separator: "|"), fields, b.sums))
         }
+        buckets.sort { $0.id < $1.id }
         func counts(_ w: inout JSONWriter, _ usd: Int, _ input: Int, _ output: Int, _ calls: Int) {
             w.key("total_usd"); w.usd(Credits(micros: usd))
             w.key("input_tokens"); w.int(input)
@@ -200,17 +196,15 @@ extension Gateway {
         var w = JSONWriter(capacity: 1024)
         w.objectStart()
         w.key("buckets"); w.arrayStart()
-        for id in buckets.keys.sorted() {
-            let b = buckets[id]!
+        for b in buckets {
             w.objectStart()
             for (k, v) in b.fields { w.key(escaping: k); w.string(v) }
-            counts(&w, b.usd, b.input, b.output, b.calls)
+            counts(&w, b.sums.credits, b.sums.input, b.sums.output, b.sums.requests)
             w.objectEnd()
         }
         w.arrayEnd()
         w.key("totals"); w.objectStart()
-        counts(&w, rows.reduce(0) { $0 + $1.credits.micros }, rows.reduce(0) { $0 + $1.usage.inputTokens },
-               rows.reduce(0) { $0 + $1.usage.outputTokens }, rows.count)
+        counts(&w, totals.credits, totals.input, totals.output, totals.requests)
         w.objectEnd()
         w.objectEnd()
         return .success(w.bytes)
@@ -231,6 +225,7 @@ extension Gateway {
             }
             kind = parsed
         }
+        // Wallet movements are few (top-ups and admin changes, not API calls): filtered and sorted per read.
         let items = accounting.transactions(accountID: caller.account.id).filter { t in
             (kind.map { t.kind == $0 } ?? true) && (since.map { t.time >= $0 } ?? true) && (until.map { t.time < $0 } ?? true)
         }.sorted { ($0.time, $0.id) > ($1.time, $1.id) }

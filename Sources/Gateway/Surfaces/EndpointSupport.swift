@@ -19,20 +19,47 @@ enum EndpointSupport {
         }
     }
 
-    /// A time parameter: RFC 3339, a date (`2026-05-21`, midnight UTC), or Unix seconds.
+    /// The earliest and latest instants a time parameter may name: 0001-01-01T00:00:00Z and
+    /// 9999-12-31T23:59:59Z, as Unix seconds. Arithmetic on two of them cannot overflow.
+    static let timeRange = -62_135_596_800...253_402_300_799
+
+    /// The largest `page`: pages past the data are empty, and `(page - 1) * page_size` stays far
+    /// from overflow.
+    static let maxPage = 1_000_000_000
+
+    /// A time parameter: RFC 3339, a date (`2026-05-21`, midnight UTC), or Unix seconds, within
+    /// ``timeRange``; anything else is a 400 naming the parameter.
     static func time(_ q: Query, _ name: String) -> Result<Int?, GatewayError> {
         guard let raw = q.first(name), !raw.isEmpty else { return .success(nil) }
-        if let n = Int(raw) { return .success(n) }
-        if let t = Timestamp.parse(raw) { return .success(t) }
-        if raw.count == 10, let t = Timestamp.parse(raw + "T00:00:00Z") { return .success(t) }
-        return .failure(.badRequest("'\(name)' must be an RFC 3339 timestamp, a date (YYYY-MM-DD) or Unix seconds", param: name))
+        let parsed: Int?
+        if let n = Int(raw) {
+            parsed = n
+        } else if case let digits = raw.drop(while: { $0 == "-" || $0 == "+" }), digits.count == raw.count - 1 || digits.count == raw.count,
+                  !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            // Digits that do not fit an Int: out of range rather than malformed.
+            return .failure(outOfRange(name))
+        } else {
+            parsed = Timestamp.parse(raw) ?? (raw.count == 10 ? Timestamp.parse(raw + "T00:00:00Z") : nil)
+        }
+        guard let t = parsed else {
+            return .failure(.badRequest("'\(name)' must be an RFC 3339 timestamp, a date (YYYY-MM-DD) or Unix seconds", param: name))
+        }
+        guard timeRange.contains(t) else { return .failure(outOfRange(name)) }
+        return .success(t)
     }
 
-    /// `page` (from 1) and `page_size` (1...max).
+    private static func outOfRange(_ name: String) -> GatewayError {
+        .badRequest("'\(name)' must be from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (Unix seconds \(timeRange.lowerBound) to \(timeRange.upperBound))",
+                    param: name)
+    }
+
+    /// `page` (1...``maxPage``) and `page_size` (1...max).
     static func paging(_ q: Query, defaultSize: Int, maxSize: Int) -> Result<(page: Int, size: Int), GatewayError> {
         let page = q.first("page").map { Int($0) ?? 0 } ?? 1
         let size = q.first("page_size").map { Int($0) ?? 0 } ?? defaultSize
-        guard page >= 1 else { return .failure(.badRequest("'page' must be an integer of at least 1", param: "page")) }
+        guard (1...maxPage).contains(page) else {
+            return .failure(.badRequest("'page' must be an integer from 1 to \(maxPage)", param: "page"))
+        }
         guard (1...maxSize).contains(size) else {
             return .failure(.badRequest("'page_size' must be an integer from 1 to \(maxSize)", param: "page_size"))
         }

@@ -6,7 +6,9 @@ import Synchronization
 ///
 /// Matching: every given condition must hold. `surface` and `model` take one value or a list
 /// (models as globs over the canonical id); `contains` is a case-sensitive substring and `regex`
-/// a regular expression, both over the text of the last user message; `tool_result` is whether
+/// a ``BoundedRegex`` (checked when the rule is added; a match that runs past its step budget
+/// counts as no match and is counted in ``RuleMatch/overBudget``), both over the text of the last
+/// user message; `tool_result` is whether
 /// the conversation ends with a tool result.
 struct ReplyRule: Sendable {
     var id: String
@@ -27,10 +29,12 @@ final class RuleMatch: Sendable {
     let models: [String]
     let contains: String?
     let regexSource: String?
-    let regex: SharedRegex?
+    let regex: BoundedRegex?
     let toolResult: Bool?
+    /// Matches the regex gave up on (step budget spent): shown by `GET /__mock/replies`.
+    let overBudget = Atomic<Int>(0)
 
-    init(surfaces: [TextSurface] = [], models: [String] = [], contains: String? = nil, regex: SharedRegex? = nil,
+    init(surfaces: [TextSurface] = [], models: [String] = [], contains: String? = nil, regex: BoundedRegex? = nil,
          regexSource: String? = nil, toolResult: Bool? = nil) {
         self.surfaces = surfaces
         self.models = models
@@ -47,7 +51,15 @@ final class RuleMatch: Sendable {
         if !models.isEmpty, !models.contains(where: { glob($0, model) }) { return false }
         if let toolResult, endsWithToolResult != toolResult { return false }
         if let contains, !utf8Contains(text, contains) { return false }
-        if let regex, !regex.matches(text) { return false }
+        if let regex {
+            switch regex.matches(text) {
+            case .match: break
+            case .noMatch: return false
+            case .overBudget:
+                overBudget.add(1, ordering: .relaxed)
+                return false
+            }
+        }
         return true
     }
 }
@@ -94,10 +106,12 @@ extension ReplyRule {
             }
             let models = try Self.oneOrMany(m, "model")
             let contains = try m.optionalString("contains")
-            var regex: SharedRegex?
+            var regex: BoundedRegex?
             let src = try m.optionalString("regex")
             if let src {
-                do { regex = try SharedRegex(src) } catch { throw m.fail("regex", "not a valid regular expression: \(error)") }
+                do throws(RegexSyntaxError) { regex = try BoundedRegex(src) } catch {
+                    throw m.fail("regex", "not a supported regular expression: \(error.message)")
+                }
             }
             match = RuleMatch(surfaces: surfaces, models: models, contains: contains, regex: regex, regexSource: src,
                               toolResult: try m.optionalBool("tool_result"))
@@ -127,6 +141,8 @@ extension ReplyRule {
         if let source = match.regexSource { w.key("regex"); w.string(source) }
         if let toolResult = match.toolResult { w.key("tool_result"); w.bool(toolResult) }
         w.objectEnd()
+        let skipped = match.overBudget.load(ordering: .relaxed)
+        if skipped > 0 { w.key("regex_over_budget"); w.int(skipped) }
         w.key("reply"); reply.write(to: &w)
         if let times { w.key("times"); w.int(times) }
         w.objectEnd()
@@ -266,28 +282,6 @@ struct RepliesFile {
             }) { out.append(rule) }
         }
         rules = out
-    }
-}
-
-/// A compiled regular expression shared by the loop threads. `Regex` is not `Sendable`; it is
-/// only ever used under the lock.
-final class SharedRegex: Sendable {
-    private let source: String
-    private let compiled: Mutex<Regex<AnyRegexOutput>?>
-
-    /// Compiles `source`, throwing when it is not a valid expression.
-    init(_ source: String) throws {
-        _ = try Regex(source)
-        self.source = source
-        compiled = Mutex(nil)
-    }
-
-    func matches(_ text: String) -> Bool {
-        compiled.withLock { slot in
-            if slot == nil { slot = try? Regex(source) }
-            guard let r = slot else { return false }
-            return (try? r.firstMatch(in: text)) != nil
-        }
     }
 }
 
