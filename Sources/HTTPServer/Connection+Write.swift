@@ -120,6 +120,13 @@ extension Connection {
         if flush || pendingOutput > context.config.highWatermark { self.flush() }
     }
 
+    /// A stream declared the state it holds: counted now; over the budget, the stream is cut.
+    func streamHold(_ s: ResponseStream) {
+        guard stream === s, !closed else { return }
+        account()
+        if s.heldState > 0, context.budget.exceeded { abort() }
+    }
+
     func streamFlush(_ s: ResponseStream) {
         guard stream === s, !closed else { return }
         flush()

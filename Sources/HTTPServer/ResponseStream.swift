@@ -60,9 +60,13 @@ public final class ResponseStream {
 
     /// Declares how many bytes of memory the producer holds for this stream's unwritten part (a
     /// prepared event list, say), so the server's output budget counts them with the queued
-    /// output; call again as it shrinks, 0 when done. Counted from the next flush on.
+    /// output; call again as it shrinks, 0 when done. When the declared bytes would take the
+    /// server over its budget, the stream is cut at once (`onClose` fires): later streams do not
+    /// get memory the budget has already given to earlier ones.
     public func holdState(bytes: Int) {
+        guard isOpen else { return }
         heldState = max(0, bytes)
+        connection.streamHold(self)
     }
 
     /// Hands every queued chunk to the kernel (one send where the socket takes it all).
