@@ -1,4 +1,4 @@
-import Gateway
+import BytespikeMock
 import HTTPServer
 import Testing
 import TestSupport

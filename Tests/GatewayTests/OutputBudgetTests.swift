@@ -1,4 +1,4 @@
-import Gateway
+import BytespikeMock
 import Glibc
 import HTTPServer
 import Testing
