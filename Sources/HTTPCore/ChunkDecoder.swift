@@ -1,16 +1,28 @@
 /// A byte-driven decoder for `Transfer-Encoding: chunked` request bodies (RFC 9112 §7.1).
 ///
-/// Strict: chunk-size lines and data terminators must end in CRLF, sizes are hex with at most
-/// 15 digits, chunk extensions are skipped, trailer fields are read and discarded.
+/// Strict: a chunk-size line is `1*HEXDIG [chunk-ext] CRLF` and nothing else. Whitespace may only
+/// stand where the grammar puts BWS, inside chunk extensions (before `;` and around `=`), so
+/// `1c 9` or `1c ` is an error, not the size 0x1c. Extensions (`;name`, `;name=token`,
+/// `;name="quoted"`) are checked against the grammar and then ignored, as §7.1.1 asks of a
+/// recipient that does not understand them. Leading zeros are allowed; at most 15 significant
+/// digits. A size line (extensions included) may be 4 KiB long. Data ends in CRLF; trailer
+/// fields must be `name: value` lines and are read and discarded.
+///
+/// Concurrency: a value owned by one parser, so by one connection's loop thread.
 struct ChunkDecoder: Sendable {
     enum Outcome { case needMore, done(Int), error(ParseError) }
 
-    private enum Phase { case size, ext, sizeLF, data, dataCR, dataLF, trailerStart, trailer, trailerLF, endLF }
+    private enum Phase {
+        case size, sizeBWS, extNameStart, extName, extAfterName, extValueStart, extValue, extAfterValue
+        case quoted, quotedEscape, afterQuoted
+        case sizeLF, data, dataCR, dataLF, trailerStart, trailerName, trailer, trailerLF, endLF
+    }
 
     private var phase = Phase.size
     private var cursor = -1
     private var size = 0
     private var digits = 0
+    private var significant = 0
     private var lineBytes = 0
     private var trailerBytes = 0
     private static let maxLine = 4096
@@ -23,28 +35,12 @@ struct ChunkDecoder: Sendable {
         while i < n {
             let b = buf[i]
             switch phase {
-            case .size:
-                if let d = hexValue(b) {
-                    digits += 1
-                    guard digits <= 15 else { return .error(.invalidChunk("chunk size too large")) }
-                    size = size << 4 | d
-                } else if b == 0x3B || b == 0x20 || b == 0x09 {
-                    guard digits > 0 else { return .error(.invalidChunk("missing chunk size")) }
-                    phase = .ext
-                } else if b == 0x0D {
-                    guard digits > 0 else { return .error(.invalidChunk("missing chunk size")) }
-                    phase = .sizeLF
-                } else if b == 0x0A {
-                    return .error(.bareLineFeed)
-                } else {
-                    return .error(.invalidChunk("invalid chunk size"))
-                }
-                i += 1
-            case .ext:
-                if b == 0x0D { phase = .sizeLF } else if b == 0x0A { return .error(.bareLineFeed) }
-                else if (b < 0x20 && b != 0x09) || b == 0x7F { return .error(.invalidChunk("control character in chunk extension")) }
+            case .size, .sizeBWS, .extNameStart, .extName, .extAfterName, .extValueStart, .extValue, .extAfterValue,
+                 .quoted, .quotedEscape, .afterQuoted:
+                if b == 0x0A { return .error(.bareLineFeed) }
                 lineBytes += 1
-                guard lineBytes <= Self.maxLine else { return .error(.invalidChunk("chunk extension too long")) }
+                guard lineBytes <= Self.maxLine else { return .error(.invalidChunk("chunk size line too long")) }
+                if let e = sizeLine(b) { return .error(e) }
                 i += 1
             case .sizeLF:
                 guard b == 0x0A else { return .error(.bareCarriageReturn) }
@@ -70,13 +66,22 @@ struct ChunkDecoder: Sendable {
                 guard b == 0x0A else { return .error(.bareCarriageReturn) }
                 phase = .size
                 digits = 0
+                significant = 0
                 lineBytes = 0
                 i += 1
             case .trailerStart:
                 if b == 0x0D { phase = .endLF } else if b == 0x0A { return .error(.bareLineFeed) }
                 else if b == 0x20 || b == 0x09 { return .error(.obsoleteLineFolding) }
-                else { phase = .trailer }
+                else if isTokenByte(b) { phase = .trailerName }
+                else { return .error(.invalidHeader("invalid byte in trailer field name")) }
                 trailerBytes += 1
+                i += 1
+            case .trailerName:
+                if b == 0x3A { phase = .trailer }
+                else if b == 0x0D || b == 0x0A { return .error(.invalidHeader("missing colon in trailer field")) }
+                else if !isTokenByte(b) { return .error(.invalidHeader("invalid byte in trailer field name")) }
+                trailerBytes += 1
+                guard trailerBytes <= limits.maxHeaderBytes else { return .error(.headersTooLarge) }
                 i += 1
             case .trailer:
                 if b == 0x0D { phase = .trailerLF } else if b == 0x0A { return .error(.bareLineFeed) }
@@ -95,6 +100,55 @@ struct ChunkDecoder: Sendable {
             }
         }
         return .needMore
+    }
+
+    /// One byte of a chunk-size line (not LF): `1*HEXDIG *( BWS ";" BWS name [ BWS "=" BWS value ] ) CR`.
+    private mutating func sizeLine(_ b: UInt8) -> ParseError? {
+        let ws = b == 0x20 || b == 0x09
+        switch phase {
+        case .size:
+            if let d = hexValue(b) {
+                digits += 1
+                if size > 0 || d > 0 { significant += 1 }
+                guard significant <= 15 else { return .invalidChunk("chunk size too large") }
+                size = size << 4 | d
+                return nil
+            }
+            guard digits > 0 else {
+                return .invalidChunk(b == 0x0D || b == 0x3B || ws ? "missing chunk size" : "invalid chunk size")
+            }
+            if b == 0x0D { phase = .sizeLF } else if b == 0x3B { phase = .extNameStart }
+            else if ws { phase = .sizeBWS } else { return .invalidChunk("invalid chunk size") }
+        case .sizeBWS, .extAfterValue:  // only a further extension may follow whitespace
+            if b == 0x3B { phase = .extNameStart } else if !ws { return .invalidChunk("invalid chunk size line") }
+        case .extNameStart:
+            if isTokenByte(b) { phase = .extName } else if !ws { return .invalidChunk("invalid chunk extension name") }
+        case .extName:
+            if b == 0x0D { phase = .sizeLF } else if b == 0x3B { phase = .extNameStart }
+            else if b == 0x3D { phase = .extValueStart } else if ws { phase = .extAfterName }
+            else if !isTokenByte(b) { return .invalidChunk("invalid chunk extension name") }
+        case .extAfterName:
+            if b == 0x3D { phase = .extValueStart } else if b == 0x3B { phase = .extNameStart }
+            else if !ws { return .invalidChunk("invalid chunk extension") }
+        case .extValueStart:
+            if b == 0x22 { phase = .quoted } else if isTokenByte(b) { phase = .extValue }
+            else if !ws { return .invalidChunk("invalid chunk extension value") }
+        case .extValue:
+            if b == 0x0D { phase = .sizeLF } else if b == 0x3B { phase = .extNameStart }
+            else if ws { phase = .extAfterValue } else if !isTokenByte(b) { return .invalidChunk("invalid chunk extension value") }
+        case .quoted:  // qdtext: HTAB, SP, VCHAR except `"` and `\`, obs-text
+            if b == 0x22 { phase = .afterQuoted } else if b == 0x5C { phase = .quotedEscape }
+            else if (b < 0x20 && b != 0x09) || b == 0x7F { return .invalidChunk("control character in chunk extension") }
+        case .quotedEscape:
+            if (b < 0x20 && b != 0x09) || b == 0x7F { return .invalidChunk("control character in chunk extension") }
+            phase = .quoted
+        case .afterQuoted:
+            if b == 0x0D { phase = .sizeLF } else if b == 0x3B { phase = .extNameStart }
+            else if ws { phase = .extAfterValue } else { return .invalidChunk("invalid chunk extension value") }
+        default:
+            break
+        }
+        return nil
     }
 
     private func hexValue(_ b: UInt8) -> Int? {

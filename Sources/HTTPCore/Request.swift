@@ -15,19 +15,23 @@ public struct Request: Sendable {
     public var body: [UInt8]
 
     let rawHead: [UInt8]
+    /// The path and query of the target (for an absolute-form target, what follows its authority).
     let targetRange: Range<Int>
+    /// The authority of an absolute-form target, or nil for origin form.
+    let authorityRange: Range<Int>?
     let fieldRanges: [FieldRange]
     /// One bit per field name (``nameBit(length:first:last:)``): a look-up for a header that is
     /// not there, the common case, usually ends here without comparing any name.
     let nameFilter: UInt64
 
     init(method: Method, version: Version, keepAlive: Bool, rawHead: [UInt8], targetRange: Range<Int>,
-         fieldRanges: [FieldRange], body: [UInt8]) {
+         authorityRange: Range<Int>? = nil, fieldRanges: [FieldRange], body: [UInt8]) {
         self.method = method
         self.version = version
         self.keepAlive = keepAlive
         self.rawHead = rawHead
         self.targetRange = targetRange
+        self.authorityRange = authorityRange
         self.fieldRanges = fieldRanges
         self.body = body
         var filter: UInt64 = 0
@@ -43,17 +47,30 @@ public struct Request: Sendable {
         1 << UInt64((length &* 7 &+ Int(asciiLower(first)) &* 3 &+ Int(asciiLower(last))) & 63)
     }
 
-    /// The request target exactly as sent, e.g. `/v1/models?capability=vision`.
-    public var target: String { String(decoding: rawHead[targetRange], as: UTF8.self) }
+    /// The request target in origin form, e.g. `/v1/models?capability=vision`: as sent, or for an
+    /// absolute-form target (`http://host/v1/models?…`, RFC 9112 §3.2.2) what follows the authority
+    /// (`/` when that has no path).
+    public var target: String {
+        let t = String(decoding: rawHead[targetRange], as: UTF8.self)
+        return authorityRange != nil && !t.hasPrefix("/") ? "/" + t : t
+    }
 
     /// Bytes the head occupies in memory (its raw bytes and field index): what keeping the
     /// request costs besides its body.
     public var headBytes: Int { rawHead.count + fieldRanges.count * 16 }
 
-    /// The target without its query string.
+    /// The target without its query string (`/` for an absolute-form target without a path).
     public var path: String {
         let end = queryStart.map { $0 - 1 } ?? targetRange.upperBound
+        if authorityRange != nil, end == targetRange.lowerBound { return "/" }
         return String(decoding: rawHead[targetRange.lowerBound..<end], as: UTF8.self)
+    }
+
+    /// The host the request is for: the authority of an absolute-form target, which wins over the
+    /// `Host` field (RFC 9112 §3.2.2), else the `Host` field's value; nil when neither is there.
+    public var host: String? {
+        if let a = authorityRange { return String(decoding: rawHead[a], as: UTF8.self) }
+        return header("host")
     }
 
     /// The raw query string after `?`, or nil.

@@ -31,6 +31,8 @@ public struct RequestParser: Sendable {
     private var method = Method.get
     private var version = Version.http1_1
     private var targetRange = 0..<0
+    /// The authority of an absolute-form target (`http://HOST:PORT/path`), or nil.
+    private var authorityRange: Range<Int>?
     private var fields: [Request.FieldRange] = []
 
     // Framing facts gathered from the fields.
@@ -114,7 +116,17 @@ public struct RequestParser: Sendable {
                 continue
             }
             if b == 0x0A { return .error(.bareLineFeed) }
-            if b != 0x0D { i += 1; continue }  // other control bytes are judged per line
+            if b != 0x0D {
+                // Other control bytes are judged per line, but count towards the limits like any
+                // byte, here: the answer must not depend on where the input was split.
+                i += 1
+                if !requestLineDone {
+                    if i - lineStart > limits.maxRequestLine { return .error(.requestLineTooLong) }
+                } else if i - requestLineEnd > limits.maxHeaderBytes {
+                    return .error(.headersTooLarge)
+                }
+                continue
+            }
             guard i + 1 < n else { break }  // CR at the end: wait for its LF
             guard buf[i + 1] == 0x0A else { return .error(.bareCarriageReturn) }
             let lineEnd = i
@@ -167,13 +179,40 @@ public struct RequestParser: Sendable {
         } else {
             return .malformedRequestLine("invalid HTTP version")
         }
-        let first = buf[sp1 + 1]
-        guard first == 0x2F || first == 0x2A || first == 0x68 || first == 0x48 else {
-            return .malformedRequestLine("request target must be origin, absolute or asterisk form")
-        }
         method = Method(bytes: UnsafeRawBufferPointer(rebasing: buf[start..<sp1]))
-        targetRange = (sp1 + 1)..<sp2
+        let first = buf[sp1 + 1]
+        if first == 0x2F {  // origin-form
+            targetRange = (sp1 + 1)..<sp2
+        } else if first == 0x2A, sp2 == sp1 + 2, method == .options {  // asterisk-form
+            targetRange = (sp1 + 1)..<sp2
+        } else if let (authority, rest) = Self.absoluteForm(buf, (sp1 + 1)..<sp2) {
+            // RFC 9112 §3.2.2: accepted; routed by its path and query, the authority is the host.
+            guard !authority.isEmpty else { return .malformedRequestLine("absolute-form target with an empty host") }
+            if buf[authority].contains(0x40) { return .malformedRequestLine("userinfo in the request target") }
+            authorityRange = authority
+            targetRange = rest
+        } else {
+            return .malformedRequestLine("request target must be origin, absolute (http/https) or asterisk (OPTIONS) form")
+        }
         return nil
+    }
+
+    /// `http://authority[/path][?query]` or the same with `https`, the scheme in any case: the
+    /// authority's range and the range of what follows it (possibly empty).
+    private static func absoluteForm(_ buf: UnsafeRawBufferPointer, _ target: Range<Int>) -> (Range<Int>, Range<Int>)? {
+        var j = target.lowerBound
+        for c in "http".utf8 {
+            guard j < target.upperBound, asciiLower(buf[j]) == c else { return nil }
+            j += 1
+        }
+        if j < target.upperBound, asciiLower(buf[j]) == 0x73 { j += 1 }  // "s"
+        for c in "://".utf8 {
+            guard j < target.upperBound, buf[j] == c else { return nil }
+            j += 1
+        }
+        var end = j
+        while end < target.upperBound, buf[end] != 0x2F, buf[end] != 0x3F { end += 1 }
+        return (j..<end, end..<target.upperBound)
     }
 
     private mutating func parseField(_ buf: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> ParseError? {
@@ -273,6 +312,7 @@ public struct RequestParser: Sendable {
             fields[k].valueStart -= shift; fields[k].valueEnd -= shift
         }
         targetRange = (targetRange.lowerBound - base)..<(targetRange.upperBound - base)
+        if let a = authorityRange { authorityRange = (a.lowerBound - base)..<(a.upperBound - base) }
         headComplete = true
         return .done
     }
@@ -294,7 +334,7 @@ public struct RequestParser: Sendable {
             end = headEnd + cl
         }
         let request = Request(method: method, version: version, keepAlive: keepAlive, rawHead: rawHead,
-                              targetRange: targetRange, fieldRanges: fields, body: body)
+                              targetRange: targetRange, authorityRange: authorityRange, fieldRanges: fields, body: body)
         self = RequestParser(limits: limits)
         return .request(request, consumed: end)
     }

@@ -8,7 +8,7 @@ extension Connection {
     /// Writes a complete response for the in-flight request identified by `token`.
     func complete(token: UInt64, status: Status, body: [UInt8], headers: (inout [UInt8]) -> Void) {
         guard let f = inFlight, f.token == token, !closed else { return }
-        let keepAlive = f.keepAlive && !context.isShuttingDown && !peerClosed
+        let keepAlive = f.keepAlive && !context.isShuttingDown && !peerDone
         writeHead(status: status, framing: .length(body.count), keepAlive: keepAlive, version: f.version, headers: headers)
         if !f.isHead { enqueue(body) }
         finishResponse(keepAlive: keepAlive)
@@ -94,7 +94,7 @@ extension Connection {
     func startStream(token: UInt64, status: Status, headers: (inout [UInt8]) -> Void) -> ResponseStream? {
         guard let f = inFlight, f.token == token, !closed else { return nil }
         let chunked = f.version == .http1_1
-        let keepAlive = chunked && f.keepAlive && !context.isShuttingDown && !peerClosed
+        let keepAlive = chunked && f.keepAlive && !context.isShuttingDown && !peerDone
         inFlight?.keepAlive = keepAlive
         writeHead(status: status, framing: f.isHead ? .length(0) : (chunked ? .chunked : .untilClose),
                   keepAlive: keepAlive, version: f.version, headers: headers)
@@ -120,6 +120,13 @@ extension Connection {
         if flush || pendingOutput > context.config.highWatermark { self.flush() }
     }
 
+    /// A stream declared the state it holds: counted now; over the budget, the stream is cut.
+    func streamHold(_ s: ResponseStream) {
+        guard stream === s, !closed else { return }
+        account()
+        if s.heldState > 0, context.budget.exceeded { abort() }
+    }
+
     func streamFlush(_ s: ResponseStream) {
         guard stream === s, !closed else { return }
         flush()
@@ -129,7 +136,7 @@ extension Connection {
         guard stream === s, !closed, let f = inFlight else { return }
         stream = nil
         if s.chunked, !f.isHead { enqueue(Chunked.end) }
-        finishResponse(keepAlive: f.keepAlive && !context.isShuttingDown && !peerClosed)
+        finishResponse(keepAlive: f.keepAlive && !context.isShuttingDown && !peerDone)
     }
 
     // MARK: writing
@@ -183,11 +190,15 @@ extension Connection {
             if progressed || machine.phase != .writing { machine.outputBlocked(now: loop.now) }
             setWriteInterest(true)
             if pending > context.config.hardOutputLimit { abort(); return }
+            account()
+            // Over the server-wide budget, a connection stuck on a reader that takes nothing is cut.
+            if pending >= context.config.highWatermark, context.budget.exceeded { abort(); return }
             if let s = stream {
                 if pending > context.config.highWatermark { s.setPaused(true) }
                 else if pending < context.config.lowWatermark { s.setPaused(false) }
             }
         }
+        account()
         updateDeadline()
         // Pipelined requests may wait in the buffer (parsing pauses above the high watermark);
         // the client sends nothing more to wake us, so resume once the output has drained.
@@ -201,6 +212,15 @@ extension Connection {
     }
 
     // MARK: closing
+
+    /// Reports the change of this connection's share of the ``OutputBudget``.
+    func account() {
+        let now = closed ? 0 : pendingOutput + (stream?.heldState ?? 0)
+        if now != accounted {
+            context.budget.adjust(by: now - accounted)
+            accounted = now
+        }
+    }
 
     /// Tears the connection down now (client gone, stall, hard limit, shutdown cut).
     func abort() { close(graceful: false) }
@@ -225,6 +245,11 @@ extension Connection {
             return
         }
         closed = true
+        context.budget.adjust(by: -accounted)
+        if accounted > context.config.highWatermark || input.count > EventLoop.inputBufferSize {
+            MemoryReturn.requestTrim(on: loop)
+        }
+        accounted = 0
         loop.deregister(fd: fd)
         cancelRequestTimers()
         inFlight = nil

@@ -51,6 +51,8 @@ final class Connection: EventSink {
     @exclusivity(unchecked) var tail: [UInt8] = []
     @exclusivity(unchecked) var writeInterest = false
     @exclusivity(unchecked) var closeAfterFlush = false
+    /// This connection's share of the server's ``OutputBudget`` as last reported.
+    @exclusivity(unchecked) var accounted = 0
 
     // Request state.
     @exclusivity(unchecked) var machine: ConnectionStateMachine
@@ -105,6 +107,11 @@ final class Connection: EventSink {
     }
 
     func isCurrent(_ token: UInt64) -> Bool { !closed && inFlight?.token == token }
+
+    /// The client half-closed and every request it sent before has been taken from the buffer:
+    /// the response now being written is the last one. (Requests pipelined before the FIN are
+    /// all answered, in order; only the last response says `Connection: close`.)
+    var peerDone: Bool { peerClosed && inEnd == inStart }
 
     // MARK: events
 
@@ -167,8 +174,9 @@ final class Connection: EventSink {
             if n == 0 {
                 // A client that closes while its response is still streaming has gone away (a
                 // half-closed HTTP client is vanishingly rare): end the stream now, so its
-                // producer stops and learns at once rather than on its next write.
-                if stream != nil { abort(); return }
+                // producer stops and learns at once rather than on its next write. One that
+                // pipelined further requests before its FIN did half-close: it is answered.
+                if stream != nil, inEnd == inStart { abort(); return }
                 peerClosed = true
                 readPaused = true  // EOF stays readable under level triggering; stop polling for it
                 updateInterest()
@@ -254,6 +262,7 @@ final class Connection: EventSink {
                             keepAlive: request.keepAlive && !context.isShuttingDown,
                             isHead: request.method == .head)
         machine.requestDispatched()
+        if request.body.count > 1 << 20 || input.count > 1 << 20 { MemoryReturn.requestTrim(on: loop) }
         context.handler.handle(request, responder: Responder(connection: self, token: nextToken))
     }
 

@@ -24,6 +24,7 @@ public final class HTTPServer: Sendable {
     /// Binds, listens and starts the loop threads.
     public init(configuration: ServerConfiguration, handler: any HTTPHandler) throws(SystemError) {
         ignoreSIGPIPE
+        MemoryReturn.configure
         self.configuration = configuration
         context = ServerContext(config: configuration, handler: handler)
         let (fd, bound) = try Sys.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
@@ -41,6 +42,9 @@ public final class HTTPServer: Sendable {
 
     /// Connections currently open.
     public var openConnections: Int { context.openConnections.load(ordering: .relaxed) }
+
+    /// What slow readers hold now across all connections (see ``ServerConfiguration/outputBudget``).
+    public var heldOutput: Int { context.budget.total }
 
     /// Stops accepting, lets in-flight responses and streams finish for up to the configured
     /// grace period, cuts what remains, and stops the loop threads. Call from any thread but a

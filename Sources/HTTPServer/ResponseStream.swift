@@ -25,6 +25,8 @@ public final class ResponseStream {
     @exclusivity(unchecked) public var onClose: (() -> Void)?
 
     @exclusivity(unchecked) public private(set) var isOpen = true
+    /// Bytes of state the producer keeps for what it has not written yet (``holdState(bytes:)``).
+    @exclusivity(unchecked) private(set) var heldState = 0
 
     init(connection: Connection, token: UInt64, chunked: Bool) {
         self.connection = connection
@@ -54,6 +56,17 @@ public final class ResponseStream {
         guard isOpen, count > 0 else { return isWritable }
         connection.streamWrite(self, count: count, flush: flush, fill)
         return isWritable
+    }
+
+    /// Declares how many bytes of memory the producer holds for this stream's unwritten part (a
+    /// prepared event list, say), so the server's output budget counts them with the queued
+    /// output; call again as it shrinks, 0 when done. When the declared bytes would take the
+    /// server over its budget, the stream is cut at once (`onClose` fires): later streams do not
+    /// get memory the budget has already given to earlier ones.
+    public func holdState(bytes: Int) {
+        guard isOpen else { return }
+        heldState = max(0, bytes)
+        connection.streamHold(self)
     }
 
     /// Hands every queued chunk to the kernel (one send where the socket takes it all).

@@ -28,6 +28,10 @@ public struct ServerConfiguration: Sendable {
     public var lowWatermark = 16 * 1024
     /// Pending output at which a connection that ignores backpressure is aborted.
     public var hardOutputLimit = 4 * 1024 * 1024
+    /// What slow readers may hold in total across all connections: queued output plus the state
+    /// streams declare for what they have not written yet. Above it, a connection blocked on its
+    /// reader with a high watermark queued is cut (see ``OutputBudget``).
+    public var outputBudget = 32 * 1024 * 1024
     /// How long a graceful shutdown waits for in-flight responses and streams before cutting them.
     public var shutdownGrace: Duration = .seconds(5)
     /// `listen(2)` backlog.

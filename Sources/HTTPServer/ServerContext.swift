@@ -7,11 +7,13 @@ final class ServerContext: Sendable {
     let handler: any HTTPHandler
     let timeouts: ConnectionStateMachine.Timeouts
     let openConnections = Atomic<Int>(0)
+    let budget: OutputBudget
     private let shuttingDown = Atomic<Bool>(false)
 
     init(config: ServerConfiguration, handler: any HTTPHandler) {
         self.config = config
         self.handler = handler
+        budget = OutputBudget(limit: config.outputBudget)
         timeouts = .init(header: config.headerTimeout.nanoseconds, body: config.bodyTimeout.nanoseconds,
                          idle: config.idleTimeout.nanoseconds, write: config.writeTimeout.nanoseconds)
     }

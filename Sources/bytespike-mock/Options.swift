@@ -65,6 +65,8 @@ struct Options {
             o.mock.server.idleTimeout = try seconds(v, "--idle-timeout") },
         Flag(name: "--write-timeout", value: "SECONDS", help: "time a client may read nothing before its response is cut (default 30)") { o, v throws(Failure) in
             o.mock.server.writeTimeout = try seconds(v, "--write-timeout") },
+        Flag(name: "--output-budget", value: "BYTES", help: "response bytes slow readers may hold in total (queued output and unsent stream events); a stream blocked beyond it is cut (default 33554432)") { o, v throws(Failure) in
+            o.mock.server.outputBudget = try int(v, "--output-budget", (1 << 20)...(1 << 40)) },
         Flag(name: "--shutdown-grace", value: "SECONDS", help: "how long shutdown waits for in-flight work (default 5)") { o, v throws(Failure) in
             o.mock.server.shutdownGrace = try seconds(v, "--shutdown-grace") },
         Flag(name: "--fault", value: "SPEC", help: "a fault rule, e.g. '429 retry_after=1 first=2' (repeatable; see README)",

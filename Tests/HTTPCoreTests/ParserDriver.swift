@@ -6,6 +6,8 @@ struct ParserDriver {
     enum Outcome: Equatable {
         case request(method: String, target: String, body: [UInt8], keepAlive: Bool)
         case error(ParseError)
+        /// The input ended inside a message, this many bytes into it.
+        case incomplete(Int)
     }
 
     /// How the input is split into arrivals.
@@ -43,6 +45,32 @@ struct ParserDriver {
                 }
             }
         }
+        return out
+    }
+
+    /// Every outcome of `bytes` arriving in pieces cut at `cuts` (ascending offsets), the way a
+    /// connection sees them, ending with ``Outcome/incomplete(_:)`` when bytes are left over.
+    static func outcomes(_ bytes: [UInt8], cuts: [Int], limits: ParserLimits = ParserLimits()) -> [Outcome] {
+        var parser = RequestParser(limits: limits)
+        var buffer: [UInt8] = []
+        var out: [Outcome] = []
+        var from = 0
+        for end in cuts + [bytes.count] where end >= from {
+            buffer += bytes[from..<end]
+            from = end
+            loop: while !buffer.isEmpty {
+                switch parser.parse(buffer) {
+                case .needMore: break loop
+                case .request(let r, let consumed):
+                    out.append(.request(method: r.method.rawValue, target: r.target, body: r.body, keepAlive: r.keepAlive))
+                    buffer.removeFirst(consumed)
+                case .error(let e):
+                    out.append(.error(e))
+                    return out
+                }
+            }
+        }
+        if !buffer.isEmpty { out.append(.incomplete(buffer.count)) }
         return out
     }
 

@@ -50,6 +50,24 @@ import TestSupport
         #expect(try c.readResponse().text == "GET /echo/end ")
     }
 
+    /// A client that writes its pipelined requests and its FIN at once (as `printf … | nc` does):
+    /// the server reads the requests and the EOF in one go, and must still answer every request,
+    /// in order; only the last answer says `Connection: close`.
+    @Test func halfClose_afterPipelinedRequests_answersThemAllThenCloses() throws {
+        let (server, _) = try makeServer()
+        defer { server.shutdown() }
+        for _ in 0..<5 {  // timing-independent: the FIN may arrive with the data or after it
+            let c = try TestClient(port: server.port)
+            try c.send(TestClient.get("/echo/1") + TestClient.get("/delay/20") + TestClient.get("/echo/3"))
+            c.shutdownWrite()
+            let first = try c.readResponse(), second = try c.readResponse(), third = try c.readResponse()
+            #expect(first.text == "GET /echo/1 " && first.header("connection") == nil)
+            #expect(second.text == "delayed 20" && second.header("connection") == nil)
+            #expect(third.text == "GET /echo/3 " && third.header("connection") == "close")
+            #expect(try c.isClosedByServer())
+        }
+    }
+
     @Test func halfClose_requestIsStillAnsweredThenClosed() throws {
         let (server, _) = try makeServer()
         defer { server.shutdown() }

@@ -1,4 +1,4 @@
-// CSystem: the Linux calls Swift's Glibc module does not export (epoll, eventfd, timerfd, accept4).
+// CSystem: the Linux calls Swift's Glibc module does not export (epoll, eventfd, timerfd, accept4, malloc tuning).
 #ifndef CSYSTEM_H
 #define CSYSTEM_H
 
@@ -16,5 +16,9 @@ static inline void csystem_epoll_event_set(struct epoll_event *ev, unsigned int 
 }
 static inline unsigned int csystem_epoll_event_events(const struct epoll_event *ev) { return ev->events; }
 static inline unsigned long long csystem_epoll_event_data(const struct epoll_event *ev) { return ev->data.u64; }
+
+/// glibc allocator tuning (see MemoryReturn): a fixed mmap threshold, and returning free heap pages.
+void csystem_malloc_fix_thresholds(int mmap_threshold, int trim_threshold);
+void csystem_malloc_trim(void);
 
 #endif

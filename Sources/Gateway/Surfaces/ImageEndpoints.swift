@@ -89,7 +89,7 @@ extension Gateway {
     /// `http://HOST` for URLs the client follows back to this server: the `Host` header, else
     /// the loopback address and the port the server listens on.
     func publicBase(_ request: Request) -> String {
-        if let host = request.header("host"), !host.isEmpty { return "http://" + host }
+        if let host = request.host, !host.isEmpty { return "http://" + host }
         return "http://127.0.0.1:\(listeningPort.load(ordering: .relaxed))"
     }
 

@@ -137,6 +137,12 @@ struct StreamEvent: Sendable {
         return copy.withUTF8 { body(UnsafeBufferPointer(rebasing: $0[Int(start)..<Int(end)])) }
     }
 
+    /// Heap bytes this event keeps of its own (a template is shared, so it is not counted).
+    var storedBytes: Int {
+        if case .bytes(let b) = form { return b.count }
+        return 0
+    }
+
     /// The event's length in bytes.
     var count: Int {
         switch form {

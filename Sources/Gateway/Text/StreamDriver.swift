@@ -83,6 +83,9 @@ final class StreamDriver {
         stream.onClose = { [self] in done(.aborted(tokens: tokens)) }
         stream.onWritable = { [self] in if !waitingForTimer { pump() } }
         if let limit { deadline = monotonicNanos() &+ Self.nanos(limit.after) }
+        // The prepared events are what this stream holds until its reader takes them: counted
+        // in the server's output budget with the queued output.
+        stream.holdState(bytes: events.reduce(events.count * MemoryLayout<StreamEvent>.stride) { $0 + $1.storedBytes })
         if pacing.firstTokenMillis > 0 {
             wait(.milliseconds(pacing.firstTokenMillis))
         } else {
