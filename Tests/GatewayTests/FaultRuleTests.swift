@@ -321,6 +321,8 @@ import Testing
         ("429 probability=1", "429 probability=1.0"),
         ("reset on=request", "reset"),
         ("400 retry_after=0 surface=gemini", "400 retry_after=0 surface=gemini"),
+        // Found by the fault-grammar fuzzer: a code with a space was written unquoted and did not parse back.
+        (#"503 code="gpu lost""#, #"503 code="gpu lost""#),
     ]
 
     @Test(arguments: canonical)

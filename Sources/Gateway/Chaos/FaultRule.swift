@@ -133,7 +133,7 @@ struct FaultRule: Sendable {
             if let retryAfter { parts.append("retry_after=\(retryAfter)") }
             if let retryAfterMillis { parts.append("retry_after_ms=\(retryAfterMillis)") }
             if let shouldRetry { parts.append("should_retry=\(shouldRetry)") }
-            if let code { parts.append("code=\(code)") }
+            if let code { parts.append("code=\(Self.quoted(code))") }
             if let message { parts.append("message=\(Self.quoted(message))") }
         }
         if action == .drip {
