@@ -78,7 +78,7 @@ extension FuzzRequest {
                 path += segment
             }
         }
-        target = path
+        target = Self.cleanTarget(Array(path.utf8))  // an id like "é" is percent-encoded, as a client would
         let queries = input.below(4)
         for q in 0..<queries {
             target += (q == 0 ? "?" : "&") + input.pick(Self.queryNames) + "="

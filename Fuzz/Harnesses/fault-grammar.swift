@@ -1,4 +1,4 @@
-// fuzz-modules: CSystem HTTPCore HTTPServer Media Gateway
+// fuzz-modules: HTTPCore CSystem HTTPServer Media Gateway
 // fuzz-max-len: 2048
 // The fault grammar (`X-Mock-Fault`, `--fault`, `POST /__mock/faults`): any text (or JSON, when
 // the input starts with `{` or `"`) parses or fails with a message. A parsed rule's canonical

@@ -1,4 +1,4 @@
-// fuzz-modules: CSystem HTTPCore HTTPServer Media Gateway
+// fuzz-modules: HTTPCore CSystem HTTPServer Media Gateway
 // fuzz-generated: routes
 // fuzz-sources: Fuzz/Gateway
 // fuzz-max-len: 8192

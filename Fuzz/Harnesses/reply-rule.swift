@@ -1,4 +1,4 @@
-// fuzz-modules: CSystem HTTPCore HTTPServer Media Gateway
+// fuzz-modules: HTTPCore CSystem HTTPServer Media Gateway
 // fuzz-max-len: 2048
 // The reply-rule matcher: the input's lines are a regex, a `contains` needle, a model glob and a
 // model id; the rest is the user text. The rule is built the way fixtures and the control API
