@@ -1,7 +1,7 @@
 import CSystem
 import Glibc
 import Synchronization
-@testable import Gateway
+@testable import BytespikeMock
 @testable import HTTPCore
 @testable import HTTPServer
 

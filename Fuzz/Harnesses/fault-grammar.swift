@@ -1,10 +1,10 @@
-// fuzz-modules: HTTPCore CSystem HTTPServer Media Gateway
+// fuzz-modules: HTTPCore CSystem HTTPServer Media BytespikeMock
 // fuzz-max-len: 2048
 // The fault grammar (`X-Mock-Fault`, `--fault`, `POST /__mock/faults`): any text (or JSON, when
 // the input starts with `{` or `"`) parses or fails with a message. A parsed rule's canonical
 // text parses back to the same text, and the engine deciding a few requests with the rules
 // (schedules, probabilities, latency draws) neither traps nor produces a negative delay.
-@testable import Gateway
+@testable import BytespikeMock
 @testable import HTTPCore
 
 let contextPaths = ["/v1/messages", "/v1/chat/completions", "/v1/responses", "/v1beta/models/gemini-2-5-flash:generateContent",
@@ -31,9 +31,9 @@ public func fuzzFaultGrammar(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
         let text = rule.text
         let again: FaultRule
         do throws(FaultSpecError) { again = try FaultRule.parse(text, origin: "header", now: now) } catch {
-            fuzzFailure("canonical text '\(text)' does not parse back: \(error.message)")
+            fuzzFailure("canonical text \(text.debugDescription) does not parse back: \(error.message.debugDescription)")
         }
-        guard again.text == text else { fuzzFailure("canonical text '\(text)' parses back as '\(again.text)'") }
+        guard again.text == text else { fuzzFailure("canonical text \(text.debugDescription) parses back as \(again.text.debugDescription)") }
     }
     // Decide a few requests: the counters, schedules and latency draws run for real.
     let engine = FaultEngine(rules: rules, seed: fuzzHash(bytes))

@@ -1,4 +1,4 @@
-// fuzz-modules: HTTPCore CSystem HTTPServer Media Gateway
+// fuzz-modules: HTTPCore CSystem HTTPServer Media BytespikeMock
 // fuzz-generated: routes
 // fuzz-sources: Fuzz/Gateway
 // fuzz-max-len: 8192
@@ -9,7 +9,7 @@
 // gateway on a real loop over a socketpair, and asserts that exactly one well-formed response
 // comes back and the connection closes, with parseable JSON bodies unless the request asked for
 // a fault. A trap anywhere in the gateway kills the process: libFuzzer keeps the input.
-@testable import Gateway
+@testable import BytespikeMock
 @testable import HTTPCore
 import Glibc
 

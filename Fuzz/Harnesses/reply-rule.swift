@@ -1,11 +1,11 @@
-// fuzz-modules: HTTPCore CSystem HTTPServer Media Gateway
+// fuzz-modules: HTTPCore CSystem HTTPServer Media BytespikeMock
 // fuzz-max-len: 2048
 // The reply-rule matcher: the input's lines are a regex, a `contains` needle, a model glob and a
 // model id; the rest is the user text. The rule is built the way fixtures and the control API
 // build it (so an invalid regex is rejected there), then matched. `contains` must agree with a
 // plain byte search, and a match must not take long (libFuzzer's -timeout catches a runaway
 // regex, the "(a+)+$" freeze).
-@testable import Gateway
+@testable import BytespikeMock
 @testable import HTTPCore
 
 func naiveContains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
