@@ -46,6 +46,7 @@ public func fuzzGateway(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         request = FuzzRequest(text: input.bytes)
     }
     let bytes = request.bytes
+    if getenv("FUZZ_GATEWAY_SHOW") != nil { fputs(String(decoding: bytes, as: UTF8.self) + "\n", stderr) }  // replaying: show the request
     let lower = String(decoding: bytes, as: UTF8.self).lowercased()
     let asksForFault = faultWords.contains { lower.contains($0) }
     let mayBeSlow = slowWords.contains { lower.contains($0) }
