@@ -1,0 +1,101 @@
+import CSystem
+import Glibc
+import Synchronization
+@testable import BytespikeMock
+@testable import HTTPCore
+@testable import HTTPServer
+
+/// The whole gateway in-process, answering on one real event loop: each exchange opens a
+/// connection over a socketpair (no port, no TIME_WAIT, so millions of runs do not exhaust
+/// anything), hands the server end to the loop as an accepted connection would be, writes the
+/// request on the client end and reads until the server closes. The client side is the fake
+/// peer the brief asks for: the handler answers through its real `Responder`.
+///
+/// Concurrency: made once per process; `exchange` runs on the fuzzing thread, the connection on
+/// the loop thread; they share nothing but the socket.
+final class GatewayRig: @unchecked Sendable {
+    let gateway: Gateway
+    let loop: EventLoop
+    let context: ServerContext
+
+    init() {
+        _ = signal(SIGPIPE, SIG_IGN)
+        let fixtures: FixtureSet
+        do { fixtures = try FixtureLoader.load(directory: nil) } catch { fatalError("built-in fixtures: \(error)") }
+        var options = GatewayOptions()
+        options.journalSize = 200
+        options.ledgerSize = 10_000
+        // Task timelines run fast, and a callback never waits long for a peer that is not there.
+        options.tasks.timeScale = 1_000
+        options.tasks.callbackAttempts = 1
+        options.tasks.callbackTimeoutMillis = 100
+        do { gateway = try Gateway(fixtures: fixtures, seed: 7, options: options) } catch { fatalError("gateway: \(error)") }
+        var config = ServerConfiguration()
+        config.headerTimeout = .seconds(5)
+        config.bodyTimeout = .seconds(5)
+        config.writeTimeout = .seconds(5)
+        context = ServerContext(config: config, handler: gateway)
+        do { loop = try EventLoop(index: 0) } catch { fatalError("event loop: \(error)") }
+        loop.start()
+    }
+
+    /// What came back for one request.
+    struct Reply {
+        var bytes: [UInt8]
+        /// False when the harness stopped waiting (a request that asked for a delay).
+        var closedByServer: Bool
+    }
+
+    /// Sends `request` on a fresh connection and reads until the server closes it, or until
+    /// `patience` seconds passed.
+    func exchange(_ request: [UInt8], patience: Double) -> Reply {
+        var fds: [Int32] = [0, 0]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            fatalError("socketpair: errno \(errno)")
+        }
+        let (server, client) = (fds[0], fds[1])
+        _ = fcntl(server, F_SETFL, fcntl(server, F_GETFL) | O_NONBLOCK)
+        // The request goes into the socket before the loop hears of the connection, so the loop
+        // usually finds it all on its first read: one wake-up per exchange, not two.
+        var sent = request.withUnsafeBytes { max(0, send(client, $0.baseAddress!, request.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))) }
+        let context = self.context, loop = self.loop
+        loop.execute {
+            context.openConnections.add(1, ordering: .relaxed)
+            Connection(fd: server, loop: loop, context: context).start()
+        }
+        defer { close(client) }
+        var reply: [UInt8] = []
+        let deadline = Sys.monotonicNanos() + UInt64(patience * 1e9)
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let now = Sys.monotonicNanos()
+            if now >= deadline { return Reply(bytes: reply, closedByServer: false) }
+            var p = pollfd(fd: client, events: Int16(POLLIN) | (sent < request.count ? Int16(POLLOUT) : 0), revents: 0)
+            let ready = poll(&p, 1, Int32(min(100, (deadline - now) / 1_000_000 + 1)))
+            if ready < 0, errno == EINTR { continue }
+            if ready <= 0 { continue }
+            if p.revents & Int16(POLLOUT) != 0, sent < request.count {
+                let n = request.withUnsafeBytes { send(client, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+                if n > 0 { sent += n } else if n < 0, errno != EAGAIN, errno != EINTR { sent = request.count }  // the server stopped reading
+            }
+            if p.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
+                if n > 0 { reply += buffer[0..<n]; continue }
+                if n == 0 || (errno != EAGAIN && errno != EINTR) { return Reply(bytes: reply, closedByServer: true) }
+            }
+        }
+    }
+
+    /// Forgets everything the last request changed, as `POST /__mock/reset` does, so each input
+    /// runs against the same state (a crash replays from its reproducer alone).
+    func reset() {
+        gateway.accounting.reset()
+        gateway.clock.reset()
+        gateway.replies.reset(session: nil)
+        gateway.responseStore.reset()
+        gateway.faults.reset(session: nil)
+        gateway.journal.clear(session: nil)
+        gateway.tasks.reset(session: nil)
+        gateway.files.reset(session: nil)
+    }
+}

@@ -1,0 +1,64 @@
+// fuzz-modules: HTTPCore CSystem HTTPServer Media BytespikeMock
+// fuzz-generated: routes
+// fuzz-sources: Fuzz/Gateway
+// fuzz-max-len: 8192
+// The whole gateway in-process. An input is either the text form of a request (`METHOD TARGET`,
+// header lines, an empty line, the body: what the seed corpus holds) or, when its first byte is
+// below 'A', a string of choices for the request grammar built from the Router's route table.
+// Either way the harness frames it (Host, Content-Length, Connection: close), sends it to the
+// gateway on a real loop over a socketpair, and asserts that exactly one well-formed response
+// comes back and the connection closes, with parseable JSON bodies unless the request asked for
+// a fault. A trap anywhere in the gateway kills the process: libFuzzer keeps the input.
+@testable import BytespikeMock
+@testable import HTTPCore
+import Glibc
+
+nonisolated(unsafe) var rig: GatewayRig!
+
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzGatewayInitialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> CInt {
+    rig = GatewayRig()
+    // The route table came from Router.swift's text: every route must resolve for each of its methods.
+    for route in routerRoutes {
+        let path = route.pattern.split(separator: "/").map { $0.hasPrefix("{") ? "x" : String($0) }.joined(separator: "/")
+        for m in route.methods {
+            guard case .success = rig.gateway.router.match(Method(m), "/" + path) else {
+                fatalError("generated route \(m) \(route.pattern) does not resolve: scripts/fuzz read Router.swift wrongly")
+            }
+        }
+    }
+    return 0
+}
+
+/// Words that make a slow or cut answer legitimate: the request asked for a fault, a delay, a
+/// long wait or a slow stream.
+let faultWords = ["fault", "malformed", "garbage", "reset", "cut", "empty", "stall", "end"]
+let slowWords = ["latency", "stall", "drip", "pacing", "tps", "ttft", "delay", "wait", "stream", "clock", "fault", "tasks"]
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzGateway(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    var input = FuzzInput(data, size)
+    let request: FuzzRequest
+    if let first = input.bytes.first, first < 0x41 {
+        _ = input.byte()
+        request = FuzzRequest(choices: &input)
+    } else {
+        request = FuzzRequest(text: input.bytes)
+    }
+    let bytes = request.bytes
+    if getenv("FUZZ_GATEWAY_SHOW") != nil { fputs(String(decoding: bytes, as: UTF8.self) + "\n", stderr) }  // replaying: show the request
+    let lower = String(decoding: bytes, as: UTF8.self).lowercased()
+    let asksForFault = faultWords.contains { lower.contains($0) }
+    let mayBeSlow = slowWords.contains { lower.contains($0) }
+    defer { rig.reset() }
+    let reply = rig.exchange(bytes, patience: mayBeSlow ? 0.3 : 8)
+    if !reply.closedByServer {
+        if mayBeSlow { return 0 }
+        fuzzFailure("no complete answer within 8 s (got \(reply.bytes.count) bytes) to:\n\(lower.prefix(600))")
+    }
+    // A fault may cut, garble or drop the answer on purpose; otherwise it must be exactly one response.
+    if !asksForFault, let problem = ResponseCheck.problem(reply.bytes, isHead: request.method == "HEAD", strictBodies: true) {
+        fuzzFailure("\(problem)\nrequest:\n\(lower.prefix(600))\nresponse:\n\(String(decoding: reply.bytes.prefix(600), as: UTF8.self))")
+    }
+    return 0
+}
