@@ -29,7 +29,7 @@ def chat(url: str, text: str) -> requests.Response:
 
 
 def assert_up(mock) -> None:
-    assert mock.proc.poll() is None, mock.logs()
+    assert mock.control.running, mock.logs()
     r = requests.get(mock.url + "/__mock/health", timeout=TIMEOUT)
     assert r.status_code == 200, r.text
 

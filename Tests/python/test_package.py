@@ -204,9 +204,42 @@ def test_journal_wait_times_out_as_an_assertion(bytespike_session):
 
 # verify
 
-def test_verify_on_a_mock_without_the_route_says_so(bytespike_session):
-    with pytest.raises(UnsupportedByMock, match="no POST /__mock/verify"):
-        bytespike_session.verify(path="/v1/chat/completions", count=1)
+def test_verify_against_the_mock_counts_this_sessions_requests(bytespike_session):
+    client = openai.OpenAI(base_url=bytespike_session.base_url + "/v1", api_key="sk-byts-default-test-key-0001",
+                           default_headers=bytespike_session.headers, max_retries=0)
+    client.chat.completions.create(model="gpt-5-4-nano", messages=[{"role": "user", "content": "some text"}])
+    [entry] = bytespike_session.verify(path="/v1/chat/completions", body_contains="some text", count=1)
+    assert entry["status"] == 200
+    with pytest.raises(VerificationError) as info:
+        bytespike_session.verify(path="/v1/chat/completions", body_contains="some text", count=2)
+    assert info.value.report["error"]["code"] == "verification_failed"
+
+
+class NoVerifyRoute(BaseHTTPRequestHandler):
+    """An older mock: no POST /__mock/verify, so the gateway's 404 envelope."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        raw = b'{"error":{"message":"no route","type":"invalid_request_error","param":null,"code":"not_found"}}'
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_verify_on_a_mock_without_the_route_says_so():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NoVerifyRoute)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(UnsupportedByMock, match="no POST /__mock/verify"):
+            MockClient(f"http://127.0.0.1:{server.server_address[1]}").verify(path="/v1/chat/completions", count=1)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class VerifyStandIn(BaseHTTPRequestHandler):
