@@ -1,0 +1,121 @@
+@testable import BytespikeMock
+import HTTPCore
+import Testing
+
+/// The JSON Schema instance generator behind default tool arguments and structured outputs:
+/// one test per supported keyword, plus the bounds that keep hostile schemas cheap.
+@Suite struct SchemaInstanceTests {
+    /// The compact JSON of the instance generated for `schema` (hint "Paris", seed 7).
+    static func make(_ schema: String, hint: String = "Paris", seed: UInt64 = 7) throws -> String {
+        let value = SchemaInstance.make(for: try JSONParser.parse(Array(schema.utf8)), hint: hint, seed: seed)
+        return String(decoding: value.encoded, as: UTF8.self)
+    }
+
+    @Test func stringFields_takeTheHint_asBefore() throws {
+        #expect(try Self.make(##"{"type":"object","properties":{"city":{"type":"string"},"n":{"type":"integer"},"ok":{"type":"boolean"}}}"##)
+            == ##"{"city":"Paris","n":1,"ok":true}"##)
+    }
+
+    @Test func geminiUpperCaseTypes_areUnderstood() throws {
+        #expect(try Self.make(##"{"type":"OBJECT","properties":{"city":{"type":"STRING"},"days":{"type":"INTEGER"},"t":{"type":"NUMBER"},"b":{"type":"BOOLEAN"},"tags":{"type":"ARRAY","items":{"type":"STRING"}}}}"##)
+            == ##"{"city":"Paris","days":1,"t":1.5,"b":true,"tags":["Paris"]}"##)
+    }
+
+    @Test func refToDefs_buildsTheNestedModel_forAPydanticList() throws {
+        let schema = ##"{"$defs":{"Person":{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}},"required":["name","age"]}},"type":"object","properties":{"people":{"type":"array","items":{"$ref":"#/$defs/Person"}}},"required":["people"]}"##
+        #expect(try Self.make(schema) == ##"{"people":[{"name":"Paris","age":1}]}"##)
+    }
+
+    @Test func refToDefinitions_andToTheRoot_resolve() throws {
+        #expect(try Self.make(##"{"definitions":{"A":{"type":"integer","minimum":5}},"$ref":"#/definitions/A"}"##) == "5")
+        #expect(try Self.make(##"{"type":"array","items":{"$ref":"#/definitions/x~1y"},"definitions":{"x/y":{"const":3}}}"##) == "[3]")
+    }
+
+    @Test func recursiveRef_endsWithinTheDepthBound() throws {
+        let tree = ##"{"$defs":{"Node":{"type":"object","properties":{"v":{"type":"integer"},"kids":{"type":"array","items":{"$ref":"#/$defs/Node"}},"next":{"anyOf":[{"$ref":"#/$defs/Node"},{"type":"null"}]}},"required":["v","next"]}},"$ref":"#/$defs/Node"}"##
+        let out = try Self.make(tree)
+        #expect(out.hasPrefix(##"{"v":1,"kids":[{"v":1,"##))
+        #expect(out.utf8.count < 2_000)
+        // Refs that only point at each other resolve to a bounded value, never a loop.
+        #expect(try Self.make(##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##).utf8.count < 100)
+    }
+
+    @Test func anyOfAndOneOf_pickTheFirstNonNullBranch() throws {
+        #expect(try Self.make(##"{"anyOf":[{"type":"null"},{"type":"integer","minimum":3}],"default":null}"##) == "3")
+        #expect(try Self.make(##"{"oneOf":[false,{"not":{}},{"type":"string","format":"date"}]}"##) == ##""2026-01-15""##)
+    }
+
+    @Test func allOf_mergesPropertiesRequiredAndBounds() throws {
+        let schema = ##"{"allOf":[{"type":"object","properties":{"a":{"type":"integer","minimum":2}},"required":["a"]},{"properties":{"a":{"maximum":4,"multipleOf":3},"b":{"type":"string","maxLength":3}},"required":["b"]}]}"##
+        #expect(try Self.make(schema) == ##"{"a":3,"b":"Par"}"##)
+    }
+
+    @Test func enumAndConst_giveAListedValue() throws {
+        #expect(try Self.make(##"{"type":"string","enum":["celsius","fahrenheit"]}"##) == ##""celsius""##)
+        #expect(try Self.make(##"{"enum":[null,"x"]}"##) == ##""x""##)
+        #expect(try Self.make(##"{"const":{"k":[1,2]}}"##) == ##"{"k":[1,2]}"##)
+    }
+
+    @Test func nullableAndTypeLists_buildTheNonNullType() throws {
+        #expect(try Self.make(##"{"type":["null","integer"]}"##) == "1")
+        #expect(try Self.make(##"{"type":"STRING","nullable":true}"##) == ##""Paris""##)
+        #expect(try Self.make(##"{"type":"null"}"##) == "null")
+    }
+
+    @Test func arrays_honourPrefixItemsAndItemCounts() throws {
+        #expect(try Self.make(##"{"type":"array","prefixItems":[{"type":"integer"},{"type":"boolean"}],"items":false}"##) == "[1,true]")
+        #expect(try Self.make(##"{"type":"array","items":{"type":"integer"},"minItems":3,"uniqueItems":true}"##) == "[1,2,3]")
+        #expect(try Self.make(##"{"type":"array","items":{"type":"string"},"maxItems":0}"##) == "[]")
+        #expect(try Self.make(##"{"type":"array","items":{"type":"integer"},"minItems":1000000}"##).split(separator: ",").count == SchemaInstance.maxItems)
+    }
+
+    @Test func requiredAndAdditionalProperties_areFilled() throws {
+        #expect(try Self.make(##"{"type":"object","required":["id"],"additionalProperties":{"type":"integer"}}"##) == ##"{"id":1}"##)
+        #expect(try Self.make(##"{"type":"object","additionalProperties":{"type":"number"}}"##) == ##"{"key":1.5}"##)
+        #expect(try Self.make(##"{"type":"object","minProperties":2,"additionalProperties":{"type":"boolean"}}"##) == ##"{"key":true,"key2":true}"##)
+    }
+
+    @Test func formats_giveValidValues() throws {
+        #expect(try Self.make(##"{"type":"string","format":"date"}"##) == ##""2026-01-15""##)
+        #expect(try Self.make(##"{"type":"string","format":"date-time"}"##) == ##""2026-01-15T09:30:00Z""##)
+        #expect(try Self.make(##"{"type":"string","format":"email"}"##) == ##""paris@example.com""##)
+        #expect(try Self.make(##"{"type":"string","format":"uri"}"##) == ##""https://example.com/paris""##)
+        let uuid = try Self.make(##"{"type":"string","format":"uuid"}"##)
+        #expect(uuid.count == 38 && Array(uuid)[15] == "4")
+        #expect(uuid == (try Self.make(##"{"type":"string","format":"uuid"}"##)))
+        #expect(uuid != (try Self.make(##"{"type":"string","format":"uuid"}"##, seed: 8)))
+    }
+
+    @Test func simplePatterns_areMatched_otherwiseTheHintStays() throws {
+        #expect(try Self.make(##"{"type":"string","pattern":"^[A-Z]{3}-\\d{4}$"}"##) == ##""AAA-0000""##)
+        #expect(try Self.make(##"{"type":"string","pattern":"^Par"}"##) == ##""Paris""##)
+        #expect(try Self.make(##"{"type":"string","pattern":"^(a|b)+$"}"##) == ##""Paris""##)
+    }
+
+    @Test func numbers_stayWithinBoundsAndMultiples() throws {
+        #expect(try Self.make(##"{"type":"integer","minimum":10,"maximum":20}"##) == "10")
+        #expect(try Self.make(##"{"type":"integer","exclusiveMinimum":1}"##) == "2")
+        #expect(try Self.make(##"{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}"##) == "0.5")
+        #expect(try Self.make(##"{"type":"integer","multipleOf":5}"##) == "5")
+        // Far beyond Int: still a number in range, never a trap converting it.
+        let huge = try JSONParser.parse(Array(try Self.make(##"{"type":"integer","minimum":1e300}"##).utf8))
+        #expect((huge.number ?? 0) >= 1e300)
+    }
+
+    @Test func stringLengths_areFitted() throws {
+        #expect(try Self.make(##"{"type":"string","minLength":8}"##) == ##""Parisxxx""##)
+        #expect(try Self.make(##"{"type":"string","maxLength":2}"##) == ##""Pa""##)
+    }
+
+    @Test func deepOrHugeSchemas_areBounded() throws {
+        var deep = ##"{"type":"string"}"##
+        for _ in 0..<50 { deep = ##"{"type":"object","properties":{"a":"## + deep + "},\"required\":[\"a\"]}" }
+        #expect(try Self.make(deep).utf8.count < 1_000)
+        // allOf of refs that each double: the step budget stops the blow-up.
+        var defs = ##""d0":{"type":"integer"}"##
+        for i in 1..<40 { defs += ##","d\##(i)":{"allOf":[{"$ref":"#/$defs/d\##(i - 1)"},{"$ref":"#/$defs/d\##(i - 1)"}]}"## }
+        #expect(try Self.make(##"{"$defs":{"## + defs + ##"},"$ref":"#/$defs/d39"}"##).utf8.count < 100)
+        let wide = "{\"type\":\"array\",\"minItems\":64,\"items\":{\"type\":\"array\",\"minItems\":64,\"items\":{\"type\":\"array\",\"minItems\":64}}}"
+        #expect(try Self.make(wide).utf8.count < 64 * SchemaInstance.maxNodes)
+    }
+}
