@@ -48,7 +48,7 @@ extension SchemaInstance {
 
     /// A string for the node: a `format` value, a value matching a simple `pattern`, or the hint
     /// (with the variant appended in a `uniqueItems` array), fitted to `minLength`/`maxLength`.
-    func string(_ s: JSONObject, variant: Int) -> JSONValue {
+    mutating func string(_ s: JSONObject, variant: Int) -> JSONValue {
         let base = variant == 0 ? hint : "\(hint)\(variant + 1)"
         if case .string(let f)? = s["format"], let formatted = format(f.lowercased(), variant: variant) { return .string(formatted) }
         if case .string(let p)? = s["pattern"] {
@@ -58,9 +58,10 @@ extension SchemaInstance {
             }
         }
         var scalars = Array(base.unicodeScalars)
-        let minLength = min(Self.int(s["minLength"]) ?? 0, Self.maxString)
+        let minLength = min(Self.int(s["minLength"]) ?? 0, Self.maxString, max(0, Self.maxChars - chars))
         if let maxLength = Self.int(s["maxLength"]), scalars.count > maxLength { scalars = Array(scalars.prefix(maxLength)) }
         while scalars.count < minLength { scalars.append("x") }
+        chars += scalars.count
         var out = String.UnicodeScalarView()
         out.append(contentsOf: scalars)
         return .string(String(out))

@@ -32,12 +32,16 @@ struct SchemaInstance {
     static let maxItems = 64
     /// Longest string generated, whatever `minLength` asks.
     static let maxString = 4_096
+    /// Most padding characters in one instance (`minLength` stops being honoured past it).
+    static let maxChars = 65_536
 
     let root: JSONValue
     let hint: String
     let seed: UInt64
     var nodes = 0
     var steps = 0
+    /// Characters of the generated strings so far.
+    var chars = 0
     /// The `$ref`s being expanded on the current path, innermost last.
     var refs: [String] = []
 
