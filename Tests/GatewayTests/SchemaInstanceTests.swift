@@ -66,6 +66,8 @@ import Testing
         #expect(try Self.make(##"{"type":"array","prefixItems":[{"type":"integer"},{"type":"boolean"}],"items":false}"##) == "[1,true]")
         #expect(try Self.make(##"{"type":"array","items":{"type":"integer"},"minItems":3,"uniqueItems":true}"##) == "[1,2,3]")
         #expect(try Self.make(##"{"type":"array","items":{"type":"string"},"maxItems":0}"##) == "[]")
+        #expect(try Self.make(##"{"type":"array","uniqueItems":true,"minItems":2,"items":{"type":"object","properties":{"n":{"type":"string"}}}}"##)
+            == ##"[{"n":"Paris"},{"n":"Paris2"}]"##)
         #expect(try Self.make(##"{"type":"array","items":{"type":"integer"},"minItems":1000000}"##).split(separator: ",").count == SchemaInstance.maxItems)
     }
 

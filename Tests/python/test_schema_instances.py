@@ -21,7 +21,9 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, Field
 
-from sdk_helpers import DEFAULT, reset_mock  # noqa: F401  (reset_mock is an autouse fixture)
+from google.genai import types as gtypes
+
+from sdk_helpers import DEFAULT, genai_client, openai_client, reset_mock  # noqa: F401  (reset_mock is an autouse fixture)
 
 TIMEOUT = 10.0
 CLAUDE_MODEL = "claude-sonnet-4-6"
@@ -245,3 +247,31 @@ def test_hostile_schema_is_answered_quickly_with_a_bounded_document(http):
     assert r.status_code == 200, r.text
     assert len(r.content) < 10_000_000
     json.loads(r.json()["choices"][0]["message"]["content"])
+
+
+def test_google_genai_pydantic_response_schema_parses_into_person_objects(base_url):
+    """google-genai turns a pydantic type into its own (upper-case) Schema and parses the reply."""
+    client = genai_client(base_url)
+    config = gtypes.GenerateContentConfig(response_mime_type="application/json", response_schema=list[Person])
+    response = client.models.generate_content(model=GEM, contents=PROMPT, config=config)
+    assert isinstance(response.parsed, list) and response.parsed, response.text
+    assert all(isinstance(p, Person) and p.name == "Paris" for p in response.parsed)
+
+
+def test_google_genai_function_declaration_gets_arguments_for_its_upper_case_schema(base_url):
+    client = genai_client(base_url)
+    decl = gtypes.FunctionDeclaration(name="fill_form", parameters=gtypes.Schema(
+        type=gtypes.Type.OBJECT, properties={"city": gtypes.Schema(type=gtypes.Type.STRING),
+                                             "days": gtypes.Schema(type=gtypes.Type.INTEGER, minimum=2)},
+        required=["city", "days"]))
+    config = gtypes.GenerateContentConfig(tools=[gtypes.Tool(function_declarations=[decl])])
+    response = client.models.generate_content(model=GEM, contents=PROMPT, config=config)
+    assert response.function_calls and response.function_calls[0].args == {"city": "Paris", "days": 2}
+
+
+def test_openai_parse_with_nested_pydantic_models_returns_the_model(base_url):
+    client = openai_client(base_url)
+    completion = client.chat.completions.parse(model=GPT, messages=[{"role": "user", "content": PROMPT}],
+                                               response_format=People)
+    parsed = completion.choices[0].message.parsed
+    assert isinstance(parsed, People) and parsed.people and parsed.people[0].name == "Paris"

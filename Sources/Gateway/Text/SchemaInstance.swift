@@ -77,7 +77,7 @@ struct SchemaInstance {
         let type = Self.type(of: s)
         if depth >= Self.maxDepth || exhausted { return minimal(type) }
         switch type {
-        case "object": return object(s, depth: depth)
+        case "object": return object(s, depth: depth, variant: variant)
         case "array": return array(s, depth: depth)
         case "integer", "number": return number(s, integer: type == "integer", variant: variant)
         case "boolean": return .bool(variant % 2 == 0)
@@ -100,8 +100,9 @@ struct SchemaInstance {
     }
 
     /// Required members always; optional ones unless a recursive `$ref` is open; then
-    /// `additionalProperties` members up to `minProperties`.
-    mutating func object(_ s: JSONObject, depth: Int) -> JSONValue {
+    /// `additionalProperties` members up to `minProperties`. The variant reaches the members, so
+    /// the objects of a `uniqueItems` array differ.
+    mutating func object(_ s: JSONObject, depth: Int, variant: Int) -> JSONValue {
         let props: JSONObject = if case .object(let p)? = s["properties"] { p } else { JSONObject() }
         var required: [String] = []
         if case .array(let names)? = s["required"] {
@@ -113,11 +114,11 @@ struct SchemaInstance {
         var seen = Set<String>()
         for m in props.members where !seen.contains(m.key) && (!lean || required.contains(m.key)) {
             seen.insert(m.key)
-            o.append(m.key, value(m.value, depth: depth + 1, variant: 0))
+            o.append(m.key, value(m.value, depth: depth + 1, variant: variant))
         }
         for n in required where !seen.contains(n) {
             seen.insert(n)
-            o.append(n, extra == .bool(false) ? .string(hint) : value(extra, depth: depth + 1, variant: 0))
+            o.append(n, extra == .bool(false) ? .string(hint) : value(extra, depth: depth + 1, variant: variant))
         }
         let wantsExtra = props.count == 0 && required.isEmpty && !lean && Self.isSchemaObject(extra)
         var i = 0
