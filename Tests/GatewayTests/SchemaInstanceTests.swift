@@ -120,4 +120,45 @@ import Testing
         let wide = "{\"type\":\"array\",\"minItems\":64,\"items\":{\"type\":\"array\",\"minItems\":64,\"items\":{\"type\":\"array\",\"minItems\":64}}}"
         #expect(try Self.make(wide).utf8.count < 64 * SchemaInstance.maxNodes)
     }
+
+    /// A random schema of the supported keywords (refs into `$defs` d0…d3, which may recurse).
+    static func randomSchema(_ rng: inout SplitMix, depth: Int) -> String {
+        if depth > 5 { return ##"{"type":"integer"}"## }
+        let sub = { (rng: inout SplitMix) in randomSchema(&rng, depth: depth + 1) }
+        switch rng.next() % 10 {
+        case 0: return ##"{"$ref":"#/$defs/d\##(rng.next() % 4)"}"##
+        case 1: return ##"{"type":"OBJECT","properties":{"a":\##(sub(&rng)),"b":\##(sub(&rng))},"required":["a","c"]}"##
+        case 2: return ##"{"type":"array","items":\##(sub(&rng)),"minItems":\##(rng.next() % 70),"uniqueItems":true}"##
+        case 3: return ##"{"anyOf":[{"type":"null"},\##(sub(&rng))]}"##
+        case 4: return ##"{"allOf":[\##(sub(&rng)),\##(sub(&rng))]}"##
+        case 5: return ##"{"type":"string","minLength":\##(rng.next() % 5000),"pattern":"^[a-z]{\##(rng.next() % 9)}$"}"##
+        case 6: return ##"{"type":"number","exclusiveMinimum":\##(rng.next() % 100),"multipleOf":0.\##(1 + rng.next() % 9)}"##
+        case 7: return ##"{"prefixItems":[\##(sub(&rng))],"items":false}"##
+        case 8: return ##"{"type":["null","STRING"],"format":"uuid"}"##
+        default: return ##"{"oneOf":[\##(sub(&rng)),{"enum":[1,"x",null]}]}"##
+        }
+    }
+
+    @Test func randomSchemas_alwaysGiveABoundedValue() throws {
+        var rng = SplitMix(state: 0x5EED)
+        for _ in 0..<300 {
+            let defs = (0..<4).map { "\"d\($0)\":\(Self.randomSchema(&rng, depth: 2))" }.joined(separator: ",")
+            let schema = "{\"$defs\":{\(defs)},\"allOf\":[\(Self.randomSchema(&rng, depth: 0))]}"
+            let out = try Self.make(schema)
+            #expect(out.utf8.count < SchemaInstance.maxChars + 64 * SchemaInstance.maxNodes, "\(schema)")
+            #expect(out == (try Self.make(schema)))
+        }
+    }
+
+    /// A small deterministic generator for the random schemas (SplitMix64).
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
 }
