@@ -117,6 +117,12 @@ import Testing
         var defs = ##""d0":{"type":"integer"}"##
         for i in 1..<40 { defs += ##","d\##(i)":{"allOf":[{"$ref":"#/$defs/d\##(i - 1)"},{"$ref":"#/$defs/d\##(i - 1)"}]}"## }
         #expect(try Self.make(##"{"$defs":{"## + defs + ##"},"$ref":"#/$defs/d39"}"##).utf8.count < 100)
+        // A schema node with many members is charged for them: visiting it again and again stays cheap.
+        let junk = (0..<20_000).map { "\"k\($0)\":1" }.joined(separator: ",")
+        let heavy = "{\"$defs\":{\"big\":{\(junk),\"type\":\"integer\"}},\"type\":\"array\",\"minItems\":64,\"items\":{\"type\":\"array\",\"minItems\":64,\"items\":{\"$ref\":\"#/$defs/big\"}}}"
+        let clock = ContinuousClock()
+        let took = try clock.measure { _ = try Self.make(heavy) }
+        #expect(took < .seconds(2))
         let wide = "{\"type\":\"array\",\"minItems\":64,\"items\":{\"type\":\"array\",\"minItems\":64,\"items\":{\"type\":\"array\",\"minItems\":64}}}"
         #expect(try Self.make(wide).utf8.count < 64 * SchemaInstance.maxNodes)
     }

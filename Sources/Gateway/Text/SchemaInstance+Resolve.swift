@@ -17,6 +17,7 @@ extension SchemaInstance {
         for _ in 0..<Self.maxHops {
             steps += 1
             guard !exhausted, depth < Self.maxDepth, case .object(let s) = node else { break }
+            steps += s.count
             if case .string(let ref)? = s["$ref"] {
                 guard let target = pointer(ref) else { return (.object(Self.without(s, ["$ref"])), opened) }
                 guard refs.filter({ $0 == ref }).count <= Self.maxRefRepeat else {
@@ -88,6 +89,7 @@ extension SchemaInstance {
         steps += 1
         guard case .object(let x) = a else { return b }
         guard case .object(let y) = b else { return a }
+        steps += x.count + y.count
         var out = x
         for m in y.members {
             steps += 1

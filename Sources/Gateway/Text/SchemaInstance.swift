@@ -26,8 +26,9 @@ struct SchemaInstance {
     static let maxRefRepeat = 2
     /// Most values built in one instance.
     static let maxNodes = 2_000
-    /// Most schema nodes visited (resolving, merging, choosing) in one instance.
-    static let maxSteps = 20_000
+    /// Most schema work in one instance, counted in members touched (a node visited costs its
+    /// member count, as keyword look-ups scan it; a copy or merge costs the members copied).
+    static let maxSteps = 1_000_000
     /// Most array items generated, whatever `minItems` asks.
     static let maxItems = 64
     /// Longest string generated, whatever `minLength` asks.
@@ -68,6 +69,7 @@ struct SchemaInstance {
         let (schema, opened) = resolve(input, depth: depth)
         defer { refs.removeLast(opened) }
         guard case .object(let s) = schema else { return .string(hint) }
+        steps += s.count
         if let c = s["const"] { return c }
         if lean, Self.allowsNull(s) { return .null }
         if case .array(let options)? = s["enum"], let first = options.first(where: { $0 != .null }) ?? options.first {
@@ -105,14 +107,15 @@ struct SchemaInstance {
     mutating func object(_ s: JSONObject, depth: Int, variant: Int) -> JSONValue {
         let props: JSONObject = if case .object(let p)? = s["properties"] { p } else { JSONObject() }
         var required: [String] = []
+        var requiredSet = Set<String>()
         if case .array(let names)? = s["required"] {
-            for case .string(let n) in names.prefix(Self.maxNodes) where !required.contains(n) { required.append(n) }
+            for case .string(let n) in names.prefix(Self.maxNodes) where requiredSet.insert(n).inserted { required.append(n) }
         }
         let extra = s["additionalProperties"] ?? .bool(true)
         let minProps = min(Self.int(s["minProperties"]) ?? 0, Self.maxItems)
         var o = JSONObject(capacity: max(props.count, required.count))
         var seen = Set<String>()
-        for m in props.members where !seen.contains(m.key) && (!lean || required.contains(m.key)) {
+        for m in props.members where !seen.contains(m.key) && (!lean || requiredSet.contains(m.key)) {
             seen.insert(m.key)
             o.append(m.key, value(m.value, depth: depth + 1, variant: variant))
         }
