@@ -6,10 +6,10 @@ import HTTPCore
 /// - With tools offered (and `tool_choice` not `none`) and the conversation not ending in a
 ///   tool result: a call to every tool whose name the last user message mentions (several make
 ///   parallel calls), or to the first/named tool when a call is required. Arguments are built
-///   from the tool's JSON Schema; string fields take the last capitalised word of the message
+///   from the tool's JSON Schema by ``SchemaInstance``; string fields take the last capitalised word of the message
 ///   (`Paris` in "weather in Paris?"), else `"example"`.
 /// - After a tool result: a sentence quoting the result.
-/// - With `json_object` / `json_schema` output: a JSON document (an instance of the schema).
+/// - With `json_object` / `json_schema` output: a JSON document (an instance of the schema, by ``SchemaInstance``).
 /// - Otherwise a few sentences that echo the start of the question.
 /// - Thinking is added first when the request asked for it and the model has `thinking`.
 enum DefaultReplies {
@@ -33,7 +33,7 @@ enum DefaultReplies {
             w.objectStart(); w.key("answer"); w.string(sentence(key, prompt: prompt)); w.objectEnd()
             blocks.append(.text(String(decoding: w.bytes, as: UTF8.self)))
         case .jsonSchema(_, let schema):
-            let value = (try? JSONParser.parse(schema)).map { instance(of: $0, hint: hint(prompt), depth: 0) } ?? .object(JSONObject())
+            let value = (try? JSONParser.parse(schema)).map { SchemaInstance.make(for: $0, hint: hint(prompt), seed: key) } ?? .object(JSONObject())
             blocks.append(.text(String(decoding: value.encoded, as: UTF8.self)))
         case .text:
             blocks.append(.text(text(key, prompt: prompt, model: model.id)))
@@ -106,37 +106,9 @@ enum DefaultReplies {
         let h = hint(prompt)
         return chosen.enumerated().map { i, t in
             let schema = (try? JSONParser.parse(t.schema)) ?? .object(JSONObject())
-            let args = instance(of: schema, hint: h, depth: 0)
+            let args = SchemaInstance.make(for: schema, hint: h, seed: key &+ UInt64(i))
             let json: JSONValue = if case .object = args { args } else { .object(JSONObject()) }
             return .toolCall(id: ReplyEngine.token(key, i), name: t.name, arguments: String(decoding: json.encoded, as: UTF8.self))
-        }
-    }
-
-    /// A value that satisfies the simple parts of a JSON Schema (type, properties, enum, items).
-    static func instance(of schema: JSONValue, hint: String, depth: Int) -> JSONValue {
-        guard depth < 8, case .object(let s) = schema else { return .string(hint) }
-        if case .array(let options)? = s["enum"], let first = options.first { return first }
-        if let c = s["const"] { return c }
-        var type = ""
-        switch s["type"] {
-        case .string(let t)?: type = t
-        case .array(let ts)?: type = ts.compactMap { if case .string(let t) = $0, t != "null" { t } else { nil } }.first ?? "string"
-        default: type = s["properties"] != nil ? "object" : "string"
-        }
-        switch type {
-        case "object":
-            var o = JSONObject()
-            if case .object(let props)? = s["properties"] {
-                for m in props.members { o.append(m.key, instance(of: m.value, hint: hint, depth: depth + 1)) }
-            }
-            return .object(o)
-        case "array":
-            return .array([instance(of: s["items"] ?? .object(JSONObject()), hint: hint, depth: depth + 1)])
-        case "integer": return .int(1)
-        case "number": return .double(1.5)
-        case "boolean": return .bool(true)
-        case "null": return .null
-        default: return .string(hint)
         }
     }
 
