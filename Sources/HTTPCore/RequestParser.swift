@@ -106,19 +106,10 @@ public struct RequestParser: Sendable {
                 if i == n { break }
             }
             let b = buf[i]
-            if b > 0x0D {
-                i += 1
-                if !requestLineDone {
-                    if i - lineStart > limits.maxRequestLine { return .error(.requestLineTooLong) }
-                } else if i - requestLineEnd > limits.maxHeaderBytes {
-                    return .error(.headersTooLarge)
-                }
-                continue
-            }
             if b == 0x0A { return .error(.bareLineFeed) }
             if b != 0x0D {
-                // Other control bytes are judged per line, but count towards the limits like any
-                // byte, here: the answer must not depend on where the input was split.
+                // Control bytes other than CR and LF are judged per line, but count towards the
+                // limits like any byte, here: the answer must not depend on where the input was split.
                 i += 1
                 if !requestLineDone {
                     if i - lineStart > limits.maxRequestLine { return .error(.requestLineTooLong) }

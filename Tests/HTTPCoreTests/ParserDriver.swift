@@ -28,36 +28,31 @@ struct ParserDriver {
     }
 
     static func run(_ bytes: [UInt8], _ feeding: Feeding, limits: ParserLimits = ParserLimits()) -> [Outcome] {
-        var parser = RequestParser(limits: limits)
-        var buffer: [UInt8] = []
-        var out: [Outcome] = []
-        for chunk in feeding.chunks(bytes) {
-            buffer += chunk
-            loop: while !buffer.isEmpty {
-                switch parser.parse(buffer) {
-                case .needMore: break loop
-                case .request(let r, let consumed):
-                    out.append(.request(method: r.method.rawValue, target: r.target, body: r.body, keepAlive: r.keepAlive))
-                    buffer.removeFirst(consumed)
-                case .error(let e):
-                    out.append(.error(e))
-                    return out
-                }
-            }
-        }
+        let (out, _) = drive(feeding.chunks(bytes).map { $0[...] }, limits: limits)
         return out
     }
 
     /// Every outcome of `bytes` arriving in pieces cut at `cuts` (ascending offsets), the way a
     /// connection sees them, ending with ``Outcome/incomplete(_:)`` when bytes are left over.
     static func outcomes(_ bytes: [UInt8], cuts: [Int], limits: ParserLimits = ParserLimits()) -> [Outcome] {
+        var pieces: [ArraySlice<UInt8>] = []
+        var from = 0
+        for end in cuts + [bytes.count] where end >= from {
+            pieces.append(bytes[from..<end])
+            from = end
+        }
+        var (out, left) = drive(pieces, limits: limits)
+        if left > 0 { out.append(.incomplete(left)) }
+        return out
+    }
+
+    /// Parses `pieces` as they arrive one after another; the outcomes, and how many bytes were left unparsed.
+    private static func drive(_ pieces: [ArraySlice<UInt8>], limits: ParserLimits) -> ([Outcome], Int) {
         var parser = RequestParser(limits: limits)
         var buffer: [UInt8] = []
         var out: [Outcome] = []
-        var from = 0
-        for end in cuts + [bytes.count] where end >= from {
-            buffer += bytes[from..<end]
-            from = end
+        for piece in pieces {
+            buffer += piece
             loop: while !buffer.isEmpty {
                 switch parser.parse(buffer) {
                 case .needMore: break loop
@@ -66,12 +61,11 @@ struct ParserDriver {
                     buffer.removeFirst(consumed)
                 case .error(let e):
                     out.append(.error(e))
-                    return out
+                    return (out, 0)
                 }
             }
         }
-        if !buffer.isEmpty { out.append(.incomplete(buffer.count)) }
-        return out
+        return (out, buffer.count)
     }
 
     /// Parses one complete request, whole.

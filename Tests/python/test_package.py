@@ -215,17 +215,22 @@ def test_verify_against_the_mock_counts_this_sessions_requests(bytespike_session
     assert info.value.report["error"]["code"] == "verification_failed"
 
 
+def answer_json(handler: BaseHTTPRequestHandler, status: int, payload: object) -> None:
+    raw = json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
 class NoVerifyRoute(BaseHTTPRequestHandler):
     """An older mock: no POST /__mock/verify, so the gateway's 404 envelope."""
 
     def do_POST(self) -> None:  # noqa: N802
         self.rfile.read(int(self.headers["Content-Length"]))
-        raw = b'{"error":{"message":"no route","type":"invalid_request_error","param":null,"code":"not_found"}}'
-        self.send_response(404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        answer_json(self, 404, {"error": {"message": "no route", "type": "invalid_request_error", "param": None,
+                                          "code": "not_found"}})
 
     def log_message(self, *args: object) -> None:
         pass
@@ -256,12 +261,7 @@ class VerifyStandIn(BaseHTTPRequestHandler):
             ok = body["match"].get("path") == "/v1/messages"
             payload = {"ok": True, "entries": [{"id": "req_1"}]} if ok else {
                 "ok": False, "error": {"code": "verification_failed", "message": "0 of 1 matched; closest: path differs"}}
-        raw = json.dumps(payload).encode()
-        self.send_response(200 if ok else 422)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        answer_json(self, 200 if ok else 422, payload)
 
     def log_message(self, *args: object) -> None:
         pass

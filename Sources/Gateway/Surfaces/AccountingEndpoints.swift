@@ -84,17 +84,7 @@ extension Gateway {
             w.key("remaining_usd"); w.usd(Credits(micros: max(0, account.balance.micros)))
             w.objectEnd()
         } else { w.null() }
-        w.key("windows"); w.arrayStart()
-        for win in accounting.windows(keyID: key.id, now: now) {
-            w.objectStart()
-            w.key("name"); w.string(win.name)
-            w.key("limit_usd"); w.usd(win.limit)
-            w.key("spent_usd"); w.usd(win.spent)
-            w.key("remaining_usd"); w.usd(win.remaining)
-            w.key("reset"); w.int(win.reset)
-            w.objectEnd()
-        }
-        w.arrayEnd()
+        w.key("windows"); w.windows(accounting.windows(keyID: key.id, now: now))
         w.key("in_flight"); w.int(accounting.inFlight(accountID: account.id))
         w.key("concurrency_limit"); w.int(account.concurrency)
         w.objectEnd()

@@ -19,17 +19,7 @@ extension Gateway {
             w.key("quota"); w.usd(k.quota)
             w.key("quota_used"); w.usd(accounting.spent(keyID: k.id))
             w.key("revoked"); w.bool(k.revoked)
-            w.key("windows"); w.arrayStart()
-            for win in accounting.windows(keyID: k.id, now: now) {
-                w.objectStart()
-                w.key("name"); w.string(win.name)
-                w.key("limit_usd"); w.usd(win.limit)
-                w.key("spent_usd"); w.usd(win.spent)
-                w.key("remaining_usd"); w.usd(win.remaining)
-                w.key("reset"); w.int(win.reset)
-                w.objectEnd()
-            }
-            w.arrayEnd()
+            w.key("windows"); w.windows(accounting.windows(keyID: k.id, now: now))
             w.objectEnd()
         }
         w.arrayEnd()

@@ -88,6 +88,22 @@ extension JSONWriter {
     mutating func time(_ t: Int) { string(Timestamp.format(t)) }
 
     mutating func optionalString(_ s: String?) { if let s { string(s) } else { null() } }
+
+    /// A key's spend windows as `[{name, limit_usd, spent_usd, remaining_usd, reset}]`: the shape
+    /// `/v1/balance` and `GET /__mock/keys` share.
+    mutating func windows(_ list: [WindowState]) {
+        arrayStart()
+        for win in list {
+            objectStart()
+            key("name"); string(win.name)
+            key("limit_usd"); usd(win.limit)
+            key("spent_usd"); usd(win.spent)
+            key("remaining_usd"); usd(win.remaining)
+            key("reset"); int(win.reset)
+            objectEnd()
+        }
+        arrayEnd()
+    }
 }
 
 extension StringProtocol {
