@@ -325,6 +325,13 @@ import Testing
         (#"503 code="gpu lost""#, #"503 code="gpu lost""#),
     ]
 
+    @Test func text_quotesABackslashFollowedByACombiningMark() throws {
+        let r = try FaultMake.rule("500 message=\"x\\\\\u{034E}y\"")
+        let expected = "x\\\u{034E}y"  // the macro cannot hold this literal itself
+        #expect(r.message == expected)
+        #expect(try FaultMake.rule(r.text).message == r.message)
+    }
+
     @Test(arguments: canonical)
     func text_isCanonicalAndRoundTrips(_ spec: String, _ expected: String) throws {
         let r = try FaultMake.rule(spec)

@@ -178,10 +178,12 @@ struct FaultRule: Sendable {
         let special: Set<UInt8> = [0x22, 0x3B, 0x2C, 0x28, 0x29, 0x5C]  // " ; , ( ) \
         let plain = !s.isEmpty && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !special.contains($0) }
         if plain { return s }
+        // By scalar, not Character: a backslash followed by a combining mark is one Character,
+        // which a Character comparison would not see as a backslash (found by the fault-grammar fuzzer).
         var out = "\""
-        for c in s {
-            if c == "\"" || c == "\\" { out.append("\\") }
-            out.append(c)
+        for u in s.unicodeScalars {
+            if u == "\"" || u == "\\" { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(u)
         }
         return out + "\""
     }
