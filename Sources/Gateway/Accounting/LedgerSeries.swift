@@ -40,31 +40,27 @@ struct LedgerSeries: Sendable {
 
     /// The first position in `range` whose time is at least `time` (`range.upperBound` if none).
     func lowerBound(time: Int, in range: Range<Int>, _ t: LedgerTable) -> Int {
-        var lo = range.lowerBound, hi = range.upperBound
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2
-            if self.time(at: mid, t) < time { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        Self.firstPosition(in: range) { self.time(at: $0, t) >= time }
     }
 
     /// The first position in `range` whose time is after `time` (`range.upperBound` if none).
     func upperBound(time: Int, in range: Range<Int>, _ t: LedgerTable) -> Int {
-        var lo = range.lowerBound, hi = range.upperBound
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2
-            if self.time(at: mid, t) <= time { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        Self.firstPosition(in: range) { self.time(at: $0, t) > time }
     }
 
     /// The first position in `range` whose row number is at least `number`; `range` must hold
     /// rows of one time (sorted by number then).
     func lowerBound(number: Int, in range: Range<Int>, _ t: LedgerTable) -> Int {
+        Self.firstPosition(in: range) { self.number(at: $0, t) >= number }
+    }
+
+    /// The binary search behind the bounds: the first position where `isAtOrPast` holds, given
+    /// that it holds for every position after it too (`range.upperBound` if none).
+    private static func firstPosition(in range: Range<Int>, _ isAtOrPast: (Int) -> Bool) -> Int {
         var lo = range.lowerBound, hi = range.upperBound
         while lo < hi {
             let mid = lo + (hi - lo) / 2
-            if self.number(at: mid, t) < number { lo = mid + 1 } else { hi = mid }
+            if isAtOrPast(mid) { hi = mid } else { lo = mid + 1 }
         }
         return lo
     }
