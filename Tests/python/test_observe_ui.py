@@ -31,6 +31,27 @@ DEFAULT = "sk-byts-default-test-key-0001"
 TOKEN = "page-test-admin-token-7f3a"
 WAIT = 10
 
+# The page re-renders its tables every few seconds, so an element found a moment ago can be gone
+# by the time it is read ("stale element"). Rows are read in one script call, and clicks retry.
+ROW_TEXTS = "return Array.from(document.querySelectorAll('#rows tr.row'), r => r.innerText)"
+
+
+def row_texts(driver) -> list[str]:
+    return driver.execute_script(ROW_TEXTS)
+
+
+def click_row(driver, index: int) -> None:
+    """Clicks the row at index (negative counts from the end), finding it afresh on each try."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    for _ in range(20):
+        try:
+            driver.find_elements(By.CSS_SELECTOR, "#rows tr.row")[index].click()
+            return
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError("the rows table kept re-rendering under the click")
+
 
 def ensure_browser() -> None:
     try:
@@ -72,7 +93,8 @@ def test_inspector_showsRequestsLiveOpensOneAndAddsAFaultThatTheNextSdkCallMeets
         assert requests.get(m.url + "/__mock/journal", timeout=WAIT).status_code == 401
 
         browser.get(m.url + "/__mock/ui#token=" + TOKEN)
-        wait = WebDriverWait(browser, WAIT)
+        from selenium.common.exceptions import StaleElementReferenceException
+        wait = WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,))
         wait.until(lambda d: d.find_element(By.ID, "status").text == "live")
         assert "token" not in browser.current_url  # the fragment is dropped once read
 
@@ -81,18 +103,17 @@ def test_inspector_showsRequestsLiveOpensOneAndAddsAFaultThatTheNextSdkCallMeets
             client.chat.completions.create(model="gpt-5-4-nano", messages=[{"role": "user", "content": f"browser hello {i}"}])
         list(client.chat.completions.create(model="gpt-5-4-nano", messages=[{"role": "user", "content": "a stream"}], stream=True))
 
-        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#rows tr.row")) == 3)
-        rows = browser.find_elements(By.CSS_SELECTOR, "#rows tr.row")
-        assert all("/v1/chat/completions" in r.text and " 200 " in f" {r.text} " for r in rows)
+        wait.until(lambda d: len(row_texts(d)) == 3)
+        texts = row_texts(browser)
+        assert all("/v1/chat/completions" in t and " 200 " in f" {t} ".replace("\t", " ") for t in texts), texts
 
-        rows[-1].click()  # the oldest: "browser hello 1"
+        click_row(browser, -1)  # the oldest: "browser hello 1"
         body = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#detail pre.req-body")))
         assert '"content": "browser hello 1"' in body.text
         assert "…0001 (key_default)" in browser.find_element(By.ID, "detail").text  # the key, masked
         assert DEFAULT not in browser.page_source
 
-        rows = browser.find_elements(By.CSS_SELECTOR, "#rows tr.row")
-        rows[0].click()  # the stream: its events with their offsets
+        click_row(browser, 0)  # the stream: its events with their offsets
         wait.until(lambda d: "stream events" in d.find_element(By.ID, "detail").text)
         assert len(browser.find_elements(By.CSS_SELECTOR, "#detail pre.event")) > 3
 
@@ -108,8 +129,8 @@ def test_inspector_showsRequestsLiveOpensOneAndAddsAFaultThatTheNextSdkCallMeets
         def counters(d):  # matched, applied: the page refreshes the rules every 3 s
             cells = d.find_elements(By.CSS_SELECTOR, "#fault-rows tr[data-rule=page503] td")
             return [c.text for c in cells[2:4]] == ["1", "1"]
-        WebDriverWait(browser, WAIT).until(counters)
-        wait.until(lambda d: any(" 503 " in f" {r.text} " and "page503" in r.text for r in d.find_elements(By.CSS_SELECTOR, "#rows tr.row")))
+        wait.until(counters)
+        wait.until(lambda d: any(" 503 " in f" {t} ".replace("\t", " ") and "page503" in t for t in row_texts(d)))
 
         for tab in ("tasks", "clock", "keys"):
             browser.find_element(By.CSS_SELECTOR, f".tabs button[data-tab={tab}]").click()
@@ -121,8 +142,7 @@ def test_inspector_showsRequestsLiveOpensOneAndAddsAFaultThatTheNextSdkCallMeets
         browser.find_element(By.CSS_SELECTOR, ".tabs button[data-tab=faults]").click()
         shots = Path(os.environ.get("BYTESPIKE_SCREENSHOT_DIR", ROOT / ".build" / "screenshots"))
         shots.mkdir(parents=True, exist_ok=True)
-        rows = browser.find_elements(By.CSS_SELECTOR, "#rows tr.row")
-        rows[-1].click()
+        click_row(browser, -1)
         wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#detail pre.req-body")))
         path = shots / "inspector.png"
         assert browser.save_screenshot(str(path)) and path.stat().st_size > 10_000
