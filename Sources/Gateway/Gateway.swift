@@ -17,6 +17,7 @@ public final class Gateway: HTTPHandler {
     let router = Router()
     let replies: ReplyEngine
     let responseStore = ResponseStore()
+    let promptCache = PromptCache()
     let seed: UInt64
     let faults: FaultEngine
     let journal: Journal

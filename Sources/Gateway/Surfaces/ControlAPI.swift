@@ -47,12 +47,14 @@ extension Gateway {
                 journal.clear(session: ex.session)
                 tasks.reset(session: ex.session)
                 files.reset(session: ex.session)
+                promptCache.reset(session: ex.session)
                 result = .success(Array(#"{"status":"reset","session":"#.utf8) + JSONValue.string(ex.session).encoded + [0x7D])
             } else {
                 accounting.reset()
                 clock.reset()
                 replies.reset(session: nil)
                 responseStore.reset()
+                promptCache.reset()
                 faults.reset(session: nil)
                 journal.clear(session: nil)
                 tasks.reset(session: nil)  // also wakes the task streams, which end

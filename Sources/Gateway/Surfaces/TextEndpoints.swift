@@ -74,13 +74,16 @@ extension Gateway {
         } else {
             request = decoded
         }
-        let reply: Reply
+        var replied: Reply
         switch replies.reply(to: request, surface: surface, model: model, requestPacing: requestPacing, session: ex.session) {
-        case .success(let r): reply = r
+        case .success(let r): replied = r
         case .failure(let e):
             accounting.release(admission)
             return fail(e, ex, responder)
         }
+        replied.cache = CacheRules.usage(request, inputTokens: replied.inputTokens, surface: surface, model: model, cache: promptCache,
+                                         scope: .init(account: caller.account.id, session: ex.session), now: clock.nowMillis)
+        let reply = replied
         let metaSeed = ReplyEngine.hash(seed, ex.requestID)
         let meta = ReplyMeta(responseID: surface.responseID(idToken(seed: metaSeed, index: 0)),
                              created: now, requestID: ex.requestID, seed: metaSeed)
@@ -135,8 +138,10 @@ extension Gateway {
             case .aborted(let sent), .expired(let sent):
                 let thinking = min(sent, reply.thinkingTokens)
                 let output = min(sent - thinking, reply.outputTokens)
-                bill(admission, Usage(inputTokens: reply.inputTokens, outputTokens: output, thinkingTokens: thinking),
-                     model, surface, ex)
+                var usage = reply.usage
+                usage.outputTokens = output
+                usage.thinkingTokens = thinking
+                bill(admission, usage, model, surface, ex)
             case .failed:
                 break
             }

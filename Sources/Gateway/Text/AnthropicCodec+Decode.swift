@@ -34,6 +34,7 @@ extension AnthropicCodec {
         try thinking(r, &request)
         try r.check(acceptedFields)
         if let metadata = try r.object("metadata") { _ = try metadata.string("user_id") }
+        request.cacheBreakpoints = try cacheBreakpoints(body)
         return request
     }
 

@@ -38,14 +38,25 @@ enum AnthropicCodec: TextCodec {
         w.arrayEnd()
         writeStop(&w, reply.stopReason)
         w.key("usage"); w.objectStart()
-        w.key("input_tokens"); w.int(reply.inputTokens)
+        w.key("input_tokens"); w.int(reply.uncachedInputTokens)
         w.key("output_tokens"); w.int(reply.outputTokens)
-        w.key("cache_creation_input_tokens"); w.int(0)
-        w.key("cache_read_input_tokens"); w.int(0)
+        writeCacheCounts(&w, reply.cache)
         if reply.thinkingTokens > 0 { w.key("thinking_tokens"); w.int(reply.thinkingTokens) }
         w.objectEnd()
         w.objectEnd()
         return w.bytes
+    }
+
+    /// `cache_creation_input_tokens` and `cache_read_input_tokens`, and with explicit caching
+    /// the `cache_creation` split by lifetime.
+    private static func writeCacheCounts(_ w: inout JSONWriter, _ cache: CacheUsage) {
+        w.key("cache_creation_input_tokens"); w.int(cache.written)
+        w.key("cache_read_input_tokens"); w.int(cache.read)
+        guard cache.explicit else { return }
+        w.key("cache_creation"); w.objectStart()
+        w.key("ephemeral_5m_input_tokens"); w.int(cache.written5m)
+        w.key("ephemeral_1h_input_tokens"); w.int(cache.written1h)
+        w.objectEnd()
     }
 
     /// The tool input as a JSON object: the arguments verbatim when they are one, else `{}`.
@@ -102,10 +113,9 @@ enum AnthropicCodec: TextCodec {
             w.key("stop_reason"); w.null()
             w.key("stop_sequence"); w.null()
             w.key("usage"); w.objectStart()
-            w.key("input_tokens"); w.int(reply.inputTokens)
+            w.key("input_tokens"); w.int(reply.uncachedInputTokens)
             w.key("output_tokens"); w.int(1)
-            w.key("cache_creation_input_tokens"); w.int(0)
-            w.key("cache_read_input_tokens"); w.int(0)
+            writeCacheCounts(&w, reply.cache)
             w.objectEnd()
             w.objectEnd()
         }
@@ -151,6 +161,10 @@ enum AnthropicCodec: TextCodec {
             writeStop(&w, reply.stopReason)
             w.objectEnd()
             w.key("usage"); w.objectStart()
+            if reply.cache.explicit {
+                w.key("input_tokens"); w.int(reply.uncachedInputTokens)
+                writeCacheCounts(&w, reply.cache)
+            }
             w.key("output_tokens"); w.int(reply.outputTokens)
             if reply.thinkingTokens > 0 { w.key("thinking_tokens"); w.int(reply.thinkingTokens) }
             w.objectEnd()

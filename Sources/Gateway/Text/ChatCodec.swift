@@ -95,7 +95,7 @@ enum ChatCodec: TextCodec {
         w.key("prompt_tokens"); w.int(reply.inputTokens)
         w.key("completion_tokens"); w.int(completion)
         w.key("total_tokens"); w.int(reply.inputTokens + completion)
-        w.key("prompt_tokens_details"); w.objectStart(); w.key("cached_tokens"); w.int(0); w.objectEnd()
+        w.key("prompt_tokens_details"); w.objectStart(); w.key("cached_tokens"); w.int(reply.cache.read); w.objectEnd()
         w.key("completion_tokens_details"); w.objectStart()
         w.key("reasoning_tokens"); w.int(reply.thinkingTokens)
         w.objectEnd()

@@ -30,6 +30,8 @@ struct ChatRequest: Sendable {
     /// Responses: `previous_response_id` and `store`; `instructions` go to `system`.
     var previousResponseID: String?
     var store = true
+    /// Anthropic `cache_control` breakpoints, in prompt order (see ``CacheRules``).
+    var cacheBreakpoints: [CacheBreakpoint] = []
     /// Where each capability-bearing feature appeared, in this protocol's own parameter names
     /// (`"tools"`, `"messages[0].content[1]"`, `"response_format"`), for provider-exact 400s.
     var featureParams: [Feature: String] = [:]

@@ -112,6 +112,13 @@ enum GeminiCodec: TextCodec {
         w.objectEnd(); w.arrayEnd()
         w.key("usageMetadata"); w.objectStart()
         w.key("promptTokenCount"); w.int(reply.inputTokens)
+        if reply.cache.read > 0 {
+            w.key("cachedContentTokenCount"); w.int(reply.cache.read)
+            w.key("cacheTokensDetails"); w.arrayStart(); w.objectStart()
+            w.key("modality"); w.string("TEXT")
+            w.key("tokenCount"); w.int(reply.cache.read)
+            w.objectEnd(); w.arrayEnd()
+        }
         if final {
             w.key("candidatesTokenCount"); w.int(reply.outputTokens)
             w.key("totalTokenCount"); w.int(reply.inputTokens + reply.outputTokens + reply.thinkingTokens)

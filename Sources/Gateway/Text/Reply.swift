@@ -31,7 +31,17 @@ struct Reply: Sendable {
     var streamError: GatewayError?
     var errorAfterEvents = 0
 
-    var usage: Usage { Usage(inputTokens: inputTokens, outputTokens: outputTokens, thinkingTokens: thinkingTokens) }
+    /// What the prompt cache read and wrote of the `inputTokens` (``CacheRules``); set by the
+    /// pipeline before the reply is encoded.
+    var cache = CacheUsage.none
+
+    /// Input tokens billed at the plain input rate: the prompt less what the cache read or wrote.
+    var uncachedInputTokens: Int { max(0, inputTokens - cache.read - cache.written) }
+
+    var usage: Usage {
+        Usage(inputTokens: uncachedInputTokens, outputTokens: outputTokens, thinkingTokens: thinkingTokens,
+              cacheReadTokens: cache.read, cacheWriteTokens: cache.written)
+    }
 
     /// All visible text, concatenated.
     var text: String {

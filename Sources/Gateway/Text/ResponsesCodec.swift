@@ -83,7 +83,7 @@ enum ResponsesCodec: TextCodec {
             let output = reply.outputTokens + reply.thinkingTokens
             w.objectStart()
             w.key("input_tokens"); w.int(reply.inputTokens)
-            w.key("input_tokens_details"); w.objectStart(); w.key("cached_tokens"); w.int(0); w.objectEnd()
+            w.key("input_tokens_details"); w.objectStart(); w.key("cached_tokens"); w.int(reply.cache.read); w.objectEnd()
             w.key("output_tokens"); w.int(output)
             w.key("output_tokens_details"); w.objectStart(); w.key("reasoning_tokens"); w.int(reply.thinkingTokens); w.objectEnd()
             w.key("total_tokens"); w.int(reply.inputTokens + output)
