@@ -29,6 +29,9 @@ final class PromptCache: Sendable {
     static let lookback = 19
     /// How many of a request's own cuts an implicit cache stores (the longest ones).
     static let implicitWrites = 16
+    /// Use stamps per lookup: every entry a lookup touches gets a stamp of its own (the read
+    /// first, then the writes, shortest first), so the least recently used entry is always one.
+    private static let stampsPerUse = 64
 
     private struct State {
         var buckets: [Scope: CacheBucket] = [:]
@@ -56,7 +59,7 @@ final class PromptCache: Sendable {
         guard !breaks.isEmpty else { return usage }
         state.withLock { s in
             s.use += 1
-            let use = s.use
+            let use = s.use * Self.stampsPerUse
             withBucket(scope, now: now, &s) { bucket in
                 var hit: Int?
                 for b in breaks {
@@ -71,9 +74,9 @@ final class PromptCache: Sendable {
                     bucket.refresh(cuts[hit].hash, now: now, use: use)
                 }
                 var end5m = 0, end1h = 0
-                for b in breaks where cuts[b].tokens >= minimum && cuts[b].tokens > usage.read {
+                for (n, b) in breaks.enumerated() where cuts[b].tokens >= minimum && cuts[b].tokens > usage.read {
                     let ttl = cuts[b].ttl ?? .fiveMinutes
-                    bucket.store(cuts[b].hash, lifetime: ttl.millis, now: now, use: use)
+                    bucket.store(cuts[b].hash, lifetime: ttl.millis, now: now, use: use + 1 + n)
                     if ttl == .oneHour { end1h = max(end1h, cuts[b].tokens) } else { end5m = max(end5m, cuts[b].tokens) }
                 }
                 usage.written1h = max(0, end1h - usage.read)
@@ -91,7 +94,7 @@ final class PromptCache: Sendable {
         guard !cuts.isEmpty else { return 0 }
         return state.withLock { s in
             s.use += 1
-            let use = s.use
+            let use = s.use * Self.stampsPerUse
             var matched = 0
             withBucket(scope, now: now, &s) { bucket in
                 let hit = cuts.indices.last { bucket.contains(cuts[$0].hash, now: now) }
@@ -100,7 +103,7 @@ final class PromptCache: Sendable {
                     bucket.refresh(cuts[hit].hash, now: now, use: use)
                 }
                 let first = max((hit ?? -1) + 1, cuts.count - Self.implicitWrites)
-                for k in first..<cuts.count { bucket.store(cuts[k].hash, lifetime: lifetime, now: now, use: use) }
+                for k in first..<cuts.count { bucket.store(cuts[k].hash, lifetime: lifetime, now: now, use: use + 1 + k - first) }
             }
             return matched
         }
@@ -117,7 +120,7 @@ final class PromptCache: Sendable {
         }
         var bucket = s.buckets.removeValue(forKey: scope) ?? CacheBucket(capacity: entriesPerScope)
         body(&bucket)
-        bucket.lastUse = s.use
+        bucket.lastUse = s.use * Self.stampsPerUse
         s.buckets[scope] = bucket
     }
 
