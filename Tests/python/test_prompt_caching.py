@@ -307,14 +307,16 @@ def test_responses_input_tokens_details_cached_tokens_body_and_stream(base_url, 
     model = fixtures.model(GPT_MODEL)
     first = client.responses.create(model=GPT_MODEL, instructions=LONG, input="Name a clause.")
     assert first.usage.input_tokens_details.cached_tokens == 0
+    before = balance_quota(base_url)
     raw = client.responses.with_raw_response.create(model=GPT_MODEL, instructions=LONG, input="Name another.")
     second = raw.parse()
     cached = openai_rounded(1 + count_tokens(LONG))
     assert second.usage.input_tokens_details.cached_tokens == cached
+    read_cost = cost(model, input_tokens=second.usage.input_tokens - cached, output_tokens=second.usage.output_tokens,
+                     cache_read_tokens=cached)
+    assert before - quota(raw.headers) == read_cost
     row = usage_rows(base_url)[0]
-    assert (row["cache_read_tokens"], row["prompt_tokens"]) == (cached, second.usage.input_tokens - cached)
-    assert row["credits"] == cost(model, input_tokens=second.usage.input_tokens - cached,
-                                  output_tokens=second.usage.output_tokens, cache_read_tokens=cached)
+    assert (row["cache_read_tokens"], row["prompt_tokens"], row["credits"]) == (cached, second.usage.input_tokens - cached, read_cost)
     with client.responses.stream(model=GPT_MODEL, instructions=LONG, input="Name another.") as stream:
         final = stream.get_final_response()
     assert final.usage.input_tokens_details.cached_tokens == cached
