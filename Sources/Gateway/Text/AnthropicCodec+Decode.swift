@@ -22,6 +22,7 @@ extension AnthropicCodec {
         request.system = try system(r)
         try tools(r, &request)
         try toolChoice(r, &request)
+        try outputFormat(r, &request)
         if let stops = try r.array("stop_sequences") {
             for (i, s) in stops.enumerated() {
                 guard case .string(let text) = s else {

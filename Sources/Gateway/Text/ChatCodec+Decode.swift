@@ -231,8 +231,21 @@ extension ChatCodec {
             case "custom":
                 guard let f = try c.object("custom") else { throw c.fail("custom", "field required") }
                 request.toolChoice = .named(try f.requiredString("name"))
+            case "allowed_tools":
+                guard let a = try c.object("allowed_tools") else { throw c.fail("allowed_tools", "field required") }
+                let mode = try a.requiredString("mode")
+                var names: [String] = []
+                for t in try a.objects("tools") ?? [] {
+                    if let f = try t.object("function") { names.append(try f.requiredString("name")) }
+                    if let f = try t.object("custom") { names.append(try f.requiredString("name")) }
+                }
+                switch mode {
+                case "auto": request.toolChoice = .auto
+                case "required": request.toolChoice = names.isEmpty ? .required : .oneOf(names)
+                default: throw a.fail("mode", "expected one of 'auto', 'required', but got '\(mode)' instead.")
+                }
             default:
-                throw c.fail("type", "expected 'function', but got '\(type)' instead.")
+                throw c.fail("type", "expected one of 'function', 'custom', 'allowed_tools', but got '\(type)' instead.")
             }
         default:
             throw r.fail("tool_choice", "expected a string or an object, found \(v.typeDescription)")

@@ -59,6 +59,27 @@ struct ChatRequest: Sendable {
         guard let last = messages.last else { return false }
         return last.parts.contains { if case .toolResult = $0 { true } else { false } }
     }
+
+    /// The tool results of the last message, in order, each with its tool's name: the part's own,
+    /// else the name of the latest earlier call with the same id (Responses outputs carry only the
+    /// id), else nil. Empty when the conversation does not end with a tool result.
+    var trailingToolResults: [(name: String?, content: String, isError: Bool)] {
+        guard let last = messages.last else { return [] }
+        var calls: [String: String]?  // built once, only when a result lacks its name
+        var out: [(name: String?, content: String, isError: Bool)] = []
+        for case .toolResult(let id, let name, let content, let isError) in last.parts {
+            if let name { out.append((name, content, isError)); continue }
+            if calls == nil {
+                var map: [String: String] = [:]
+                for m in messages where m.role == .assistant {
+                    for case .toolCall(let callID, let callName, _) in m.parts where !callID.isEmpty { map[callID] = callName }
+                }
+                calls = map
+            }
+            out.append((calls?[id], content, isError))
+        }
+        return out
+    }
 }
 
 struct ChatMessage: Sendable, Equatable {
@@ -83,11 +104,24 @@ struct ToolSpec: Sendable, Equatable {
     var schema: [UInt8]
 }
 
+/// Which tools the reply may or must call. A forcing choice (`required`, `named`, `oneOf`) is
+/// honoured in every state of the conversation, after a tool result too, as the providers do.
 enum ToolChoice: Sendable, Equatable {
     case auto, none
     /// Must call some tool (Anthropic `any`, OpenAI `required`, Gemini `ANY`).
     case required
     case named(String)
+    /// Must call one of these tools (Gemini `ANY` with several `allowedFunctionNames`, OpenAI
+    /// `allowed_tools` in `required` mode).
+    case oneOf([String])
+
+    /// Whether the reply has to be a tool call.
+    var forcesCall: Bool {
+        switch self {
+        case .auto, .none: false
+        case .required, .named, .oneOf: true
+        }
+    }
 }
 
 enum ResponseFormat: Sendable, Equatable {

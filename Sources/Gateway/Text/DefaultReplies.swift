@@ -3,15 +3,20 @@ import HTTPCore
 /// The reply when no rule matches: plausible, short and deterministic in the seed, the model
 /// and the conversation.
 ///
-/// - With tools offered (and `tool_choice` not `none`) and the conversation not ending in a
-///   tool result: a call to every tool whose name the last user message mentions (several make
-///   parallel calls), or to the first/named tool when a call is required. Arguments are built
-///   from the tool's JSON Schema by ``SchemaInstance``; string fields take the last capitalised word of the message
-///   (`Paris` in "weather in Paris?"), else `"example"`.
-/// - After a tool result: a sentence quoting the result.
-/// - With `json_object` / `json_schema` output: a JSON document (an instance of the schema, by ``SchemaInstance``).
+/// - With tools offered and `tool_choice` forcing a call (`required`, a named tool, a list of
+///   allowed tools): a tool call, in every state of the conversation (after a tool result too).
+/// - With tools offered, `tool_choice` `auto` and the conversation not ending in a tool result:
+///   a call to every tool whose name the last user message mentions (several make parallel
+///   calls). Arguments are built from the tool's JSON Schema by ``SchemaInstance``; string fields
+///   take the last capitalised word of the message (`Paris` in "weather in Paris?"), else `"example"`.
+/// - With `json_object` / `json_schema` output: a JSON document (an instance of the schema, by
+///   ``SchemaInstance``), after a tool result too.
+/// - After tool results: a sentence quoting every result of the last message (parallel calls
+///   are all acknowledged), by tool name.
 /// - Otherwise a few sentences that echo the start of the question.
 /// - Thinking is added first when the request asked for it and the model has `thinking`.
+///
+/// Concurrency: stateless; every function is pure.
 enum DefaultReplies {
     static func blocks(for request: ChatRequest, prompt: String, model: CatalogModel, key: UInt64) -> [Reply.Block] {
         var blocks: [Reply.Block] = []
@@ -22,9 +27,8 @@ enum DefaultReplies {
         if let calls = toolCalls(request, prompt: prompt, key: key), !calls.isEmpty {
             return blocks + calls
         }
-        if request.endsWithToolResult, case .toolResult(_, _, let content, let isError)? = request.messages.last?.parts.last {
-            let verb = isError ? "reported an error" : "returned"
-            blocks.append(.text("The tool \(verb): \(clip(content, 160)). That is the answer to your question."))
+        if request.responseFormat == .text, request.endsWithToolResult {
+            blocks.append(.text(acknowledgement(request.trailingToolResults)))
             return blocks
         }
         switch request.responseFormat {
@@ -87,29 +91,6 @@ enum DefaultReplies {
 
     static func sentence(_ key: UInt64, prompt: String) -> String {
         prompt.isEmpty ? filler(Int(key % UInt64(fillerCount))).description : "You asked: \(clip(prompt, 60))"
-    }
-
-    static func toolCalls(_ r: ChatRequest, prompt: String, key: UInt64) -> [Reply.Block]? {
-        guard !r.tools.isEmpty, !r.endsWithToolResult else { return nil }
-        let chosen: [ToolSpec]
-        switch r.toolChoice {
-        case .none: return nil
-        case .named(let name): chosen = r.tools.filter { $0.name == name }
-        case .auto, .required:
-            let lower = prompt.lowercased()
-            let mentioned = r.tools.filter { t in
-                lower.contains(t.name.lowercased())
-                    || t.name.lowercased().split(separator: "_").contains { $0.count > 3 && lower.contains($0) && !["get", "set", "list"].contains($0) }
-            }
-            chosen = mentioned.isEmpty && r.toolChoice == .required ? [r.tools[0]] : mentioned
-        }
-        let h = hint(prompt)
-        return chosen.enumerated().map { i, t in
-            let schema = (try? JSONParser.parse(t.schema)) ?? .object(JSONObject())
-            let args = SchemaInstance.make(for: schema, hint: h, seed: key &+ UInt64(i))
-            let json: JSONValue = if case .object = args { args } else { .object(JSONObject()) }
-            return .toolCall(id: ReplyEngine.token(key, i), name: t.name, arguments: String(decoding: json.encoded, as: UTF8.self))
-        }
     }
 
     /// The last capitalised word of the prompt that is not its first word, or "example".

@@ -176,7 +176,7 @@ extension GeminiCodec {
         switch try calling.string("mode") {
         case nil, "AUTO", "MODE_UNSPECIFIED", "VALIDATED": req.toolChoice = .auto
         case "NONE": req.toolChoice = .none
-        case "ANY": req.toolChoice = names.count == 1 ? .named(names[0]) : .required
+        case "ANY": req.toolChoice = names.isEmpty ? .required : names.count == 1 ? .named(names[0]) : .oneOf(names)
         case let other?:
             throw calling.fail("mode", "expected one of AUTO, ANY, NONE, VALIDATED, found '\(other)'")
         }

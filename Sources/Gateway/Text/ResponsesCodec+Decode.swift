@@ -171,7 +171,15 @@ extension ResponsesCodec {
             case "function": req.toolChoice = .named(try c.requiredString("name"))
             case "allowed_tools":
                 let mode = try c.string("mode") ?? "auto"
-                req.toolChoice = mode == "required" ? .required : .auto
+                var names: [String] = []
+                for t in try c.objects("tools") ?? [] where try t.string("type") == "function" {
+                    names.append(try t.requiredString("name"))
+                }
+                switch mode {
+                case "auto": req.toolChoice = .auto
+                case "required": req.toolChoice = names.isEmpty ? .required : .oneOf(names)
+                default: throw c.fail("mode", "expected one of auto, required, found '\(mode)'")
+                }
             default: req.toolChoice = .auto  // a built-in tool: the mock answers as it would anyway
             }
         default:
