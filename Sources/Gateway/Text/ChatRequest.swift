@@ -127,6 +127,8 @@ enum ToolChoice: Sendable, Equatable {
 enum ResponseFormat: Sendable, Equatable {
     case text, jsonObject
     case jsonSchema(name: String, schema: [UInt8])
+    /// Gemini `responseMimeType: text/x.enum`: the reply is one member of the schema's `enum`, bare.
+    case enumText(schema: [UInt8])
 }
 
 struct ThinkingSetting: Sendable, Equatable {

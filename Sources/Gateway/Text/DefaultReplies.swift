@@ -10,7 +10,7 @@ import HTTPCore
 ///   calls). Arguments are built from the tool's JSON Schema by ``SchemaInstance``; string fields
 ///   take the last capitalised word of the message (`Paris` in "weather in Paris?"), else `"example"`.
 /// - With `json_object` / `json_schema` output: a JSON document (an instance of the schema, by
-///   ``SchemaInstance``), after a tool result too.
+///   ``SchemaInstance``), after a tool result too; with Gemini's `text/x.enum`, one enum member, bare.
 /// - After tool results: a sentence quoting every result of the last message (parallel calls
 ///   are all acknowledged), by tool name.
 /// - Otherwise a few sentences that echo the start of the question.
@@ -39,6 +39,11 @@ enum DefaultReplies {
         case .jsonSchema(_, let schema):
             let value = (try? JSONParser.parse(schema)).map { SchemaInstance.make(for: $0, hint: hint(prompt), seed: key) } ?? .object(JSONObject())
             blocks.append(.text(String(decoding: value.encoded, as: UTF8.self)))
+        case .enumText(let schema):
+            let value = (try? JSONParser.parse(schema)).map { SchemaInstance.make(for: $0, hint: hint(prompt), seed: key) }
+            if case .string(let member)? = value { blocks.append(.text(member)) } else {
+                blocks.append(.text(String(decoding: (value ?? .null).encoded, as: UTF8.self)))
+            }
         case .text:
             blocks.append(.text(text(key, prompt: prompt, model: model.id)))
         }

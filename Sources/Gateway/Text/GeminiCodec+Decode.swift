@@ -114,7 +114,8 @@ extension GeminiCodec {
         }
         try g.check(acceptedConfigFields, key: g.pick)
 
-        switch try g.string(g.pick("responseMimeType")) {
+        let mime = try g.string(g.pick("responseMimeType"))
+        switch mime {
         case nil, "text/plain", "text/x.enum": break
         case "application/json": req.responseFormat = .jsonObject
         case let other?:
@@ -126,7 +127,8 @@ extension GeminiCodec {
             guard case .object = g.value(k) else {
                 throw g.fail(k, "expected an object, found \(g.value(k)?.typeDescription ?? "null")")
             }
-            req.responseFormat = .jsonSchema(name: "response", schema: g.json(k))
+            req.responseFormat = mime == "text/x.enum" ? .enumText(schema: g.json(k))
+                : .jsonSchema(name: "response", schema: g.json(k))
             req.featureParams[.jsonSchema] = "generationConfig.\(key)"
             break
         }

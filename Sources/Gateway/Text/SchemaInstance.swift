@@ -8,7 +8,8 @@ import HTTPCore
 /// `const`, `type` as a string or list, `nullable`, Gemini's upper-case OpenAPI types, object
 /// `properties`/`required`/`additionalProperties`/`minProperties`, array `items`/`prefixItems`/
 /// `minItems`/`maxItems`/`uniqueItems`, numbers within `minimum`/`maximum`/`exclusive*`/
-/// `multipleOf`, strings within `minLength`/`maxLength`, common `format`s and simple `pattern`s.
+/// `multipleOf`, strings within `minLength`/`maxLength`, common `format`s and simple `pattern`s;
+/// constraints the `anthropic` SDK moved into a `description` (`{minimum: 18}`) are read back from it.
 ///
 /// Strings take `hint` (the last capitalised word of the user message) where the schema allows;
 /// the seed picks the values that must look random (a `uuid`). The same schema, hint and seed give
@@ -68,7 +69,8 @@ struct SchemaInstance {
         }
         let (schema, opened) = resolve(input, depth: depth)
         defer { refs.removeLast(opened) }
-        guard case .object(let s) = schema else { return .string(hint) }
+        guard case .object(let plain) = schema else { return .string(hint) }
+        let s = Self.withDescriptionHints(plain)
         steps += s.count
         if let c = s["const"] { return c }
         if lean, Self.allowsNull(s) { return .null }
