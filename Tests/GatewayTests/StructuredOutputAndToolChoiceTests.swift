@@ -97,8 +97,10 @@ import Testing
         (#""output_config":{"effort":"extreme"}"#, "output_config.effort"),
         (#""output_config":[]"#, "output_config"),
         (#""output_format":{"schema":{}}"#, "output_format.type"),
+        (#""thinking":{"type":"enabled","budget_tokens":1024},"tool_choice":{"type":"any"}"#, "tool_choice"),
+        (#""thinking":{"type":"adaptive"},"tool_choice":{"type":"tool","name":"t"}"#, "tool_choice"),
     ])
-    func anthropicMalformedOutputFormat_isA400NamingTheField(_ extra: String, _ param: String) throws {
+    func anthropicMalformedOutputFormatOrForcedToolWithThinking_isA400NamingTheField(_ extra: String, _ param: String) throws {
         do {
             _ = try anthropic(extra)
             Issue.record("decoded: \(extra)")

@@ -299,3 +299,20 @@ def test_single_tool_result_is_quoted_with_its_tool_name(base_url, protocol):
     assert [n for n, _, _ in calls] == ["get_weather"]
     calls, text = adapter.ask(adapter.add_results(history, calls), "auto", False)
     assert calls == [] and "get_weather" in text and RESULTS["get_weather"] in text, text
+
+
+@pytest.mark.parametrize("choice", ["required", "named"])
+def test_anthropic_forced_tool_choice_with_thinking_is_a_400(base_url, choice):
+    """Anthropic allows extended thinking only with `auto` and `none` tool choice."""
+    import anthropic
+    client = anthropic_client(base_url)
+    with pytest.raises(anthropic.BadRequestError) as e:
+        client.messages.create(model=CLAUDE, max_tokens=4096, thinking={"type": "enabled", "budget_tokens": 1024},
+                               tools=Messages(base_url).tools, tool_choice=Messages.CHOICES[choice],
+                               messages=[{"role": "user", "content": QUESTION}])
+    assert e.value.body["error"]["type"] == "invalid_request_error"
+    assert e.value.body["error"]["message"].startswith("tool_choice: Thinking may not be enabled")
+    ok = client.messages.create(model=CLAUDE, max_tokens=4096, thinking={"type": "enabled", "budget_tokens": 1024},
+                                tools=Messages(base_url).tools, tool_choice={"type": "auto"},
+                                messages=[{"role": "user", "content": QUESTION}])
+    assert [b.type for b in ok.content] == ["thinking", "tool_use", "tool_use"]

@@ -33,6 +33,10 @@ extension AnthropicCodec {
         }
         request.stream = try r.bool("stream") ?? false
         try thinking(r, &request)
+        if request.thinking != nil, request.toolChoice.forcesCall {
+            // Anthropic's rule: extended thinking works with `auto` and `none` only.
+            throw r.fail("tool_choice", "Thinking may not be enabled when tool_choice forces tool use.")
+        }
         try r.check(acceptedFields)
         if let metadata = try r.object("metadata") { _ = try metadata.string("user_id") }
         request.cacheBreakpoints = try cacheBreakpoints(body)
