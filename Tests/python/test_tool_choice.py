@@ -316,3 +316,22 @@ def test_anthropic_forced_tool_choice_with_thinking_is_a_400(base_url, choice):
                                 tools=Messages(base_url).tools, tool_choice={"type": "auto"},
                                 messages=[{"role": "user", "content": QUESTION}])
     assert [b.type for b in ok.content] == ["thinking", "tool_use", "tool_use"]
+
+
+@pytest.mark.parametrize("protocol", ["messages", "chat", "responses"])
+def test_parallel_calls_turned_off_give_one_call(base_url, protocol):
+    """The question mentions two tools: two calls by default, one when the client turns parallel calls off
+    (Anthropic `disable_parallel_tool_use`, OpenAI `parallel_tool_calls: false`)."""
+    adapter = ADAPTERS[protocol](base_url)
+    history = adapter.start(QUESTION)
+    if protocol == "messages":
+        r = adapter.client.messages.create(model=CLAUDE, max_tokens=1024, tools=adapter.tools, messages=history,
+                                           tool_choice={"type": "auto", "disable_parallel_tool_use": True})
+        names = [b.name for b in r.content if b.type == "tool_use"]
+    elif protocol == "chat":
+        r = adapter.client.chat.completions.create(model=GPT, tools=adapter.tools, messages=history, parallel_tool_calls=False)
+        names = [t.function.name for t in r.choices[0].message.tool_calls]
+    else:
+        r = adapter.client.responses.create(model=GPT, tools=adapter.tools, input=history, parallel_tool_calls=False)
+        names = [o.name for o in r.output if o.type == "function_call"]
+    assert names == ["get_weather"]

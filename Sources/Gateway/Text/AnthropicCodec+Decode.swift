@@ -195,7 +195,7 @@ extension AnthropicCodec {
 
     private static func toolChoice(_ r: BodyReader, _ request: inout ChatRequest) throws(GatewayError) {
         guard let c = try r.object("tool_choice") else { return }
-        _ = try c.bool("disable_parallel_tool_use")
+        if try c.bool("disable_parallel_tool_use") == true { request.parallelToolCalls = false }
         let type = try c.requiredString("type")
         switch type {
         case "auto": request.toolChoice = .auto

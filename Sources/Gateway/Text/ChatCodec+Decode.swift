@@ -37,7 +37,7 @@ extension ChatCodec {
         try tools(r, &request)
         try toolChoice(r, &request)
         try responseFormat(r, &request)
-        _ = try r.bool("parallel_tool_calls")
+        request.parallelToolCalls = try r.bool("parallel_tool_calls") ?? true
 
         request.logprobs = try r.bool("logprobs") ?? false
         if let top = try r.int("top_logprobs") {

@@ -10,6 +10,9 @@ struct ChatRequest: Sendable {
     var messages: [ChatMessage] = []
     var tools: [ToolSpec] = []
     var toolChoice: ToolChoice = .auto
+    /// False when the client asked for one call at most (OpenAI `parallel_tool_calls: false`,
+    /// Anthropic `tool_choice.disable_parallel_tool_use: true`).
+    var parallelToolCalls = true
     /// The client's output cap, if it set one.
     var maxTokens: Int?
     var stopSequences: [String] = []

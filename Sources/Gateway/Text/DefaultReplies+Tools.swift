@@ -10,7 +10,8 @@ extension DefaultReplies {
     ///
     /// A forcing `tool_choice` always calls: the named tool, else the tools the prompt mentions
     /// among those allowed, else the first allowed tool. `auto` calls only the mentioned tools,
-    /// and never right after a tool result; `none` never calls.
+    /// and never right after a tool result; `none` never calls. With parallel calls turned off,
+    /// only the first chosen tool is called.
     static func toolCalls(_ r: ChatRequest, prompt: String, key: UInt64) -> [Reply.Block]? {
         guard !r.tools.isEmpty else { return nil }
         let chosen: [ToolSpec]
@@ -30,7 +31,7 @@ extension DefaultReplies {
             chosen = m.isEmpty ? Array(allowed.prefix(1)) : m
         }
         let h = hint(prompt)
-        return chosen.enumerated().map { i, t in
+        return chosen.prefix(r.parallelToolCalls ? chosen.count : 1).enumerated().map { i, t in
             let schema = (try? JSONParser.parse(t.schema)) ?? .object(JSONObject())
             let args = SchemaInstance.make(for: schema, hint: h, seed: key &+ UInt64(i))
             let json: JSONValue = if case .object = args { args } else { .object(JSONObject()) }

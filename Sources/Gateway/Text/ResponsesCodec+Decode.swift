@@ -28,6 +28,7 @@ extension ResponsesCodec {
         req.system = system.isEmpty ? nil : system.joined(separator: "\n\n")
 
         try decodeTools(r, into: &req)
+        req.parallelToolCalls = try r.bool("parallel_tool_calls") ?? true
         if let n = try r.int("max_output_tokens") {
             guard n >= 1 else { throw r.fail("max_output_tokens", "must be at least 1, got \(n)") }
             req.maxTokens = n
