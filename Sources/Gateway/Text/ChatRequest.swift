@@ -109,6 +109,8 @@ struct ToolSpec: Sendable, Equatable {
 
 /// Which tools the reply may or must call. A forcing choice (`required`, `named`, `oneOf`) is
 /// honoured in every state of the conversation, after a tool result too, as the providers do.
+///
+/// Concurrency: a Sendable value.
 enum ToolChoice: Sendable, Equatable {
     case auto, none
     /// Must call some tool (Anthropic `any`, OpenAI `required`, Gemini `ANY`).
