@@ -287,3 +287,27 @@ def test_gemini_json_mime_type_without_schema_is_a_json_document(base_url, strea
     client = genai_client(base_url, api_version="v1beta")
     text, _ = gemini_text(client, stream, gt.GenerateContentConfig(response_mime_type="application/json"))
     assert isinstance(json.loads(text), dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# strict function tools whose arguments are a nested model (instructor's and the Agents SDK's way)
+# ---------------------------------------------------------------------------------------------
+
+def test_chat_parse_with_a_strict_pydantic_tool_forced_returns_parsed_arguments(base_url):
+    import openai
+    client = openai_client(base_url)
+    done = client.chat.completions.parse(model=GPT, messages=[{"role": "user", "content": PROMPT}],
+                                         tools=[openai.pydantic_function_tool(Team)],
+                                         tool_choice={"type": "function", "function": {"name": "Team"}})
+    call = done.choices[0].message.tool_calls[0]
+    assert done.choices[0].finish_reason == "tool_calls" and call.function.name == "Team"
+    assert_team(call.function.parsed_arguments)
+
+
+def test_responses_parse_with_a_strict_pydantic_tool_required_returns_parsed_arguments(base_url):
+    import openai
+    client = openai_client(base_url)
+    r = client.responses.parse(model=GPT, input=PROMPT, tools=[openai.pydantic_function_tool(Team)], tool_choice="required")
+    calls = [o for o in r.output if o.type == "function_call"]
+    assert [c.name for c in calls] == ["Team"]
+    assert_team(calls[0].parsed_arguments)
