@@ -26,6 +26,7 @@ extension DefaultReplies {
             let m = mentioned(r.tools, in: prompt)
             chosen = m.isEmpty ? [r.tools[0]] : m
         case .oneOf(let names):
+            let names = Set(names)
             let allowed = r.tools.filter { names.contains($0.name) }
             let m = mentioned(allowed, in: prompt)
             chosen = m.isEmpty ? Array(allowed.prefix(1)) : m
