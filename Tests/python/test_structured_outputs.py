@@ -100,9 +100,10 @@ def test_anthropic_output_config_format_reply_is_a_document_valid_against_the_sc
     assert_team(validate(json.loads(msg.content[0].text)))
 
 
-def test_anthropic_messages_parse_returns_nested_pydantic_models(base_url):
+@pytest.mark.parametrize("model", [ANTHROPIC_MODEL, "claude-sonnet-4-6", "claude-haiku-4-5"])
+def test_anthropic_messages_parse_returns_nested_pydantic_models(base_url, model):
     client = anthropic_client(base_url)
-    msg = client.messages.parse(model=ANTHROPIC_MODEL, max_tokens=2048, output_format=Team,
+    msg = client.messages.parse(model=model, max_tokens=2048, output_format=Team,
                                 messages=[{"role": "user", "content": PROMPT}])
     assert_team(msg.parsed_output)
 
