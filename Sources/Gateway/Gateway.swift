@@ -28,6 +28,8 @@ public final class Gateway: HTTPHandler {
     let streamBatch: Int
     /// The longest a text stream runs (`--max-stream-seconds`).
     let maxStreamSeconds: Int
+    /// `--unknown-fields`: what a text request's unknown fields get unless its header says otherwise.
+    let unknownFields: UnknownFieldPolicy
     /// The bound port, once listening (URLs for requests without a `Host`).
     public let listeningPort = Atomic<Int>(0)
     /// Gateway requests that arrived (control calls aside): in flight = arrived − recorded.
@@ -62,6 +64,7 @@ public final class Gateway: HTTPHandler {
         adminToken = options.adminToken
         streamBatch = options.streamBatch
         maxStreamSeconds = min(max(options.maxStreamSeconds, 1), GatewayOptions.maxStreamSecondsRange.upperBound)
+        unknownFields = options.unknownFields
         let files = FileStore(seed: seed)
         self.files = files
         let callbacks = CallbackSender(options: options.tasks, journal: journal, ids: ids, clock: clock)

@@ -183,8 +183,12 @@ extension Gateway {
         EndpointSupport.jsonObject(ex.request.body, required: true).flatMap { decodeText(call, $0, ex) }
     }
 
-    private func decodeText(_ call: TextCall, _ object: JSONObject, _ ex: Exchange) -> Result<ChatRequest, GatewayError> {
+    /// The body is first checked against the call's known-field table, unless the caller did
+    /// (`checked`: count_tokens checks against its own table).
+    private func decodeText(_ call: TextCall, _ object: JSONObject, _ ex: Exchange,
+                            checked: Bool = false) -> Result<ChatRequest, GatewayError> {
         do throws(GatewayError) {
+            if !checked { try checkFields(Self.fieldTable(call), object, ex) }
             switch call {
             case .messages: return .success(try AnthropicCodec.decode(object, pathModel: nil))
             case .chatCompletions: return .success(try ChatCodec.decode(object, pathModel: nil))
@@ -280,11 +284,13 @@ extension Gateway {
     /// request would bill, without admission or billing.
     func serveCountTokens(_ surface: TextSurface, model pathModel: String?, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
         let call: TextCall = surface == .messages ? .messages : .gemini(model: pathModel ?? "", stream: false)
-        let result = EndpointSupport.jsonObject(ex.request.body, required: true).flatMap { object in
+        let table: RequestFields = surface == .messages ? .countTokens : .geminiCountTokens
+        let result = EndpointSupport.jsonObject(ex.request.body, required: true).flatMap { object -> Result<ChatRequest, GatewayError> in
+            do throws(GatewayError) { try checkFields(table, object, ex) } catch { return .failure(error) }
             var o = object
             // Anthropic's count_tokens takes a Messages body without `max_tokens`.
             if surface == .messages, o["max_tokens"] == nil { o.append("max_tokens", .int(1)) }
-            return decodeText(call, o, ex)
+            return decodeText(call, o, ex, checked: true)
         }
         guard case .success(let decoded) = result else {
             if case .failure(let e) = result { fail(e, ex, responder) }

@@ -1,0 +1,8 @@
+/// What the gateway does with a text request field that no table in `RequestFields` lists:
+/// `--unknown-fields` sets it for the process, the `X-Mock-Unknown-Fields` header for one request.
+public enum UnknownFieldPolicy: String, Sendable, CaseIterable {
+    /// The provider's 400 naming the field, in the provider's envelope (the default).
+    case reject
+    /// Accepted without effect, for clients that send extension fields on purpose.
+    case ignore
+}
