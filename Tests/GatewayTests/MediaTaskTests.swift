@@ -85,7 +85,7 @@ import Testing
         let pending = try JSONParser.parse(t.encode(t.plan[0], base: t.base))
         #expect(pending["status"] == .string("queued"))
         #expect(pending["out_task_id"] == .string("mine"))
-        #expect(pending["started_at"] == nil)
+        #expect(pending["started_at"] == .null, "present and null while queued")
         #expect(pending["estimated_seconds"] == .int(95))
         t.files = [FileStore.Entry(name: "vid_1.mp4", recipe: .mp4(width: 320, height: 180, seconds: 4, seed: 1), accountID: "a",
                                    session: "", expiresAt: 86_400)]

@@ -362,8 +362,9 @@ def sora_steps() -> list[tuple[str, str, int]]:
 # 1. the lifecycle on a frozen clock
 # ---------------------------------------------------------------------------------------------
 
-SUBMIT_FIELDS = ["task_id", "object", "model", "status", "progress", "estimated_credits", "estimated_seconds",
-                 "submitted_at", "created_at", "duration_seconds", "resolution", "aspect_ratio"]
+SUBMIT_FIELDS = ["task_id", "object", "out_task_id", "model", "status", "progress", "estimated_credits",
+                 "estimated_seconds", "submitted_at", "created_at", "started_at", "duration_seconds", "resolution",
+                 "aspect_ratio"]
 
 
 def test_sora_lifecycle_step_by_step_bills_once_and_renders_a_real_mp4(api):
@@ -379,9 +380,9 @@ def test_sora_lifecycle_step_by_step_bills_once_and_renders_a_real_mp4(api):
     assert TASK_ID.match(sub["task_id"]), sub["task_id"]
     tid = sub["task_id"]
     assert sub == {
-        "task_id": tid, "object": "task", "model": "sora-2", "status": "pending", "progress": 0,
+        "task_id": tid, "object": "task", "out_task_id": None, "model": "sora-2", "status": "pending", "progress": 0,
         "estimated_credits": Decimal(cost) / 1_000_000, "estimated_seconds": (queue_ms + render_ms) // 1000,
-        "submitted_at": iso(T0), "created_at": T0, "duration_seconds": seconds, "resolution": "720p",
+        "submitted_at": iso(T0), "created_at": T0, "started_at": None, "duration_seconds": seconds, "resolution": "720p",
         "aspect_ratio": "16:9",
     }
     assert re.search(r'"estimated_credits":0\.800000,', r.text)  # six decimals on the wire
@@ -392,7 +393,7 @@ def test_sora_lifecycle_step_by_step_bills_once_and_renders_a_real_mp4(api):
 
     assert api.advance(ms=queue_ms - 1) == T0 * 1000 + queue_ms - 1
     q = api.query(tid)
-    assert (q["status"], q["progress"]) == ("pending", 0) and "started_at" not in q
+    assert (q["status"], q["progress"]) == ("pending", 0) and q["started_at"] is None
     api.advance(ms=1)
     q = api.query(tid)
     assert (q["status"], q["progress"]) == ("running", 0)

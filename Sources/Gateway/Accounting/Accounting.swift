@@ -108,6 +108,10 @@ public final class Accounting: Sendable {
         key.rateLimit5h.micros > 0 || key.rateLimit1d.micros > 0 || key.rateLimit7d.micros > 0
     }
 
+    /// The longest `Retry-After` a rate-window 429 sends (seconds); a longer wait also sends
+    /// `x-should-retry: false`. 60 s is within every official SDK's own ceiling (openai: 120 s).
+    static let retryAfterCap = 60
+
     let state: Mutex<State>
     /// The fixture state: what a reset returns to, and what a fixture reload compares against.
     let initial: Mutex<State>
@@ -312,7 +316,11 @@ extension Accounting.KeyState {
                 var e = GatewayError(.rateLimited, status: .tooManyRequests,
                                      message: "rate_limit_\(w.name) exceeded: \(w.spent.usd2) / \(w.limit.usd2) used; resets at \(Accounting.utc(w.nextRelease))",
                                      code: "rate_limit_\(w.name)")
-                e.headers.add("Retry-After", String(wait))
+                // A window can be hours from its next release; an SDK that obeys `Retry-After`
+                // would sleep that long inside one call. Past the cap the wait is stated in the
+                // message and `X-RateLimit-Reset`, and `x-should-retry: false` stops SDK retries.
+                e.headers.add("Retry-After", String(min(wait, Accounting.retryAfterCap)))
+                if wait > Accounting.retryAfterCap { e.headers.add("x-should-retry", "false") }
                 return e
             }
         }

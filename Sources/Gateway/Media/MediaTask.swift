@@ -139,7 +139,8 @@ extension MediaTask {
         w.objectStart()
         w.key("task_id"); w.string(id)
         w.key("object"); w.string("task")
-        if let outTaskID { w.key("out_task_id"); w.string(outTaskID) }
+        // `out_task_id` and `started_at` are in every state and every shape, null when unknown.
+        w.key("out_task_id"); if let outTaskID { w.string(outTaskID) } else { w.null() }
         w.key("model"); w.string(model.id)
         w.key("status"); w.string(word(step.status))
         w.key("progress"); w.int(step.progress)
@@ -149,9 +150,8 @@ extension MediaTask {
         w.key("created_at"); w.int(submittedAt / 1000)
         let start = submittedAt + queueMillis
         let neverRan = step.status == .failed && (failure?.at ?? 0) < 0
-        if step.status != .pending, step.at >= start, !neverRan {
-            w.key("started_at"); w.time((submittedAt + queueMillis) / 1000)
-        }
+        w.key("started_at")
+        if step.status != .pending, step.at >= start, !neverRan { w.time(start / 1000) } else { w.null() }
         if isVideo {
             w.key("duration_seconds"); w.int(seconds)
             w.key("resolution"); w.string(resolution)

@@ -43,7 +43,7 @@ enum ResponsesCodec: TextCodec {
         w.key("error")
         if case .failed(let error) = phase {
             w.objectStart()
-            w.key("code"); w.string(error.code ?? "server_error")
+            w.key("code"); w.string(failureCode(error))
             w.key("message"); w.string(error.message)
             w.objectEnd()
         } else {
