@@ -59,7 +59,9 @@ import Testing
         #expect(code(blocked) == "rate_limit_5h")
         if case .failure(let e) = blocked {
             #expect(e.status.code == 429)
-            #expect(e.headers["Retry-After"] == String(18_000 - 200))
+            // 17,800 s away: capped at 60 s, and SDK retries stopped.
+            #expect(e.headers["Retry-After"] == String(Accounting.retryAfterCap))
+            #expect(e.headers["x-should-retry"] == "false")
             #expect(e.message.hasPrefix("rate_limit_5h exceeded: 1.00 / 1.00 used; resets at 1970-01-01 05:00:00 UTC"))
         }
         let w = a.windows(keyID: "k", now: 200)

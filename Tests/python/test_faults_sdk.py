@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import time
+import typing
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -39,9 +40,10 @@ import requests
 from google import genai
 from google.genai import errors as gerrors
 from google.genai import types as gt
+from openai.types.responses import ResponseError
 
 from sdk_helpers import (  # noqa: F401  (reset_mock is an autouse fixture)
-    DEFAULT, HTTP_TIMEOUT, Traffic, anthropic_client, openai_client, reset_mock,
+    DEFAULT, HTTP_TIMEOUT, Traffic, add_rule, anthropic_client, openai_client, reset_mock, scripted_error,
 )
 
 SESSION = "X-Mock-Session"
@@ -539,9 +541,29 @@ def test_openai_responses_raw_stream_yields_response_failed(base_url, session):
     assert failed.type == "response.failed"
     assert failed.sequence_number == 3
     assert failed.response.status == "failed" and failed.response.id == events[0].response.id
-    assert failed.response.error.code == "overloaded"
+    assert failed.response.error.code == "server_error"  # a code ResponseError.code lists
     assert failed.response.error.message == f"overloaded (injected by bytespike-mock fault rule {rule['id']})"
     _stream_fault_entry(base_url, session, traffic, rule, "529 after_events=3", events=4)
+
+
+# The codes the installed SDK's `ResponseError.code` lists: a response.failed must use one of them.
+RESPONSE_ERROR_CODES = set(typing.get_args(ResponseError.model_fields["code"].annotation))
+
+
+@pytest.mark.parametrize("status, code", [(500, "server_error"), (503, "server_error"), (529, "server_error"),
+                                          (429, "rate_limit_exceeded")])
+def test_responses_failed_codes_are_ones_the_sdk_lists_for_faults_and_reply_rules(base_url, session, status, code):
+    """An injected fault and a scripted reply rule with the same status fail a Responses stream
+    with the same `error.code`, and it is one of the SDK's `ResponseError.code` values."""
+    assert code in RESPONSE_ERROR_CODES
+    add_fault(base_url, session, f"{status} after_events=2")
+    client = RESPONSES.client(base_url, session, Traffic(), max_retries=0)
+    by_fault = list(client.responses.create(model=GPT_MODEL, input=PROMPT, stream=True))[-1]
+    add_rule(base_url, scripted_error(status, "scripted", after_events=2), contains="rule-failure")
+    by_rule = list(openai_client(base_url, max_retries=0).responses.create(
+        model=GPT_MODEL, input="rule-failure", stream=True))[-1]
+    assert by_fault.type == by_rule.type == "response.failed"
+    assert by_fault.response.error.code == by_rule.response.error.code == code
 
 
 def test_openai_responses_stream_helper_raises_on_get_final_response(base_url, session):

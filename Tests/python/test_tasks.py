@@ -853,7 +853,7 @@ def test_cancel_pending_is_free_and_idempotent(api):
     assert (c["status"], c["progress"]) == ("cancelled", 0)
     assert c["cancelled_at"] == iso(T0 + 2)
     assert micros(c["credits_used"]) == 0 and micros(c["credits"]) == 0
-    assert "started_at" not in c and "output" not in c
+    assert c["started_at"] is None and "output" not in c  # never ran: present and null
     assert api.query(tid) == c
     api.advance(seconds=300)  # the timeline does not go on
     assert api.query(tid) == c
@@ -988,7 +988,7 @@ def test_fail_at_pending_never_starts(api):
     api.advance(ms=1)
     q = api.query(tid)
     assert (q["status"], q["progress"]) == ("failed", 0)
-    assert "started_at" not in q and q["failed_at"] == iso(T0 + 5)
+    assert q["started_at"] is None and q["failed_at"] == iso(T0 + 5)
     assert "in the queue" in q["error"]["message"]
     with Stream(api, tid) as s:
         s.wait_end()
