@@ -60,10 +60,10 @@ extension RequestFields {
     static let geminiCountTokens = RequestFields(
         title: "Gemini countTokens", routes: "`POST /{v1,v1beta}/models/{model}:countTokens`", dialect: .gemini,
         objects: [
-            Object("", [.honoured("contents"), .honoured("generateContentRequest", "a generateContent body, checked as one")]),
+            Object("", [.honoured("contents"), .honoured("generateContentRequest", "a generateContent body, checked against the generateContent table")]),
             Object("contents[]", geminiContent),
             Object("contents[].parts[]", geminiPart),
         ] + generateContentObjects.map { o in
-            Object(o.path.isEmpty ? "generateContentRequest" : "generateContentRequest." + o.path, o.fields)
+            Object(o.path.isEmpty ? "generateContentRequest" : "generateContentRequest." + o.path, o.fields, inDocs: false)
         })
 }

@@ -16,7 +16,7 @@ extension RequestFields {
     /// `### title`, the routes, and one row per field (nested fields by their dotted path).
     var section: String {
         var out = "### \(title)\n\n\(routes)\n\n| field | use | note |\n|---|---|---|\n"
-        for object in objects {
+        for object in objects where object.inDocs {
             let prefix = object.path.isEmpty ? "" : object.path + "."
             for f in object.fields {
                 out += "| `\(prefix)\(f.name)` | \(f.use.rawValue) | \(f.note) |\n"

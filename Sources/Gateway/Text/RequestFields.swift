@@ -37,10 +37,14 @@ struct RequestFields: Sendable {
     struct Object: Sendable {
         let path: String
         let fields: [Field]
+        /// False for a copy of another table's object (countTokens' wrapped request), which the
+        /// docs list once, under its own endpoint.
+        let inDocs: Bool
 
-        init(_ path: String, _ fields: [Field]) {
+        init(_ path: String, _ fields: [Field], inDocs: Bool = true) {
             self.path = path
             self.fields = fields
+            self.inDocs = inDocs
         }
     }
 
