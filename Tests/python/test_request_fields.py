@@ -45,6 +45,11 @@ RAW = [
                  {"error": {"message": "Unknown parameter: 'bogus_field'.", "type": "invalid_request_error",
                             "param": "bogus_field", "code": "unknown_parameter"}},
                  id="openai-responses"),
+    pytest.param("/v1/images/generations", {"Authorization": f"Bearer {DEFAULT}"},
+                 {"model": "gpt-image-2", "prompt": "a lighthouse", "size": "1024x1024"},
+                 {"error": {"message": "Unrecognized request argument supplied: bogus_field",
+                            "type": "invalid_request_error", "param": "bogus_field", "code": None}},
+                 id="images"),
     pytest.param(f"/v1beta/models/{GEMINI}:generateContent", {"x-goog-api-key": DEFAULT},
                  {"contents": [{"parts": [{"text": "hi"}]}]},
                  {"error": {"code": 400, "message": GEMINI_UNKNOWN, "status": "INVALID_ARGUMENT"}}, id="gemini"),
@@ -123,16 +128,18 @@ def test_anthropic_extra_body_bogus_field_is_a_bad_request(base_url):
         client.messages.count_tokens(model=CLAUDE, messages=HI, extra_body={"bogus_field": 1})
 
 
-@pytest.mark.parametrize("endpoint", ["chat", "responses"])
+@pytest.mark.parametrize("endpoint", ["chat", "responses", "images"])
 def test_openai_extra_body_bogus_field_is_a_bad_request(base_url, endpoint):
     client = openai_client(base_url)
     with pytest.raises(openai.BadRequestError) as info:
         if endpoint == "chat":
             client.chat.completions.create(model=GPT, messages=HI, extra_body={"bogus_field": 1})
-        else:
+        elif endpoint == "responses":
             client.responses.create(model=GPT, input="hi", extra_body={"bogus_field": 1})
+        else:
+            client.images.generate(model="gpt-image-2", prompt="a lighthouse", extra_body={"bogus_field": 1})
     assert info.value.param == "bogus_field"
-    assert info.value.code == (None if endpoint == "chat" else "unknown_parameter")
+    assert info.value.code == ("unknown_parameter" if endpoint == "responses" else None)
 
 
 def test_genai_extra_body_bogus_field_is_a_client_error(base_url):
@@ -214,12 +221,13 @@ def sdk_keys(*types) -> set[str]:
 def test_docs_tables_list_every_top_level_field_the_sdks_define():
     from anthropic.types import message_count_tokens_params as act, message_create_params as amc
     from anthropic.types.beta import message_count_tokens_params as bct, message_create_params as bmc
+    from openai.types import image_generate_params as ig
     from openai.types.chat import completion_create_params as cc
     from openai.types.responses import response_create_params as rc
 
     docs = documented()
     assert set(docs) >= {"Anthropic Messages", "Anthropic count_tokens", "OpenAI Chat Completions",
-                         "OpenAI Responses", "Gemini generateContent", "Gemini countTokens"}
+                         "OpenAI Responses", "Gemini generateContent", "Gemini countTokens", "Image generation"}
     header_only = {"betas"}  # the SDK sends it as the anthropic-beta header
     wants = {
         "Anthropic Messages": sdk_keys(amc.MessageCreateParamsStreaming, amc.MessageCreateParamsNonStreaming,
@@ -227,6 +235,7 @@ def test_docs_tables_list_every_top_level_field_the_sdks_define():
         "Anthropic count_tokens": sdk_keys(act.MessageCountTokensParams, bct.MessageCountTokensParams) - header_only,
         "OpenAI Chat Completions": sdk_keys(cc.CompletionCreateParamsStreaming, cc.CompletionCreateParamsNonStreaming),
         "OpenAI Responses": sdk_keys(rc.ResponseCreateParamsStreaming, rc.ResponseCreateParamsNonStreaming),
+        "Image generation": sdk_keys(ig.ImageGenerateParamsStreaming, ig.ImageGenerateParamsNonStreaming),
     }
     for title, want in wants.items():
         assert want, title

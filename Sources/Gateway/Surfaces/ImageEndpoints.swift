@@ -23,7 +23,10 @@ extension Gateway {
     func serveImages(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
         let job: Result<ImageJob, GatewayError> = endpoint == .imageEdits
             ? decodeImageEdit(ex.request)
-            : EndpointSupport.jsonObject(ex.request.body, required: true).flatMap { decodeImageGeneration(BodyReader($0)) }
+            : EndpointSupport.jsonObject(ex.request.body, required: true).flatMap { object in
+                do throws(GatewayError) { try checkFields(.images, object, ex) } catch { return .failure(error) }
+                return decodeImageGeneration(BodyReader(object))
+            }
         switch job {
         case .failure(let e): fail(e, ex, responder)
         case .success(let job):

@@ -2,7 +2,7 @@
 /// markers, and a test fails when the two differ (`RECORD_GOLDEN=1` rewrites the page's copy).
 extension RequestFields {
     /// Every endpoint's table, in the order the docs list them.
-    static let all: [RequestFields] = [messages, countTokens, chat, responses, gemini, geminiCountTokens]
+    static let all: [RequestFields] = [messages, countTokens, chat, responses, gemini, geminiCountTokens, images]
 
     /// The marker lines around the generated part of `docs/request-fields.md`.
     static let beginMarker = "<!-- request-fields:begin (generated from Sources/Gateway/Text/RequestFields+*.swift) -->"
