@@ -647,6 +647,45 @@ def test_a_task_of_another_account_is_not_found(api):
 # 4. streaming and polling agree
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("end", ["completed", "cancelled-queued", "failed-queued"])
+def test_out_task_id_and_started_at_are_in_every_state_and_every_shape(api, end):
+    """docs/media.md: the two fields are always present, null when unknown: in the submit
+    answer, both query forms, the video route, the control list and each stream event."""
+    api.freeze()
+    fault = {"X-Mock-Fault": "fail at=pending"} if end == "failed-queued" else None
+    tid = api.submit(flat("sora-2", 4), headers=fault)["task_id"]
+    named = api.submit({**sora(4), "out_task_id": "named-1"})["task_id"]
+
+    def shapes(task_id: str) -> list[dict]:
+        listed = [t for t in api.tasks() if t["task_id"] == task_id]
+        return [api.query(task_id), js(api.call("GET", f"/v1/tasks/query?task_id={task_id}")),
+                js(api.call("GET", f"/v1/videos/tasks/{task_id}")), *listed]
+
+    def check(task_id: str, out_task_id, started: bool) -> str:
+        answers = shapes(task_id)
+        assert len(answers) == 4
+        for a in answers:
+            assert "out_task_id" in a and a["out_task_id"] == out_task_id, a
+            assert "started_at" in a and (a["started_at"] is not None) == started, a
+        return answers[0]["status"]
+
+    with Stream(api, tid) as s:
+        check(tid, None, False)
+        check(named, "named-1", False)
+        if end == "cancelled-queued":
+            api.cancel(tid)
+        else:
+            api.advance(seconds=5 if end == "failed-queued" else 5 + 95)
+        s.wait_end()
+        events = s.events()
+    ran = end == "completed"
+    assert check(tid, None, ran) == end.split("-")[0]
+    assert all("out_task_id" in e.json and e.json["out_task_id"] is None for e in events)
+    assert [e.json["started_at"] is not None for e in events][0] is False
+    assert (events[-1].json["started_at"] is not None) == ran
+    assert events[-1].json["status"] == end.split("-")[0]
+
+
 def test_stream_and_poll_observe_the_same_states_byte_for_byte(api):
     api.freeze()
     t = api.submit(flat("sora-2", 6))  # the flat shape: `queued` while pending
