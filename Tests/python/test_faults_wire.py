@@ -398,7 +398,9 @@ def expected_in_band(surf: Surf, status: int, rid: str, seq: int) -> tuple[str, 
     if surf.stream_kind == "chat":
         return "chat", {"error": {"message": message, "type": etype, "param": None, "code": code}}
     if surf.stream_kind == "responses":
-        return "response.failed", {"code": code, "message": message, "seq": seq}
+        # response.failed speaks the SDK's ResponseError.code vocabulary, not the envelope's code.
+        listed = "rate_limit_exceeded" if status == 429 else "server_error"
+        return "response.failed", {"code": listed, "message": message, "seq": seq}
     return "gemini", {"error": {"code": status, "message": message, "status": gstatus}}
 
 

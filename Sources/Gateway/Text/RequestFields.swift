@@ -40,11 +40,16 @@ struct RequestFields: Sendable {
         /// False for a copy of another table's object (countTokens' wrapped request), which the
         /// docs list once, under its own endpoint.
         let inDocs: Bool
+        /// The field names and the path's segments, precomputed: the check runs on every request.
+        let names: Set<String>
+        let segments: [String]
 
         init(_ path: String, _ fields: [Field], inDocs: Bool = true) {
             self.path = path
             self.fields = fields
             self.inDocs = inDocs
+            names = Set(fields.map(\.name))
+            segments = path.isEmpty ? [] : path.split(separator: ".").map(String.init)
         }
     }
 
@@ -84,9 +89,7 @@ struct RequestFields: Sendable {
     func unknown(in body: JSONObject) -> [Unknown] {
         var out: [Unknown] = []
         for object in objects {
-            let segments = object.path.isEmpty ? [] : object.path.split(separator: ".").map(String.init)
-            let known = Set(object.fields.map(\.name))
-            walk(body, segments[...], at: [], known: known, into: &out)
+            walk(body, object.segments[...], at: [], known: object.names, into: &out)
         }
         return out
     }
