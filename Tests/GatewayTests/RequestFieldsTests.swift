@@ -107,6 +107,27 @@ import TestSupport
         #expect(part?.message == #"Invalid JSON payload received. Unknown name "colour" at 'contents[1].parts[0]': Cannot find field."#)
     }
 
+    /// The first element of an array value.
+    private func first(_ v: JSONValue?) -> JSONValue? {
+        guard case .array(let items)? = v else { return nil }
+        return items.first
+    }
+
+    @Test func gemini_envelope_repeatsTheUnknownNameAsABadRequestFieldViolation() throws {
+        let e = try #require(try error(.gemini, #"{"contents":[],"generationConfig":{"x":1}}"#))
+        let body = try JSONParser.parse(Surface.gemini.errorBody(e, requestID: "req_1"))
+        let detail = first(body["error"]?["details"])
+        #expect(detail?["@type"] == .string("type.googleapis.com/google.rpc.BadRequest"))
+        let violation = first(detail?["fieldViolations"])
+        #expect(violation?["field"] == .string("generation_config"))
+        #expect(violation?["description"] == .string(e.message))
+        let top = try #require(try error(.gemini, #"{"contents":[],"y":1}"#))
+        let topBody = try JSONParser.parse(Surface.gemini.errorBody(top, requestID: "req_2"))
+        let topViolation = first(first(topBody["error"]?["details"])?["fieldViolations"])
+        #expect(topViolation?["description"] == .string(top.message))
+        #expect(topViolation?["field"] == nil, "no field at the top level")
+    }
+
     @Test func geminiCountTokens_checksTheWrappedRequestAsGenerateContent() throws {
         #expect(try error(.geminiCountTokens, #"{"generateContentRequest":{"model":"models/g","contents":[],"generationConfig":{}}}"#) == nil)
         let e = try error(.geminiCountTokens, #"{"generateContentRequest":{"contents":[],"oops":1}}"#)

@@ -26,6 +26,8 @@ CLAUDE, GPT, GEMINI = "claude-sonnet-4-6", "gpt-5-4", "gemini-3-flash"
 HI = [{"role": "user", "content": "hi"}]
 DOC = ROOT / "docs" / "request-fields.md"
 GEMINI_UNKNOWN = 'Invalid JSON payload received. Unknown name "bogus_field": Cannot find field.'
+GEMINI_ERROR = {"error": {"code": 400, "message": GEMINI_UNKNOWN, "status": "INVALID_ARGUMENT", "details": [
+    {"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [{"description": GEMINI_UNKNOWN}]}]}}
 
 # (path, auth header, body, expected status-400 body minus volatile members)
 RAW = [
@@ -52,13 +54,13 @@ RAW = [
                  id="images"),
     pytest.param(f"/v1beta/models/{GEMINI}:generateContent", {"x-goog-api-key": DEFAULT},
                  {"contents": [{"parts": [{"text": "hi"}]}]},
-                 {"error": {"code": 400, "message": GEMINI_UNKNOWN, "status": "INVALID_ARGUMENT"}}, id="gemini"),
+                 GEMINI_ERROR, id="gemini"),
     pytest.param(f"/v1beta/models/{GEMINI}:streamGenerateContent?alt=sse", {"x-goog-api-key": DEFAULT},
                  {"contents": [{"parts": [{"text": "hi"}]}]},
-                 {"error": {"code": 400, "message": GEMINI_UNKNOWN, "status": "INVALID_ARGUMENT"}}, id="gemini-stream"),
+                 GEMINI_ERROR, id="gemini-stream"),
     pytest.param(f"/v1beta/models/{GEMINI}:countTokens", {"x-goog-api-key": DEFAULT},
                  {"contents": [{"parts": [{"text": "hi"}]}]},
-                 {"error": {"code": 400, "message": GEMINI_UNKNOWN, "status": "INVALID_ARGUMENT"}}, id="gemini-count"),
+                 GEMINI_ERROR, id="gemini-count"),
 ]
 
 
@@ -111,8 +113,9 @@ def test_nested_unknown_fields_name_their_path(base_url):
                                  "param": "stream_options.usage", "code": "unknown_parameter"}
     r = post(base_url, f"/v1beta/models/{GEMINI}:generateContent", {"x-goog-api-key": DEFAULT},
              {"contents": [{"parts": [{"text": "hi"}]}], "generationConfig": {"max_tokens": 5}})
-    assert r.json()["error"]["message"] == \
-        'Invalid JSON payload received. Unknown name "max_tokens" at \'generation_config\': Cannot find field.'
+    message = 'Invalid JSON payload received. Unknown name "max_tokens" at \'generation_config\': Cannot find field.'
+    assert r.json()["error"]["message"] == message
+    assert r.json()["error"]["details"][0]["fieldViolations"] == [{"field": "generation_config", "description": message}]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,6 +152,7 @@ def test_genai_extra_body_bogus_field_is_a_client_error(base_url):
         client.models.generate_content(model=GEMINI, contents="hi", config=config)
     assert info.value.code == 400 and info.value.status == "INVALID_ARGUMENT"
     assert info.value.message == GEMINI_UNKNOWN
+    assert info.value.details == GEMINI_ERROR
 
 
 def test_sdk_requests_with_many_optional_fields_pass_the_strict_check(base_url):

@@ -61,6 +61,18 @@ public enum Surface: String, Sendable {
                 w.objectEnd()
                 w.arrayEnd()
             }
+            // An unknown field names itself in google.rpc.BadRequest, as Google's JSON parser does.
+            if error.code == RequestFields.unknownFieldCode {
+                w.key("details"); w.arrayStart()
+                w.objectStart()
+                w.key("@type"); w.string("type.googleapis.com/google.rpc.BadRequest")
+                w.key("fieldViolations"); w.arrayStart(); w.objectStart()
+                if let field = error.param { w.key("field"); w.string(field) }
+                w.key("description"); w.string(error.message)
+                w.objectEnd(); w.arrayEnd()
+                w.objectEnd()
+                w.arrayEnd()
+            }
             w.objectEnd()
         case .openAI, .control:
             w.key("error"); w.objectStart()

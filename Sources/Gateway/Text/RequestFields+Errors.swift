@@ -8,8 +8,12 @@ import HTTPCore
 /// | anthropic | `bogus_field: Extra inputs are not permitted` (nested: `metadata.x: …`) | — |
 /// | chat | `Unrecognized request argument supplied: bogus_field` (several: `arguments …: a, b`); nested: `Unknown parameter: 'stream_options.x'.` | the field / `unknown_parameter` when nested |
 /// | responses | `Unknown parameter: 'bogus_field'.` | the field / `unknown_parameter` |
-/// | gemini | `Invalid JSON payload received. Unknown name "bogus_field": Cannot find field.` (nested: `… at 'generation_config': …`) | — |
+/// | gemini | `Invalid JSON payload received. Unknown name "bogus_field": Cannot find field.` (nested: `… at 'generation_config': …`) | the containing path, rendered as a google.rpc.BadRequest field violation |
 extension RequestFields {
+    /// The `code` of a Gemini unknown-field error, which its envelope renders with
+    /// google.rpc.BadRequest details (Gemini's envelope shows no `code` string otherwise).
+    static let unknownFieldCode = "unknown_field"
+
     /// The request header that overrides `--unknown-fields` for one request.
     static let policyHeader = "x-mock-unknown-fields"
 
@@ -42,8 +46,10 @@ extension RequestFields {
                 Self.snakeCase(step.name) + (step.index.map { "[\($0)]" } ?? "")
             }.joined(separator: ".")
             let place = at.isEmpty ? "" : " at '\(at)'"
+            // `param` is the containing object (nil at the top level): the envelope's
+            // google.rpc.BadRequest `fieldViolations[].field`.
             return .badRequest("Invalid JSON payload received. Unknown name \"\(first.key)\"\(place): Cannot find field.",
-                               code: "invalid_request_error", param: at.isEmpty ? first.key : "\(at).\(first.key)")
+                               code: Self.unknownFieldCode, param: at.isEmpty ? nil : at)
         }
     }
 
