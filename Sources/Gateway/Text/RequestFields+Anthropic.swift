@@ -11,8 +11,8 @@ extension RequestFields {
         .honoured("tools", "tool definitions; a tool call answers with arguments built from `input_schema`"),
         .honoured("tool_choice", "`auto`, `any`, `tool`, `none`"),
         .honoured("thinking", "`enabled` (with `budget_tokens`), `adaptive`, `disabled`; needs the `thinking` capability"),
-        .ignored("output_config", "structured outputs (`format`) and `effort`"),
-        .ignored("cache_control", "automatic prompt caching"),
+        .honoured("output_config", "`format`: a JSON schema the reply follows (needs `json_schema`); `effort` ignored"),
+        .honoured("cache_control", "a breakpoint on the last block (prompt caching, models with `cache_control`)"),
         .ignored("context_management"), .ignored("mcp_servers"), .ignored("speed"),
         .ignored("user_profile_id"), .ignored("workspace_id"), .ignored("billing_policy"), .ignored("compaction"),
     ]
@@ -22,7 +22,7 @@ extension RequestFields {
         Object("metadata", [.ignored("user_id", "checked to be a string")]),
         Object("thinking", [.honoured("type"), .honoured("budget_tokens", "at least 1024 and below `max_tokens`"),
                             .ignored("display")]),
-        Object("tool_choice", [.honoured("type"), .honoured("name"), .ignored("disable_parallel_tool_use")]),
+        Object("tool_choice", [.honoured("type"), .honoured("name"), .honoured("disable_parallel_tool_use", "one tool call per reply")]),
         Object("messages[]", [.honoured("role"), .honoured("content")]),
     ]
 
@@ -36,7 +36,7 @@ extension RequestFields {
             .honoured("metadata", "`user_id` only"),
             .ignored("temperature", "0 to 1"), .ignored("top_p", "0 to 1"), .ignored("top_k", "0 or more"),
             .ignored("service_tier"), .ignored("container"), .ignored("inference_geo"), .ignored("diagnostics"),
-            .ignored("output_format", "beta structured outputs"), .ignored("fallbacks"), .ignored("fallback_credit_token"),
+            .honoured("output_format", "beta structured outputs, as `output_config.format`"), .ignored("fallbacks"), .ignored("fallback_credit_token"),
             .ignored("thread"),
         ] + anthropicCommon)] + anthropicNested)
 
