@@ -28,7 +28,7 @@ public final class Gateway: HTTPHandler {
     let streamBatch: Int
     /// The longest a text stream runs (`--max-stream-seconds`).
     let maxStreamSeconds: Int
-    /// `--unknown-fields`: what a text request's unknown fields get unless its header says otherwise.
+    /// `--unknown-fields`: what unknown request fields get unless the request's header says otherwise.
     let unknownFields: UnknownFieldPolicy
     /// The bound port, once listening (URLs for requests without a `Host`).
     public let listeningPort = Atomic<Int>(0)

@@ -91,7 +91,7 @@ struct Options {
             o.mock.gateway.streamBatch = try int(v, "--stream-batch", 1...1024) },
         Flag(name: "--max-stream-seconds", value: "SECONDS", help: "a text stream still running after this is ended with an in-band error (default 600)") { o, v throws(Failure) in
             o.mock.gateway.maxStreamSeconds = try int(v, "--max-stream-seconds", GatewayOptions.maxStreamSecondsRange) },
-        Flag(name: "--unknown-fields", value: "POLICY", help: "a text request field the provider does not define: reject (the provider's 400, default) or ignore; the X-Mock-Unknown-Fields header overrides it per request") { o, v throws(Failure) in
+        Flag(name: "--unknown-fields", value: "POLICY", help: "a text or image-generation request field the provider does not define: reject (the provider's 400, default) or ignore; the X-Mock-Unknown-Fields header overrides it per request") { o, v throws(Failure) in
             guard let p = UnknownFieldPolicy(rawValue: v) else { throw Failure(description: "--unknown-fields expects reject or ignore, got '\(v)'") }
             o.mock.gateway.unknownFields = p },
         Flag(name: "--time-scale", value: "X", help: "task timelines run X times faster than the clock (default 1)") { o, v throws(Failure) in

@@ -27,9 +27,9 @@ public struct GatewayOptions: Sendable {
     public var maxStreamSeconds = 600
     /// The range `--max-stream-seconds` accepts: one second to one day.
     public static let maxStreamSecondsRange = 1...86_400
-    /// `--unknown-fields`: a text request's fields that no table in `RequestFields` lists are the
-    /// provider's 400 (`reject`, the default) or accepted without effect (`ignore`); the
-    /// `X-Mock-Unknown-Fields` request header overrides it per request.
+    /// `--unknown-fields`: text and image-generation request fields that no table in
+    /// `RequestFields` lists are the provider's 400 (`reject`, the default) or accepted without
+    /// effect (`ignore`); the `X-Mock-Unknown-Fields` request header overrides it per request.
     public var unknownFields = UnknownFieldPolicy.reject
     /// `--time-scale`, `--task-heartbeat`, callback secret and retries.
     public var tasks = TaskOptions()
