@@ -4,9 +4,12 @@
 /// mock checks the top level and the small fixed objects below.
 extension RequestFields {
     /// Top-level fields shared by `/v1/messages` and `/v1/messages/count_tokens`.
-    private static let anthropicCommon: [Field] = [
+    private static let anthropicLead: [Field] = [
         .honoured("model", "catalog model id or alias"),
         .honoured("messages", "the conversation; drives the reply and the input tokens"),
+    ]
+
+    private static let anthropicCommon: [Field] = [
         .honoured("system", "string or text blocks; counted as input"),
         .honoured("tools", "tool definitions; a tool call answers with arguments built from `input_schema`"),
         .honoured("tool_choice", "`auto`, `any`, `tool`, `none`"),
@@ -29,11 +32,11 @@ extension RequestFields {
     /// `POST /v1/messages`.
     static let messages = RequestFields(
         title: "Anthropic Messages", routes: "`POST /v1/messages`", dialect: .anthropic,
-        objects: [Object("", [
+        objects: [Object("", anthropicLead + [
             .honoured("max_tokens", "required; caps the reply, 400 above the model's output limit"),
             .honoured("stream", "server-sent events"),
             .honoured("stop_sequences", "the reply stops at the first one it would contain"),
-            .honoured("metadata", "`user_id` only"),
+            .ignored("metadata", "`user_id` only"),
             .ignored("temperature", "0 to 1"), .ignored("top_p", "0 to 1"), .ignored("top_k", "0 or more"),
             .ignored("service_tier"), .ignored("container"), .ignored("inference_geo"), .ignored("diagnostics"),
             .honoured("output_format", "beta structured outputs, as `output_config.format`"), .ignored("fallbacks"), .ignored("fallback_credit_token"),
@@ -44,5 +47,5 @@ extension RequestFields {
     /// (`max_tokens`, `stream`, `stop_sequences`, sampling), as Anthropic defines it.
     static let countTokens = RequestFields(
         title: "Anthropic count_tokens", routes: "`POST /v1/messages/count_tokens`", dialect: .anthropic,
-        objects: [Object("", anthropicCommon)] + anthropicNested.filter { $0.path != "metadata" })
+        objects: [Object("", anthropicLead + anthropicCommon)] + anthropicNested.filter { $0.path != "metadata" })
 }
