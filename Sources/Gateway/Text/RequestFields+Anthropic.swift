@@ -3,12 +3,13 @@
 /// `anthropic-beta` header, not in the body). Anthropic validates every object strictly; the
 /// mock checks the top level and the small fixed objects below.
 extension RequestFields {
-    /// Top-level fields shared by `/v1/messages` and `/v1/messages/count_tokens`.
+    /// The first top-level fields of both endpoints (listed first in the docs).
     private static let anthropicLead: [Field] = [
         .honoured("model", "catalog model id or alias"),
         .honoured("messages", "the conversation; drives the reply and the input tokens"),
     ]
 
+    /// The rest of the top level `/v1/messages` shares with `/v1/messages/count_tokens`.
     private static let anthropicCommon: [Field] = [
         .honoured("system", "string or text blocks; counted as input"),
         .honoured("tools", "tool definitions; a tool call answers with arguments built from `input_schema`"),
