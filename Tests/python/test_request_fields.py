@@ -41,7 +41,7 @@ RAW = [
                  id="anthropic-count-tokens"),
     pytest.param("/v1/chat/completions", {"Authorization": f"Bearer {DEFAULT}"}, {"model": GPT, "messages": HI},
                  {"error": {"message": "Unrecognized request argument supplied: bogus_field",
-                            "type": "invalid_request_error", "param": "bogus_field", "code": None}},
+                            "type": "invalid_request_error", "param": None, "code": None}},
                  id="openai-chat"),
     pytest.param("/v1/responses", {"Authorization": f"Bearer {DEFAULT}"}, {"model": GPT, "input": "hi"},
                  {"error": {"message": "Unknown parameter: 'bogus_field'.", "type": "invalid_request_error",
@@ -50,7 +50,7 @@ RAW = [
     pytest.param("/v1/images/generations", {"Authorization": f"Bearer {DEFAULT}"},
                  {"model": "gpt-image-2", "prompt": "a lighthouse", "size": "1024x1024"},
                  {"error": {"message": "Unrecognized request argument supplied: bogus_field",
-                            "type": "invalid_request_error", "param": "bogus_field", "code": None}},
+                            "type": "invalid_request_error", "param": None, "code": None}},
                  id="images"),
     pytest.param(f"/v1beta/models/{GEMINI}:generateContent", {"x-goog-api-key": DEFAULT},
                  {"contents": [{"parts": [{"text": "hi"}]}]},
@@ -141,8 +141,10 @@ def test_openai_extra_body_bogus_field_is_a_bad_request(base_url, endpoint):
             client.responses.create(model=GPT, input="hi", extra_body={"bogus_field": 1})
         else:
             client.images.generate(model="gpt-image-2", prompt="a lighthouse", extra_body={"bogus_field": 1})
-    assert info.value.param == "bogus_field"
+    # Responses names the parameter; Chat and images name it only in the message, as OpenAI does.
+    assert info.value.param == ("bogus_field" if endpoint == "responses" else None)
     assert info.value.code == ("unknown_parameter" if endpoint == "responses" else None)
+    assert "bogus_field" in info.value.message
 
 
 def test_genai_extra_body_bogus_field_is_a_client_error(base_url):

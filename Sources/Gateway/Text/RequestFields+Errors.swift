@@ -6,7 +6,7 @@ import HTTPCore
 /// | dialect | message | `param` / `code` |
 /// |---|---|---|
 /// | anthropic | `bogus_field: Extra inputs are not permitted` (nested: `metadata.x: …`) | — |
-/// | chat | `Unrecognized request argument supplied: bogus_field` (several: `arguments …: a, b`); nested: `Unknown parameter: 'stream_options.x'.` | the field / `unknown_parameter` when nested |
+/// | chat | `Unrecognized request argument supplied: bogus_field` (several: `arguments …: a, b`); nested: `Unknown parameter: 'stream_options.x'.` | null / null; nested: the path / `unknown_parameter` |
 /// | responses | `Unknown parameter: 'bogus_field'.` | the field / `unknown_parameter` |
 /// | gemini | `Invalid JSON payload received. Unknown name "bogus_field": Cannot find field.` (nested: `… at 'generation_config': …`) | the containing path, rendered as a google.rpc.BadRequest field violation |
 extension RequestFields {
@@ -36,7 +36,7 @@ extension RequestFields {
             let what = names.count == 1 ? "argument" : "arguments"
             return GatewayError(.invalidRequest, status: .badRequest,
                                 message: "Unrecognized request \(what) supplied: \(names.joined(separator: ", "))",
-                                param: names[0])
+                                param: nil)  // OpenAI sends `param: null, code: null` here
         case .chat, .responses:
             let path = Self.openAIPath(first)
             return GatewayError(.invalidRequest, status: .badRequest, message: "Unknown parameter: '\(path)'.",
