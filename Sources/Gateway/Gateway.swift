@@ -7,7 +7,9 @@ import Synchronization
 ///
 /// Concurrency: Sendable; immutable except the shared stores, which lock internally, and the
 /// fixture view (fixtures, catalog, model lists), one reference behind a Mutex that a fixture
-/// reload (`--watch`, ``reload(_:)``) swaps whole.
+/// reload (`--watch`, ``reload(_:)``) swaps whole. A request takes that reference once, on
+/// arrival (``Exchange/view``), and reads only it: one lock per request, and no request sees
+/// two catalogs when a reload lands while it runs.
 public final class Gateway: HTTPHandler {
     let view: Mutex<FixtureView>
     public let accounting: Accounting
@@ -80,6 +82,8 @@ public final class Gateway: HTTPHandler {
         let path: String
         let requestID: String
         let surface: Surface
+        /// The fixtures, catalog and model lists in force when the request arrived.
+        let view: FixtureView
         var caller: Caller?
         /// Monotonic nanoseconds at arrival.
         let started: UInt64
@@ -97,11 +101,13 @@ public final class Gateway: HTTPHandler {
         /// A `malformed` fault on a complete response: the 2xx body is cut in half.
         var truncateBody = false
 
-        init(request: Request, path: String, requestID: String, surface: Surface, started: UInt64, session: String) {
+        init(request: Request, path: String, requestID: String, surface: Surface, view: FixtureView, started: UInt64,
+             session: String) {
             self.request = request
             self.path = path
             self.requestID = requestID
             self.surface = surface
+            self.view = view
             self.started = started
             self.session = session
         }
@@ -110,8 +116,8 @@ public final class Gateway: HTTPHandler {
     public func handle(_ request: Request, responder: Responder) {
         let path = request.path
         let surface = Surface.detect(path: path, request: request)
-        let ex = Exchange(request: request, path: path, requestID: ids.next(), surface: surface, started: monotonicNanos(),
-                          session: request.header("x-mock-session") ?? "")
+        let ex = Exchange(request: request, path: path, requestID: ids.next(), surface: surface, view: view.withLock { $0 },
+                          started: monotonicNanos(), session: request.header("x-mock-session") ?? "")
         if surface != .control {
             arrivals.add(1, ordering: .relaxed)
             arrive(ex)
@@ -169,11 +175,12 @@ public final class Gateway: HTTPHandler {
     private func serveUtility(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
         let request = ex.request
         let path = ex.path
+        let catalog = ex.view.catalog
         if endpoint == .listModels {  // the hot path: a pre-encoded body
             switch ex.surface {
-            case .gemini: return reply(geminiModelList(caller, Query(request.query)), ex, responder)
-            case .anthropic: return reply(anthropicModelList(caller, Query(request.query)), ex, responder)
-            default: return send(.ok, modelLists.body(group: caller.key.group, query: request.query), ex, responder)
+            case .gemini: return reply(geminiModelList(caller, Query(request.query), catalog), ex, responder)
+            case .anthropic: return reply(anthropicModelList(caller, Query(request.query), catalog), ex, responder)
+            default: return send(.ok, ex.view.modelLists.body(group: caller.key.group, query: request.query), ex, responder)
             }
         }
         let now = clock.now
@@ -182,19 +189,19 @@ public final class Gateway: HTTPHandler {
         switch endpoint {
         case .getModel(let name):
             switch ex.surface {
-            case .gemini: result = geminiModel(name, caller: caller).map { (.ok, $0) }
-            case .anthropic: result = modelObject(name, caller: caller).map { _ in (.ok, anthropicModel(name)) }
-            default: result = modelObject(name, caller: caller).map { (.ok, $0) }
+            case .gemini: result = geminiModel(name, caller: caller, catalog).map { (.ok, $0) }
+            case .anthropic: result = modelObject(name, caller: caller, catalog).map { _ in (.ok, anthropicModel(name, catalog)) }
+            default: result = modelObject(name, caller: caller, catalog).map { (.ok, $0) }
             }
         case .getResponse(let id): result = storedResponse(id, caller: caller).map { (.ok, $0) }
         case .deleteResponse(let id): result = deleteStoredResponse(id, caller: caller).map { (.ok, $0) }
         case .usageRows: result = usageRows(caller, query).map { (.ok, $0) }
         case .balance: result = .success((.ok, balance(caller, now: now)))
-        case .meAccount: result = .success((.ok, meAccount(caller)))
+        case .meAccount: result = .success((.ok, meAccount(caller, catalog)))
         case .meUsage: result = meUsage(caller, query, now: now).map { (.ok, $0) }
         case .billingTransactions: result = billingTransactions(caller, query).map { (.ok, $0) }
         case .groupsAvailable, .listKeys, .createKey, .getKey, .updateKey, .revokeKey, .rotateKey, .revealKey:
-            result = manageKeys(endpoint, caller, request, now: now)
+            result = manageKeys(endpoint, caller, request, now: now, catalog)
         default:  // text and control endpoints are dispatched before this
             result = .failure(.notFound("no route for \(request.method.rawValue) \(path)"))
         }
@@ -216,7 +223,7 @@ public final class Gateway: HTTPHandler {
         return (caller, error)
     }
 
-    private func modelObject(_ name: String, caller: Caller) -> Result<[UInt8], GatewayError> {
+    private func modelObject(_ name: String, caller: Caller, _ catalog: Catalog) -> Result<[UInt8], GatewayError> {
         if let r = catalog.retired[name] {
             let hint = r.replacement.map { "; use \($0)" } ?? ""
             return .failure(.notFound("model '\(name)' has been retired\(hint)", code: "model_not_found"))

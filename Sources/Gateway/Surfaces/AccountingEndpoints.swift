@@ -92,7 +92,7 @@ extension Gateway {
     }
 
     /// `GET /api/v1/me/account`, in the documented shape.
-    func meAccount(_ caller: Caller) -> [UInt8] {
+    func meAccount(_ caller: Caller, _ catalog: Catalog) -> [UInt8] {
         let (account, spent) = accounting.account(caller.account.id) ?? (caller.account, .zero)
         let spentByModel = accounting.modelCredits(accountID: account.id)
         let available = Credits(micros: max(0, account.balance.micros))

@@ -30,8 +30,8 @@ extension Gateway {
             var w = JSONWriter()
             w.objectStart()
             w.key("status"); w.string("ok")
-            w.key("models"); w.int(catalog.models.count)
-            w.key("keys"); w.int(fixtures.keys.count)
+            w.key("models"); w.int(ex.view.catalog.models.count)
+            w.key("keys"); w.int(ex.view.fixtures.keys.count)
             w.key("now"); w.int(clock.now)
             w.key("faults"); w.int(faults.list(session: nil).count)
             w.key("journal"); w.int(journal.counts.total)
@@ -66,11 +66,11 @@ extension Gateway {
         case .controlTopUp(let account):
             result = EndpointSupport.jsonObject(ex.request.body).flatMap { topUp(account, $0) }
         case .controlSpend:
-            result = EndpointSupport.jsonObject(ex.request.body).flatMap { spend($0, requestID: ex.requestID) }
+            result = EndpointSupport.jsonObject(ex.request.body).flatMap { spend($0, requestID: ex.requestID, ex.view.catalog) }
         case .controlKey(let id):
             result = ex.request.method == .get || ex.request.method == .head
-                ? (accounting.caller(keyID: id).map { .success(encodeKey($0.key, secret: true)) } ?? .failure(.notFound("no key '\(id)'", code: "key_not_found")))
-                : EndpointSupport.jsonObject(ex.request.body).flatMap { changeKey(id, $0) }
+                ? (accounting.caller(keyID: id).map { .success(encodeKey($0.key, secret: true, ex.view.catalog)) } ?? .failure(.notFound("no key '\(id)'", code: "key_not_found")))
+                : EndpointSupport.jsonObject(ex.request.body).flatMap { changeKey(id, $0, ex.view.catalog) }
         case .controlReplies, .controlReply, .controlPacing:
             result = serveControlReplies(endpoint, ex.request, session: ex.session.isEmpty ? nil : ex.session)
         case .controlFaults, .controlFault:
@@ -92,7 +92,7 @@ extension Gateway {
 
     /// Key state changes without an admin key: every management field plus `revoked` (bool) and
     /// `expires_at` (RFC 3339, Unix seconds or null).
-    private func changeKey(_ id: String, _ body: JSONObject) -> Result<[UInt8], GatewayError> {
+    private func changeKey(_ id: String, _ body: JSONObject, _ catalog: Catalog) -> Result<[UInt8], GatewayError> {
         guard var key = accounting.caller(keyID: id)?.key else { return .failure(.notFound("no key '\(id)'", code: "key_not_found")) }
         var rest = JSONObject()
         for (k, v) in zip(body.keys, body.values) {
@@ -112,9 +112,9 @@ extension Gateway {
             default: rest.append(k, v)
             }
         }
-        if case .failure(let e) = apply(rest, to: &key, now: clock.now, creating: false) { return .failure(e) }
+        if case .failure(let e) = apply(rest, to: &key, now: clock.now, creating: false, catalog: catalog) { return .failure(e) }
         let updated = key
-        return .success(encodeKey(accounting.updateKey(id) { $0 = updated } ?? updated, secret: true))
+        return .success(encodeKey(accounting.updateKey(id) { $0 = updated } ?? updated, secret: true, catalog))
     }
 
     private func clockState() -> [UInt8] {

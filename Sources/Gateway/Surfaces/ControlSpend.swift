@@ -33,7 +33,7 @@ extension Gateway {
     /// "cache_write_tokens", "images", "video_seconds", "enforce": true}`. With `enforce` (the
     /// default) the key-state and admission checks run and their error is returned, as real
     /// traffic would see it (IP rules excepted: synthetic spend has no client address).
-    func spend(_ body: JSONObject, requestID: String) -> Result<[UInt8], GatewayError> {
+    func spend(_ body: JSONObject, requestID: String, _ catalog: Catalog) -> Result<[UInt8], GatewayError> {
         guard case .string(let keyRef)? = body["key"],
               let caller = accounting.caller(keyID: keyRef) ?? accounting.lookup(secret: keyRef) else {
             return .failure(.badRequest("'key' must name a key by id or secret", param: "key"))

@@ -22,10 +22,10 @@ extension Gateway {
 
     func serveImages(_ endpoint: Endpoint, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
         let job: Result<ImageJob, GatewayError> = endpoint == .imageEdits
-            ? decodeImageEdit(ex.request)
+            ? decodeImageEdit(ex.request, ex.view)
             : EndpointSupport.jsonObject(ex.request.body, required: true).flatMap { object in
                 do throws(GatewayError) { try checkFields(.images, object, ex) } catch { return .failure(error) }
-                return decodeImageGeneration(BodyReader(object))
+                return decodeImageGeneration(BodyReader(object), ex.view)
             }
         switch job {
         case .failure(let e): fail(e, ex, responder)
@@ -39,7 +39,7 @@ extension Gateway {
     private func generateImages(_ job: ImageJob, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
         let now = clock.now
         let admission: Admission
-        switch accounting.admit(caller, model: job.model.id, catalog: catalog, now: now) {
+        switch accounting.admit(caller, model: job.model.id, catalog: ex.view.catalog, now: now) {
         case .success(let a): admission = a
         case .failure(let e): return fail(e, ex, responder)
         }
@@ -47,7 +47,7 @@ extension Gateway {
         let entries = (0..<job.count).map { i in
             let seed = ReplyEngine.hash(self.seed, job.model.id, job.prompt, job.size.text, job.salt, String(i))
             return files.add(.png(width: job.size.width, height: job.size.height, seed: seed), accountID: caller.account.id,
-                             session: ex.session, now: now, ttl: fixtures.media.fileTTLSeconds)
+                             session: ex.session, now: now, ttl: ex.view.fixtures.media.fileTTLSeconds)
         }
         accounting.bill(admission, usage: Usage(images: job.count), pricing: job.model.pricing, surface: "images",
                         requestID: ex.requestID, now: now)
@@ -96,10 +96,10 @@ extension Gateway {
         return "http://127.0.0.1:\(listeningPort.load(ordering: .relaxed))"
     }
 
-    private func decodeImageGeneration(_ r: BodyReader) -> Result<ImageJob, GatewayError> {
+    private func decodeImageGeneration(_ r: BodyReader, _ view: FixtureView) -> Result<ImageJob, GatewayError> {
         do throws(GatewayError) {
-            let (model, spec) = try imageModel(try r.requiredString("model"), edits: false)
-            var job = ImageJob(model: model, prompt: try mediaPrompt(r.requiredString("prompt")), count: 1,
+            let (model, spec) = try imageModel(try r.requiredString("model"), edits: false, in: view)
+            var job = ImageJob(model: model, prompt: try mediaPrompt(r.requiredString("prompt"), in: view), count: 1,
                                size: ImageSize(spec.defaultSize)!, inline: false, quality: nil, salt: "")
             try applyImageOptions(&job, spec, int: { (k) throws(GatewayError) in try r.int(k) },
                                   string: { (k) throws(GatewayError) in try Self.optionString(r, k) })
@@ -113,7 +113,7 @@ extension Gateway {
     /// OpenAI's multipart edit: `image` (or `image[]`, one or more files), optional `mask`, `prompt`,
     /// `model`, `n`, `size`, `response_format`, `quality`. The images are checked to be PNG, JPEG
     /// or WebP by their signature; the output is seeded by the prompt and the input bytes.
-    private func decodeImageEdit(_ request: Request) -> Result<ImageJob, GatewayError> {
+    private func decodeImageEdit(_ request: Request, _ view: FixtureView) -> Result<ImageJob, GatewayError> {
         guard let type = request.header("content-type"), let boundary = Multipart.boundary(contentType: type) else {
             return .failure(.badRequest("/v1/images/edits takes multipart/form-data (image, prompt, model, …)",
                                         code: "invalid_content_type"))
@@ -140,8 +140,8 @@ extension Gateway {
                 throw GatewayError.badRequest("mask: must be a PNG file", code: "invalid_image", param: "mask")
             }
             guard let prompt = text("prompt") else { throw GatewayError.badRequest("prompt: field required", param: "prompt") }
-            let (model, spec) = try imageModel(text("model") ?? "gpt-image-2", edits: true)
-            var job = ImageJob(model: model, prompt: try mediaPrompt(prompt), count: 1, size: ImageSize(spec.defaultSize)!,
+            let (model, spec) = try imageModel(text("model") ?? "gpt-image-2", edits: true, in: view)
+            var job = ImageJob(model: model, prompt: try mediaPrompt(prompt, in: view), count: 1, size: ImageSize(spec.defaultSize)!,
                                inline: false, quality: nil, salt: salt)
             try applyImageOptions(&job, spec, int: { (k) throws(GatewayError) in
                 guard let t = text(k) else { return nil }
@@ -214,28 +214,28 @@ extension Gateway {
     }
 
     /// The image model `name` names, with its media options.
-    private func imageModel(_ name: String, edits: Bool) throws(GatewayError) -> (CatalogModel, MediaSpec.Image) {
-        let model = try mediaModel(name)
-        guard model.kind == .image, let spec = fixtures.media.images[model.id] else {
+    private func imageModel(_ name: String, edits: Bool, in view: FixtureView) throws(GatewayError) -> (CatalogModel, MediaSpec.Image) {
+        let model = try mediaModel(name, in: view.catalog)
+        guard model.kind == .image, let spec = view.fixtures.media.images[model.id] else {
             let route = model.kind == .video ? "POST /v1/tasks/submit" : model.kind == .text ? "a text endpoint" : "no route (no media options in media.json)"
             throw GatewayError.badRequest("model: '\(model.id)' is not an image model; call it through \(route)", param: "model")
         }
         if edits, !spec.edits {
-            let able = fixtures.media.images.values.filter(\.edits).map(\.model).sorted().joined(separator: ", ")
+            let able = view.fixtures.media.images.values.filter(\.edits).map(\.model).sorted().joined(separator: ", ")
             throw GatewayError.badRequest("model: '\(model.id)' does not edit images; use one of \(able)", param: "model")
         }
         return (model, spec)
     }
 
     /// A catalog model for a media endpoint (OpenAI's wording for unknown ones).
-    func mediaModel(_ name: String) throws(GatewayError) -> CatalogModel {
-        try catalogModel(name, param: "model") { Self.openAIUnknownModel(name) }
+    func mediaModel(_ name: String, in catalog: Catalog) throws(GatewayError) -> CatalogModel {
+        try catalogModel(name, param: "model", in: catalog) { Self.openAIUnknownModel(name) }
     }
 
     /// The prompt, checked: not empty, not longer than `max_prompt_chars` (413), no blocked term (451).
-    func mediaPrompt(_ prompt: String, param: String = "prompt") throws(GatewayError) -> String {
+    func mediaPrompt(_ prompt: String, param: String = "prompt", in view: FixtureView) throws(GatewayError) -> String {
         guard !prompt.allSatisfy(\.isWhitespace) else { throw GatewayError.badRequest("\(param): must not be empty", param: param) }
-        let limit = fixtures.media.maxPromptChars
+        let limit = view.fixtures.media.maxPromptChars
         let length = prompt.unicodeScalars.count
         if length > limit {
             var e = GatewayError(.requestTooLarge, status: .contentTooLarge,
@@ -243,7 +243,7 @@ extension Gateway {
             e.param = param
             throw e
         }
-        if let term = fixtures.media.blockedTerm(in: prompt) {
+        if let term = view.fixtures.media.blockedTerm(in: prompt) {
             var e = GatewayError(.invalidRequest, status: .unavailableForLegalReasons,
                                  message: "the prompt was blocked by the content safety policy (matched '\(term)')",
                                  code: "content_policy_violation")

@@ -6,7 +6,7 @@ import HTTPCore
 extension Gateway {
     static let adminOnly = GatewayError.forbidden("key management needs an admin key", code: "admin_key_required")
 
-    func manageKeys(_ endpoint: Endpoint, _ caller: Caller, _ request: Request, now: Int) -> Result<(Status, [UInt8]), GatewayError> {
+    func manageKeys(_ endpoint: Endpoint, _ caller: Caller, _ request: Request, now: Int, _ catalog: Catalog) -> Result<(Status, [UInt8]), GatewayError> {
         guard caller.key.admin else { return .failure(Self.adminOnly) }
         func owned(_ id: String) -> Result<APIKey, GatewayError> {
             guard let k = accounting.caller(keyID: id)?.key, k.account == caller.account.id else {
@@ -36,22 +36,22 @@ extension Gateway {
             w.objectStart()
             w.key("object"); w.string("list")
             w.key("data"); w.arrayStart()
-            for k in accounting.keys(accountID: caller.account.id) { writeKey(&w, k, secret: false) }
+            for k in accounting.keys(accountID: caller.account.id) { writeKey(&w, k, secret: false, catalog) }
             w.arrayEnd()
             w.objectEnd()
             return .success((.ok, w.bytes))
         case .getKey(let id):
-            return owned(id).map { (.ok, encodeKey($0, secret: false)) }
+            return owned(id).map { (.ok, encodeKey($0, secret: false, catalog)) }
         case .revealKey(let id):
-            return owned(id).map { (.ok, encodeKey($0, secret: true)) }
+            return owned(id).map { (.ok, encodeKey($0, secret: true, catalog)) }
         case .revokeKey(let id):
             return owned(id).map { k in
-                (.ok, encodeKey(accounting.updateKey(k.id) { $0.revoked = true } ?? k, secret: false))
+                (.ok, encodeKey(accounting.updateKey(k.id) { $0.revoked = true } ?? k, secret: false, catalog))
             }
         case .rotateKey(let id):
             return owned(id).map { k in
                 let secret = secrets.next()
-                return (.ok, encodeKey(accounting.updateKey(k.id) { $0.secret = secret } ?? k, secret: true))
+                return (.ok, encodeKey(accounting.updateKey(k.id) { $0.secret = secret } ?? k, secret: true, catalog))
             }
         case .createKey:
             return EndpointSupport.jsonObject(request.body).flatMap { body in
@@ -59,19 +59,19 @@ extension Gateway {
                                  account: caller.account.id, quota: .zero, rateLimit5h: .zero, rateLimit1d: .zero,
                                  rateLimit7d: .zero, expiresAt: nil, revoked: false, ipWhitelist: [], ipBlacklist: [],
                                  admin: false, created: now)
-                if case .failure(let e) = apply(body, to: &key, now: now, creating: true) { return .failure(e) }
+                if case .failure(let e) = apply(body, to: &key, now: now, creating: true, catalog: catalog) { return .failure(e) }
                 guard accounting.addKey(key) else {
                     return .failure(GatewayError(.invalidRequest, status: .conflict, message: "that key secret is already in use",
                                                  code: "duplicate_key", param: "custom_key"))
                 }
-                return .success((.ok, encodeKey(key, secret: true)))
+                return .success((.ok, encodeKey(key, secret: true, catalog)))
             }
         case .updateKey(let id):
             return owned(id).flatMap { k in
                 EndpointSupport.jsonObject(request.body).flatMap { body in
                     var changed = k
-                    if case .failure(let e) = apply(body, to: &changed, now: now, creating: false) { return .failure(e) }
-                    return .success((.ok, encodeKey(accounting.updateKey(k.id) { $0 = changed } ?? changed, secret: false)))
+                    if case .failure(let e) = apply(body, to: &changed, now: now, creating: false, catalog: catalog) { return .failure(e) }
+                    return .success((.ok, encodeKey(accounting.updateKey(k.id) { $0 = changed } ?? changed, secret: false, catalog)))
                 }
             }
         default:
@@ -82,7 +82,8 @@ extension Gateway {
     /// Applies create/update fields: `name`, `group_id` (number or name), `quota`,
     /// `rate_limit_5h|1d|7d` (USD, 0 = unlimited), `expires_in_days`, `ip_whitelist`,
     /// `ip_blacklist`, and on create `custom_key`.
-    func apply(_ body: JSONObject, to key: inout APIKey, now: Int, creating: Bool, extra: Set<String> = []) -> Result<Void, GatewayError> {
+    func apply(_ body: JSONObject, to key: inout APIKey, now: Int, creating: Bool, catalog: Catalog,
+               extra: Set<String> = []) -> Result<Void, GatewayError> {
         var known: Set<String> = extra.union(["name", "group_id", "quota", "rate_limit_5h", "rate_limit_1d", "rate_limit_7d",
                                               "expires_in_days", "ip_whitelist", "ip_blacklist"])
         if creating { known.insert("custom_key") }
@@ -142,13 +143,13 @@ extension Gateway {
         return .success(())
     }
 
-    func encodeKey(_ k: APIKey, secret: Bool) -> [UInt8] {
+    func encodeKey(_ k: APIKey, secret: Bool, _ catalog: Catalog) -> [UInt8] {
         var w = JSONWriter(capacity: 512)
-        writeKey(&w, k, secret: secret)
+        writeKey(&w, k, secret: secret, catalog)
         return w.bytes
     }
 
-    private func writeKey(_ w: inout JSONWriter, _ k: APIKey, secret: Bool) {
+    private func writeKey(_ w: inout JSONWriter, _ k: APIKey, secret: Bool, _ catalog: Catalog) {
         w.objectStart()
         w.key("id"); w.string(k.id)
         w.key("object"); w.string("api_key")

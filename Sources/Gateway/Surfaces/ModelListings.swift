@@ -6,12 +6,12 @@ import HTTPCore
 extension Gateway {
     /// `{"data":[{"type":"model","id","display_name","created_at"}],"has_more","first_id","last_id"}`,
     /// paged by `limit` (1–1000, default 20), `after_id` and `before_id`.
-    func anthropicModelList(_ caller: Caller, _ q: Query) -> Result<[UInt8], GatewayError> {
+    func anthropicModelList(_ caller: Caller, _ q: Query, _ catalog: Catalog) -> Result<[UInt8], GatewayError> {
         let limit = q.first("limit").map { Int($0) ?? 0 } ?? 20
         guard (1...1000).contains(limit) else {
             return .failure(.badRequest("limit: must be an integer from 1 to 1000", param: "limit"))
         }
-        var models = reachable(caller)
+        var models = reachable(caller, catalog)
         if let after = q.first("after_id") {
             guard let i = models.firstIndex(where: { $0.id == after }) else { return .failure(.badRequest("after_id: unknown model '\(after)'", param: "after_id")) }
             models = Array(models[(i + 1)...])
@@ -32,7 +32,7 @@ extension Gateway {
         return .success(w.bytes)
     }
 
-    func anthropicModel(_ name: String) -> [UInt8] {
+    func anthropicModel(_ name: String, _ catalog: Catalog) -> [UInt8] {
         var w = JSONWriter()
         if let m = catalog.model(named: name) { writeAnthropic(m, &w) }
         return w.bytes
@@ -49,7 +49,7 @@ extension Gateway {
 
     /// `{"models":[…],"nextPageToken"}`, paged by `pageSize` (default 50, at most 1000) and
     /// `pageToken` (opaque: the index of the next model).
-    func geminiModelList(_ caller: Caller, _ q: Query) -> Result<[UInt8], GatewayError> {
+    func geminiModelList(_ caller: Caller, _ q: Query, _ catalog: Catalog) -> Result<[UInt8], GatewayError> {
         let size = min(1000, q.first("pageSize").map { Int($0) ?? -1 } ?? 50)
         guard size >= 0 else { return .failure(.badRequest("pageSize must be a non-negative integer", param: "pageSize")) }
         let pageSize = size == 0 ? 50 : size
@@ -60,7 +60,7 @@ extension Gateway {
             }
             start = n
         }
-        let models = reachable(caller)
+        let models = reachable(caller, catalog)
         let end = min(models.count, start + pageSize)
         var w = JSONWriter(capacity: 8192)
         w.objectStart()
@@ -72,7 +72,7 @@ extension Gateway {
         return .success(w.bytes)
     }
 
-    func geminiModel(_ name: String, caller: Caller) -> Result<[UInt8], GatewayError> {
+    func geminiModel(_ name: String, caller: Caller, _ catalog: Catalog) -> Result<[UInt8], GatewayError> {
         let id = Self.geminiModelName(name)
         guard let m = catalog.model(named: id), catalog.group(caller.key.group, reaches: m.id) else {
             return .failure(.notFound("models/\(id) is not found for API version v1beta, or is not supported for this key."))
@@ -102,7 +102,7 @@ extension Gateway {
         w.objectEnd()
     }
 
-    private func reachable(_ caller: Caller) -> [CatalogModel] {
+    private func reachable(_ caller: Caller, _ catalog: Catalog) -> [CatalogModel] {
         guard let g = catalog.groupIndex(named: caller.key.group) else { return [] }
         return catalog.membersByGroup[g].map { catalog.models[$0] }
     }

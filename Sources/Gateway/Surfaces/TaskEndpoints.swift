@@ -56,7 +56,7 @@ extension Gateway {
 
     private func submitTask(_ task: MediaTask, _ fault: FaultRule?, _ ex: Exchange, _ responder: Responder, _ caller: Caller) {
         var task = task
-        switch accounting.admit(caller, model: task.model.id, catalog: catalog, now: clock.now) {
+        switch accounting.admit(caller, model: task.model.id, catalog: ex.view.catalog, now: clock.now) {
         case .success(let a): accounting.release(a)  // a task holds no concurrency slot while it renders
         case .failure(let e): return fail(e, ex, responder)
         }
@@ -127,7 +127,7 @@ extension Gateway {
     /// A submit body as a task (id and time are stamped after the faults).
     private func decodeTask(_ body: JSONObject, videos: Bool, ex: Exchange, caller: Caller) throws(GatewayError) -> MediaTask {
         let top = BodyReader(body)
-        let model = try mediaModel(try top.requiredString("model"))
+        let model = try mediaModel(try top.requiredString("model"), in: ex.view.catalog)
         let wrapped = !videos && top.has("params")
         let shape: MediaTask.Shape = videos ? .videos : wrapped ? .params : .flat
         let r = wrapped ? (try top.object("params"))! : top
@@ -135,7 +135,7 @@ extension Gateway {
             throw GatewayError.badRequest("model: '\(model.id)' is a text model; /v1/tasks/submit takes video and image models",
                                           param: "model")
         }
-        let prompt = try mediaPrompt(try r.requiredString("prompt"), param: r.at("prompt"))
+        let prompt = try mediaPrompt(try r.requiredString("prompt"), param: r.at("prompt"), in: ex.view)
         var identity: [(String, JSONValue)] = [("model", .string(model.id))]
         let fields = wrapped ? (body["params"].flatMap { if case .object(let o) = $0 { o } else { nil } } ?? JSONObject()) : body
         for (k, v) in zip(fields.keys, fields.values) where !["model", "out_task_id", "callback_url", "callback_secret", "stream"].contains(k) {
@@ -164,7 +164,7 @@ extension Gateway {
             task.callbackSecret = secret
         }
         if model.kind == .video {
-            guard let spec = fixtures.media.videos[model.id] else {
+            guard let spec = ex.view.fixtures.media.videos[model.id] else {
                 throw GatewayError.badRequest("model: '\(model.id)' has no video settings in media.json", param: "model")
             }
             try decodeVideo(&task, r, spec, videos: videos)
@@ -173,7 +173,7 @@ extension Gateway {
             task.cancelBilling = spec.cancelBilling
             task.estimated = model.pricing.cost(of: Usage(videoSeconds: task.seconds))
         } else {
-            guard let spec = fixtures.media.images[model.id] else {
+            guard let spec = ex.view.fixtures.media.images[model.id] else {
                 throw GatewayError.badRequest("model: '\(model.id)' has no image settings in media.json", param: "model")
             }
             task.size = ImageSize(spec.defaultSize)!
@@ -185,8 +185,8 @@ extension Gateway {
                 guard let s = spec.size(text) else { throw r.fail("size", spec.sizeProblem(text)) }
                 task.size = s
             }
-            task.queueMillis = tasks.scaled(fixtures.media.imageTaskQueueSeconds)
-            task.renderMillis = tasks.scaled(fixtures.media.imageTaskRenderSeconds)
+            task.queueMillis = tasks.scaled(ex.view.fixtures.media.imageTaskQueueSeconds)
+            task.renderMillis = tasks.scaled(ex.view.fixtures.media.imageTaskRenderSeconds)
             task.estimated = model.pricing.cost(of: Usage(images: task.count))
         }
         return task

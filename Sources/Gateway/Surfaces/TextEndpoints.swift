@@ -54,8 +54,8 @@ extension Gateway {
         let model: CatalogModel
         let admission: Admission
         do throws(GatewayError) {
-            model = try validate(decoded, surface: surface)
-            admission = try accounting.admission(caller, model: model.id, catalog: catalog, now: now)
+            model = try validate(decoded, surface: surface, in: ex.view.catalog)
+            admission = try accounting.admission(caller, model: model.id, catalog: ex.view.catalog, now: now)
         } catch {
             return fail(error, ex, responder)
         }
@@ -214,7 +214,7 @@ extension Gateway {
     /// `unsupported_model`), and features the model lacks (400 naming the parameter).
     /// The catalog model `name` names (id or alias): a retired slug is 400 `unsupported_model`
     /// (naming its replacement), an unknown one 404 `model_not_found` with the surface's `message`.
-    func catalogModel(_ name: String, param: String?, notFound message: () -> String) throws(GatewayError) -> CatalogModel {
+    func catalogModel(_ name: String, param: String?, in catalog: Catalog, notFound message: () -> String) throws(GatewayError) -> CatalogModel {
         if let model = catalog.model(named: name) { return model }
         if let r = catalog.retired[name] {
             let hint = r.replacement.map { "; use '\($0)' instead" } ?? ""
@@ -235,9 +235,9 @@ extension Gateway {
         (.jsonSchema, "json_schema", "structured output (JSON schema)"), (.logprobs, "logprobs", "logprobs"),
     ]
 
-    func validate(_ request: ChatRequest, surface: TextSurface) throws(GatewayError) -> CatalogModel {
+    func validate(_ request: ChatRequest, surface: TextSurface, in catalog: Catalog) throws(GatewayError) -> CatalogModel {
         let name = request.model
-        let model = try catalogModel(name, param: surface == .gemini ? nil : "model") {
+        let model = try catalogModel(name, param: surface == .gemini ? nil : "model", in: catalog) {
             switch surface {
             case .messages: "model: \(name)"
             case .chat, .responses: Self.openAIUnknownModel(name)
@@ -307,11 +307,11 @@ extension Gateway {
         request.stream = false
         let model: CatalogModel
         do throws(GatewayError) {
-            model = try validate(request, surface: surface)
+            model = try validate(request, surface: surface, in: ex.view.catalog)
         } catch {
             return fail(error, ex, responder)
         }
-        if let e = catalog.routingError(group: caller.key.group, model: model.id) { return fail(e, ex, responder) }
+        if let e = ex.view.catalog.routingError(group: caller.key.group, model: model.id) { return fail(e, ex, responder) }
         let n = ReplyEngine.inputTokens(request)
         var w = JSONWriter()
         w.objectStart()
