@@ -29,10 +29,23 @@ public enum Surface: String, Sendable {
         if request.hasHeader("anthropic-version") { return .anthropic }
         // google-genai calls `/v1/models` with its own headers; REST samples use `?key=`.
         if request.hasHeader("x-goog-api-key") || request.hasHeader("x-goog-api-client") { return .gemini }
-        if modelsRoute, let q = request.query, q.utf8.starts(with: "key=".utf8) || q.contains("&key=") {
-            return .gemini
-        }
+        if modelsRoute, let q = request.query, hasKeyParameter(q) { return .gemini }
         return .openAI
+    }
+
+    /// Whether a query string has a `key` parameter (`key=…` first or after a `&`), by bytes:
+    /// `String.contains` would walk it by Characters, which cost a filtered `/v1/models` more
+    /// than the rest of the request.
+    static func hasKeyParameter(_ query: String) -> Bool {
+        var query = query
+        return query.withUTF8 { b in
+            var i = 0
+            while i + 4 <= b.count {
+                if i == 0 || b[i - 1] == 0x26, b[i] == 0x6B, b[i + 1] == 0x65, b[i + 2] == 0x79, b[i + 3] == 0x3D { return true }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// The body of `error` in this surface's envelope.
