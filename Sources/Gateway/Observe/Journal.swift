@@ -64,7 +64,7 @@ final class Journal: Sendable {
         // Held in an optional and changed in place, then swapped into the ring: never copied
         // (a copy would retain and release each of the entry's references).
         if let log { log.append(LogLine(entry)) }  // from the borrowed entry: only the line's fields are copied
-        var moving: JournalEntry? = entry
+        var moving: JournalEntry? = consume entry
         if moving!.request?.body.count ?? 0 > bodyLimit, let r = moving!.request {
             var cut = r
             cut.body = Array(r.body.prefix(bodyLimit))
@@ -77,7 +77,8 @@ final class Journal: Sendable {
             if moving!.path == s.lastPath { moving!.path = s.lastPath } else { s.lastPath = moving!.path }
             s.total += 1
             moving!.index = s.total
-            s.counters.count(moving!)
+            s.counters.count(events: moving!.events, bytes: moving!.bytes, status: moving!.status, surface: moving!.surface,
+                             faults: moving!.faults)
             let cost = moving!.cost
             while s.ring.count > 0, s.ring.count >= capacity || s.bytes + cost > byteLimit {
                 s.bytes -= s.ring.removeFirst().cost

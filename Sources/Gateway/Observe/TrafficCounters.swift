@@ -23,19 +23,21 @@ struct TrafficCounters: Sendable {
     /// from clients, and a label per id must not grow without bound).
     static let maxRuleLabels = 1000
 
-    mutating func count(_ e: JournalEntry) {
-        streamEvents &+= e.events
-        responseBytes &+= e.bytes
+    /// Counts one recorded exchange. Takes the fields, not the entry: passing the entry out of
+    /// the journal's optional copied it whole (a retain and a release of each of its references).
+    mutating func count(events: Int, bytes: Int, status: Int, surface: String, faults applied: [AppliedFault]) {
+        streamEvents &+= events
+        responseBytes &+= bytes
         var i = requests.count - 1
         while i >= 0 {
-            if requests[i].status == e.status, requests[i].surface == e.surface {
+            if requests[i].status == status, requests[i].surface == surface {
                 requests[i].count &+= 1
                 break
             }
             i -= 1
         }
-        if i < 0 { requests.append(RequestCount(surface: e.surface, status: e.status, count: 1)) }
-        for f in e.faults {
+        if i < 0 { requests.append(RequestCount(surface: surface, status: status, count: 1)) }
+        for f in applied {
             if faults[f.ruleID] != nil || faults.count < Self.maxRuleLabels {
                 faults[f.ruleID, default: 0] += 1
             } else {
