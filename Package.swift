@@ -18,8 +18,11 @@ let package = Package(
     dependencies: [],
     targets: [
         .target(name: "CSystem"),
+        /// Debian's libnghttp2 (1.52, the `ssize_t` API): HTTP/2 framing, HPACK and flow control for
+        /// the h2c connections. `scripts/setup-system` installs it.
+        .systemLibrary(name: "CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "HTTPCore", swiftSettings: strict),
-        .target(name: "HTTPServer", dependencies: ["HTTPCore", "CSystem"], swiftSettings: strict),
+        .target(name: "HTTPServer", dependencies: ["HTTPCore", "CSystem", "CNghttp2"], swiftSettings: strict),
         /// Pure media codecs: PNG (with its own deflate), MP4 with H.264, SHA-256/HMAC. No I/O.
         .target(name: "Media", swiftSettings: strict),
         /// The gateway itself (fixtures, auth, accounting, surfaces) and `MockServer`. The module carries the

@@ -98,7 +98,7 @@ extension Connection {
         inFlight?.keepAlive = keepAlive
         writeHead(status: status, framing: f.isHead ? .length(0) : (chunked ? .chunked : .untilClose),
                   keepAlive: keepAlive, version: f.version, headers: headers)
-        let s = ResponseStream(connection: self, token: token, chunked: chunked)
+        let s = ResponseStream(connection: self, chunked: chunked)
         stream = s
         flush()
         if f.isHead {  // a HEAD request gets the head only

@@ -69,6 +69,8 @@ final class Connection: EventSink {
     /// and the close after the last queued byte is done that way.
     @exclusivity(unchecked) var disconnecting: Disconnect?
     @exclusivity(unchecked) private var cachedPeer: String?
+    /// Until the first bytes rule it out, the connection may be starting with the HTTP/2 preface.
+    @exclusivity(unchecked) var mayBeHTTP2 = true
 
     init(fd: Int32, loop: EventLoop, context: ServerContext) {
         self.fd = fd
@@ -227,6 +229,13 @@ final class Connection: EventSink {
     /// passed the high watermark (a pipelining client must drain first).
     private func parseAndDispatch() -> Bool {
         while !closed, inFlight == nil, !closeAfterFlush, inEnd > inStart {
+            if mayBeHTTP2 {
+                switch checkPreface() {
+                case .needMore: machine.headBytesArrived(now: loop.now); return false
+                case .http2: becomeHTTP2(); return false
+                case .http1: break
+                }
+            }
             if pendingOutput > context.config.highWatermark { return true }
             let result = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
             switch consume result {  // the request moves out of the result: no copy, no second release

@@ -2,6 +2,11 @@
 ///
 /// Used by ``Responder/disconnect(_:after:)``, ``ResponseStream/disconnect(_:)`` and
 /// ``HTTPHandler/acceptFault(peer:)``. A plain value: Sendable, no state.
+///
+/// Over HTTP/2 a request is one stream of a shared connection: `.reset` still resets the TCP
+/// connection (every stream on it fails, as with a proxy that drops the connection); `.close`
+/// without bytes resets only the request's stream (`RST_STREAM(INTERNAL_ERROR)`: the stream ends
+/// early, its siblings go on); `.close` after bytes writes them raw and closes the connection.
 public enum Disconnect: Sendable, Equatable {
     /// An orderly close (FIN): the client reads what was sent, then EOF.
     ///

@@ -244,6 +244,17 @@ public final class EventLoop: @unchecked Sendable {
         return gen
     }
 
+    /// Hands the registered `fd` to another sink (an HTTP/1.1 connection becoming HTTP/2) with a
+    /// new generation, so events and deadlines armed for the old sink no longer reach anyone.
+    func replace(fd: Int32, events: UInt32, sink: any EventSink) -> UInt32 {
+        let gen = nextGen
+        nextGen &+= 1
+        if nextGen == 0 { nextGen = 1 }
+        slots[Int(fd)] = Slot(sink: sink, gen: gen)
+        modify(fd: fd, gen: gen, events: events)
+        return gen
+    }
+
     func modify(fd: Int32, gen: UInt32, events: UInt32) {
         var ev = epoll_event()
         csystem_epoll_event_set(&ev, events, UInt64(gen) << 32 | UInt64(UInt32(bitPattern: fd)))

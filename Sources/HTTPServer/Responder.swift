@@ -1,32 +1,67 @@
 import HTTPCore
 
-/// The handle a handler answers one request through. Confined to the connection's loop thread.
+/// The handle a handler answers one request through, whichever protocol carried it: the same
+/// calls answer an HTTP/1.1 request on its ``Connection`` and an HTTP/2 stream (``H2Stream``), so
+/// the handler never branches on the protocol (``transport`` says which one it was, for the record).
 ///
-/// Calls after the request was answered, or after the connection closed, do nothing.
+/// Concurrency: confined to the connection's loop thread. Calls after the request was answered,
+/// or after the connection closed, do nothing.
 public struct Responder {
-    let connection: Connection
-    let token: UInt64
+    /// Where the answer goes: an HTTP/1.1 connection's in-flight request, or one HTTP/2 stream.
+    enum Sink {
+        case http1(Connection, token: UInt64)
+        case h2(H2Stream)
+    }
+
+    let sink: Sink
+
+    init(connection: Connection, token: UInt64) { sink = .http1(connection, token: token) }
+    init(stream: H2Stream) { sink = .h2(stream) }
 
     /// The loop that owns the connection (for scheduling work on the same thread).
-    public var loop: EventLoop { connection.loop }
+    public var loop: EventLoop {
+        switch sink {
+        case .http1(let c, _): c.loop
+        case .h2(let s): s.connection.loop
+        }
+    }
 
     /// False once the request is answered or the client is gone.
-    public var isActive: Bool { connection.isCurrent(token) }
+    public var isActive: Bool {
+        switch sink {
+        case .http1(let c, let token): c.isCurrent(token)
+        case .h2(let s): s.isActive
+        }
+    }
 
     /// The client's IP address as text (`127.0.0.1`, `::1`).
-    public var peerAddress: String { connection.peerAddress }
+    public var peerAddress: String {
+        switch sink {
+        case .http1(let c, _): c.peerAddress
+        case .h2(let s): s.connection.peerAddress
+        }
+    }
+
+    /// Which protocol carried the request (and for HTTP/2 the connection and stream).
+    public var transport: Transport {
+        switch sink {
+        case .http1: .http1
+        case .h2(let s): .h2c(connection: s.connection.number, stream: s.id)
+        }
+    }
 
     /// Sends a complete response.
     public func send(_ response: Response) {
-        connection.complete(token: token, status: response.status, body: response.body) { out in
-            appendHeaders(response.headers, to: &out)
-        }
+        send(status: response.status, body: response.body) { out in appendHeaders(response.headers, to: &out) }
     }
 
     /// Sends a complete response whose header lines (`Name: value\r\n` each) are written by
     /// `headers` straight into the output buffer: the allocation-free path for hot endpoints.
     public func send(status: Status, body: [UInt8], headers: (inout [UInt8]) -> Void) {
-        connection.complete(token: token, status: status, body: body, headers: headers)
+        switch sink {
+        case .http1(let c, let token): c.complete(token: token, status: status, body: body, headers: headers)
+        case .h2(let s): s.complete(status: status, body: body, headers: headers)
+        }
     }
 
     /// Sends the head of a streamed response (chunked for HTTP/1.1, close-delimited for 1.0)
@@ -37,7 +72,10 @@ public struct Responder {
 
     /// ``startStream(status:headers:)`` with the header lines written straight into the output.
     public func startStream(status: Status, headers: (inout [UInt8]) -> Void) -> ResponseStream? {
-        connection.startStream(token: token, status: status, headers: headers)
+        switch sink {
+        case .http1(let c, let token): c.startStream(token: token, status: status, headers: headers)
+        case .h2(let s): s.startStream(status: status, headers: headers)
+        }
     }
 
     /// Answers the request with no HTTP response at all: writes `bytes` verbatim (no status line,
@@ -53,14 +91,25 @@ public struct Responder {
     /// responder.disconnect(.close, after: Array("garbage".utf8)) // not HTTP at all
     /// responder.disconnect(.reset)                              // ECONNRESET
     /// ```
+    ///
+    /// Over HTTP/2 (see ``Disconnect``): `.reset` resets the whole TCP connection (every stream on
+    /// it sees the reset); `.close` with no bytes resets only this stream (`RST_STREAM` with
+    /// `INTERNAL_ERROR`), its siblings go on; `.close` with bytes writes them raw onto the
+    /// connection after the frames already queued and closes it (the client sees a framing error).
     public func disconnect(_ how: Disconnect, after bytes: [UInt8] = []) {
-        connection.disconnect(token: token, how: how, after: bytes)
+        switch sink {
+        case .http1(let c, let token): c.disconnect(token: token, how: how, after: bytes)
+        case .h2(let s): s.disconnect(how, after: bytes)
+        }
     }
 
     /// Runs `body` on the loop after `delay`; cancelled automatically if the connection closes
     /// (or the request otherwise ends) first, and then `cancelled` runs instead, on the loop.
     public func schedule(after delay: Duration, _ body: @escaping () -> Void, cancelled: (() -> Void)? = nil) {
-        connection.scheduleForRequest(after: delay, body, cancelled: cancelled)
+        switch sink {
+        case .http1(let c, _): c.scheduleForRequest(after: delay, body, cancelled: cancelled)
+        case .h2(let s): s.schedule(after: delay, body, cancelled: cancelled)
+        }
     }
 }
 

@@ -9,11 +9,19 @@ import HTTPCore
 /// producer should pause until `onWritable` fires (queued output fell below the low watermark).
 /// A producer that ignores this is cut off at the hard output limit, so memory stays bounded.
 /// `onClose` fires once if the stream ends abnormally (client gone, write stall, shutdown cut).
+///
+/// The same type carries an HTTP/2 response (``H2Stream``): each write becomes DATA frames as the
+/// stream's flow-control window allows, and a stream whose client does not read pauses alone.
 public final class ResponseStream {
-    /// Strong: a producer's timer may outlive the connection's registration. The cycle through
-    /// `Connection.stream` is broken when the stream ends or the connection closes.
-    let connection: Connection
-    let token: UInt64
+    /// Where the body goes. Strong: a producer's timer may outlive the connection's registration.
+    /// The cycle through `Connection.stream` (or `H2Stream.response`) is broken when the stream
+    /// ends or the connection closes.
+    enum Target {
+        case http1(Connection)
+        case h2(H2Stream)
+    }
+
+    let target: Target
     let chunked: Bool
     @exclusivity(unchecked) private var timers: [UInt64: TimerID] = [:]
     @exclusivity(unchecked) private var nextTimerKey: UInt64 = 0
@@ -28,14 +36,23 @@ public final class ResponseStream {
     /// Bytes of state the producer keeps for what it has not written yet (``holdState(bytes:)``).
     @exclusivity(unchecked) private(set) var heldState = 0
 
-    init(connection: Connection, token: UInt64, chunked: Bool) {
-        self.connection = connection
-        self.token = token
+    init(connection: Connection, chunked: Bool) {
+        target = .http1(connection)
         self.chunked = chunked
     }
 
+    init(h2 stream: H2Stream) {
+        target = .h2(stream)
+        chunked = false
+    }
+
     /// The loop that owns this stream.
-    public var loop: EventLoop { connection.loop }
+    public var loop: EventLoop {
+        switch target {
+        case .http1(let c): c.loop
+        case .h2(let s): s.connection.loop
+        }
+    }
 
     /// False while queued output is above the high watermark, or after the stream closed.
     public var isWritable: Bool { isOpen && !paused }
@@ -45,7 +62,10 @@ public final class ResponseStream {
     @discardableResult
     public func write(_ bytes: [UInt8], flush: Bool = true) -> Bool {
         guard isOpen, !bytes.isEmpty else { return isWritable }
-        connection.streamWrite(self, count: bytes.count, flush: flush) { $0.append(contentsOf: bytes) }
+        switch target {
+        case .http1(let c): c.streamWrite(self, count: bytes.count, flush: flush) { $0.append(contentsOf: bytes) }
+        case .h2(let s): s.write(count: bytes.count, flush: flush) { $0.append(contentsOf: bytes) }
+        }
         return isWritable
     }
 
@@ -54,7 +74,10 @@ public final class ResponseStream {
     @discardableResult
     public func write(count: Int, flush: Bool = true, _ fill: (inout [UInt8]) -> Void) -> Bool {
         guard isOpen, count > 0 else { return isWritable }
-        connection.streamWrite(self, count: count, flush: flush, fill)
+        switch target {
+        case .http1(let c): c.streamWrite(self, count: count, flush: flush, fill)
+        case .h2(let s): s.write(count: count, flush: flush, fill)
+        }
         return isWritable
     }
 
@@ -66,13 +89,19 @@ public final class ResponseStream {
     public func holdState(bytes: Int) {
         guard isOpen else { return }
         heldState = max(0, bytes)
-        connection.streamHold(self)
+        switch target {
+        case .http1(let c): c.streamHold(self)
+        case .h2(let s): s.hold()
+        }
     }
 
     /// Hands every queued chunk to the kernel (one send where the socket takes it all).
     public func flush() {
         guard isOpen else { return }
-        connection.streamFlush(self)
+        switch target {
+        case .http1(let c): c.streamFlush(self)
+        case .h2(let s): s.flush()
+        }
     }
 
     /// Writes any byte collection (copied into an array; the array form is the fast path).
@@ -84,13 +113,20 @@ public final class ResponseStream {
         guard isOpen else { return }
         isOpen = false
         cancelTimers()
-        connection.streamEnd(self)
+        switch target {
+        case .http1(let c): c.streamEnd(self)
+        case .h2(let s): s.end()
+        }
     }
 
     /// Tears the connection down without ending the body (a broken stream, from the client's view).
+    /// Over HTTP/2 only this stream is reset (`RST_STREAM` with `INTERNAL_ERROR`).
     public func abort() {
         guard isOpen else { return }
-        connection.abort()
+        switch target {
+        case .http1(let c): c.abort()
+        case .h2(let s): s.abort()
+        }
     }
 
     /// Tears the connection down mid-body as `how`: what was already written is flushed to the
@@ -104,7 +140,10 @@ public final class ResponseStream {
     public func disconnect(_ how: Disconnect) {
         guard isOpen else { return }
         detach()
-        connection.streamDisconnect(self, how: how)
+        switch target {
+        case .http1(let c): c.streamDisconnect(self, how: how)
+        case .h2(let s): s.disconnect(how, after: [])
+        }
     }
 
     /// Runs `body` after `delay` unless the stream has closed by then.

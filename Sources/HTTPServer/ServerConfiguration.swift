@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var outputBudget = 32 * 1024 * 1024
     /// How long a graceful shutdown waits for in-flight responses and streams before cutting them.
     public var shutdownGrace: Duration = .seconds(5)
+    /// HTTP/2 (h2c with prior knowledge) settings and limits.
+    public var http2 = HTTP2Limits()
     /// `listen(2)` backlog.
     public var backlog: Int32 = 4096
 

@@ -7,6 +7,8 @@ final class ServerContext: Sendable {
     let handler: any HTTPHandler
     let timeouts: ConnectionStateMachine.Timeouts
     let openConnections = Atomic<Int>(0)
+    /// HTTP/2 connections begun so far: numbers them from 1 (``Transport/h2c(connection:stream:)``).
+    private let h2Connections = Atomic<UInt64>(0)
     let budget: OutputBudget
     private let shuttingDown = Atomic<Bool>(false)
 
@@ -20,6 +22,9 @@ final class ServerContext: Sendable {
 
     var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
     func beginShutdown() { shuttingDown.store(true, ordering: .relaxed) }
+
+    /// The next HTTP/2 connection number.
+    func nextH2ConnectionNumber() -> UInt64 { h2Connections.add(1, ordering: .relaxed).newValue }
 
     func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
 }
