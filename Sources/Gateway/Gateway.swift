@@ -100,6 +100,8 @@ public final class Gateway: HTTPHandler {
         var faults: [AppliedFault] = []
         /// A `malformed` fault on a complete response: the 2xx body is cut in half.
         var truncateBody = false
+        /// The protocol that carried the request (journal).
+        var transport: Transport = .http1
 
         init(request: Request, path: String, requestID: String, surface: Surface, view: FixtureView, started: UInt64,
              session: String) {
@@ -118,6 +120,7 @@ public final class Gateway: HTTPHandler {
         let surface = Surface.detect(path: path, request: request)
         let ex = Exchange(request: request, path: path, requestID: ids.next(), surface: surface, view: view.withLock { $0 },
                           started: monotonicNanos(), session: request.header("x-mock-session") ?? "")
+        ex.transport = responder.transport
         if surface != .control {
             arrivals.add(1, ordering: .relaxed)
             arrive(ex)

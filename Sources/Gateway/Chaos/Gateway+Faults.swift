@@ -163,8 +163,8 @@ extension Gateway {
                                     method: ex.request.method.rawValue, path: ex.path, surface: ex.family,
                                     keyID: ex.caller?.key.id, model: ex.model, stream: ex.stream, status: status,
                                     attempt: ex.attempt, faults: ex.faults, events: events, bytes: bytes,
-                                    durationMillis: (ms * 1000).rounded() / 1000, request: ex.request, response: response,
-                                    wallMillis: wallClockMillis()))
+                                    durationMillis: (ms * 1000).rounded() / 1000, transport: ex.transport,
+                                    request: ex.request, response: response, wallMillis: wallClockMillis()))
     }
 
     /// The server's accept hook: an `on=accept` rule drops the new connection before any byte.

@@ -1,4 +1,5 @@
 import HTTPCore
+import HTTPServer
 
 /// Rendering an entry for `GET /__mock/journal…` and verify: the summary fields, then (unless
 /// `capture` is off) the request and the response as captured, secrets masked. All the work of
@@ -17,6 +18,11 @@ extension JournalEntry {
         w.key("key"); w.optionalString(keyID)
         w.key("model"); w.optionalString(model)
         w.key("stream"); w.bool(stream)
+        w.key("protocol"); w.string(transport.name)
+        if let c = transport.connectionNumber, let s = transport.streamID {
+            w.key("h2_connection"); w.int(c)
+            w.key("h2_stream"); w.int(s)
+        }
         w.key("status"); w.int(status)
         w.key("attempt"); w.int(attempt)
         w.key("events"); w.int(events)

@@ -1,4 +1,5 @@
 import HTTPCore
+import HTTPServer
 
 /// One request as the journal keeps it (recorded when its response is complete): the summary
 /// the filters and logs read, plus the full capture (the request as received, the response as
@@ -29,6 +30,8 @@ struct JournalEntry: Sendable {
     var durationMillis: Double
     /// Why an outbound call (a task callback) got no response: refused, timed out, …
     var error: String?
+    /// Which protocol carried the request (`http/1.1`, or `h2c` with its connection and stream).
+    var transport: Transport = .http1
     /// The journal's own running number, for `since=` cursors.
     var index = 0
     /// The request as received (nil for connection-level and outbound entries). Its body may
