@@ -13,7 +13,7 @@ public struct HTTP2Limits: Sendable, Equatable {
     /// `SETTINGS_INITIAL_WINDOW_SIZE` for request bodies (the client's send window per stream).
     public var initialWindowSize = 1 << 20
     /// Stream resets a client may cause in a burst ("rapid reset", CVE-2023-44487); beyond it and
-    /// the refill rate the connection is closed with `GOAWAY(ENHANCE_YOUR_CALM)`.
+    /// the refill rate libnghttp2 ends the connection with `GOAWAY(INTERNAL_ERROR)`.
     public var resetBurst = 1000
     /// Stream resets per second the burst refills at.
     public var resetRate = 33
