@@ -69,6 +69,16 @@ struct Options {
             o.mock.server.outputBudget = try int(v, "--output-budget", (1 << 20)...(1 << 40)) },
         Flag(name: "--shutdown-grace", value: "SECONDS", help: "how long shutdown waits for in-flight work (default 5)") { o, v throws(Failure) in
             o.mock.server.shutdownGrace = try seconds(v, "--shutdown-grace") },
+        Flag(name: "--h2-max-concurrent-streams", value: "N", help: "HTTP/2 streams a client may have open at once; more are refused (default 100)") { o, v throws(Failure) in
+            o.mock.server.http2.maxConcurrentStreams = try int(v, "--h2-max-concurrent-streams", HTTP2Limits.concurrentStreamsRange) },
+        Flag(name: "--h2-max-header-list", value: "BYTES", help: "HTTP/2 request header list size (RFC 9113 counting), 431 beyond (default 65536)") { o, v throws(Failure) in
+            o.mock.server.http2.maxHeaderListSize = try int(v, "--h2-max-header-list", HTTP2Limits.headerListRange) },
+        Flag(name: "--h2-initial-window", value: "BYTES", help: "HTTP/2 receive window per stream and per connection for request bodies (default 1048576)") { o, v throws(Failure) in
+            o.mock.server.http2.initialWindowSize = try int(v, "--h2-initial-window", HTTP2Limits.windowRange) },
+        Flag(name: "--h2-reset-burst", value: "N", help: "HTTP/2 stream resets a client may cause in a burst before the connection is ended (default 1000)") { o, v throws(Failure) in
+            o.mock.server.http2.resetBurst = try int(v, "--h2-reset-burst", HTTP2Limits.resetBurstRange) },
+        Flag(name: "--h2-reset-rate", value: "N", help: "HTTP/2 stream resets per second the burst refills at (default 33)") { o, v throws(Failure) in
+            o.mock.server.http2.resetRate = try int(v, "--h2-reset-rate", HTTP2Limits.resetRateRange) },
         Flag(name: "--fault", value: "SPEC", help: "a fault rule, e.g. '429 retry_after=1 first=2' (repeatable; see README)",
              environment: .list) { o, v throws(Failure) in
             if let problem = faultSpecProblem(v) { throw Failure(description: "--fault '\(v)': \(problem)") }
