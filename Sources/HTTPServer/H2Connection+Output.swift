@@ -22,6 +22,7 @@ extension H2Connection {
             finalizeClosedStreams()
             dispatchReady()
             guard !closed else { break }
+            grantWindow()
             fillOutput()
             writeOut()
             wakeDrainedStreams()

@@ -9,6 +9,8 @@ extension H2Connection {
         defer { nghttp2_option_del(option) }
         nghttp2_option_set_stream_reset_rate_limit(option, UInt64(limits.resetBurst), UInt64(limits.resetRate))
         nghttp2_option_set_max_outbound_ack(option, 1000)
+        // The window is given back from the pump (``grantWindow()``), so a fault can withhold it.
+        nghttp2_option_set_no_auto_window_update(option, 1)
         var s: OpaquePointer?
         let me = Unmanaged.passUnretained(self).toOpaque()
         guard nghttp2_session_server_new2(&s, H2Callbacks.shared, me, option) == 0, let s else { return false }
@@ -111,6 +113,7 @@ enum H2Callbacks {
 
     static let onDataChunk: nghttp2_on_data_chunk_recv_callback = { _, _, id, data, length, user in
         let c = connection(user)
+        c.received(stream: id, bytes: length)
         guard let s = c.streams[id], let data else { return 0 }
         if s.appendBody(UnsafeBufferPointer(start: data, count: length)) == false {
             c.requestComplete(stream: id)  // over the body limit: answered 413 now

@@ -53,6 +53,10 @@ final class H2Connection: EventSink {
     @exclusivity(unchecked) var writeDeadline: UInt64?
     @exclusivity(unchecked) var idleSince: UInt64
     @exclusivity(unchecked) var lingerTimer: TimerID?
+    /// Request body bytes per stream whose window is not given back yet (``grantWindow()``).
+    @exclusivity(unchecked) var unconsumed: [Int32: Int] = [:]
+    /// A `window_stall` fault: no `WINDOW_UPDATE` before this time (loop nanoseconds).
+    @exclusivity(unchecked) var windowStallUntil: UInt64?
     @exclusivity(unchecked) private var cachedPeer: String?
 
     init(fd: Int32, loop: EventLoop, context: ServerContext, peer: String?) {

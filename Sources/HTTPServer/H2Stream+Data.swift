@@ -32,6 +32,10 @@ extension H2Stream {
     /// The data provider (called by the library inside `mem_send`): copies up to `length` queued
     /// bytes, marks END_STREAM after the last one, or defers until the producer writes again.
     func readData(into buf: UnsafeMutablePointer<UInt8>, length: Int, flags: UnsafeMutablePointer<UInt32>) -> Int {
+        if holding {
+            deferred = true
+            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+        }
         let n = min(length, pending)
         if n > 0 {
             data.withUnsafeBufferPointer { src in

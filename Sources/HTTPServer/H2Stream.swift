@@ -55,6 +55,8 @@ final class H2Stream {
     /// The response ended before the request did: reset the stream after its last frame.
     @exclusivity(unchecked) var resetAfterResponse = false
     @exclusivity(unchecked) var lastProgress: UInt64 = 0
+    /// A `data_stall` fault: no DATA before this time (loop nanoseconds).
+    @exclusivity(unchecked) var holdUntil: UInt64?
     @exclusivity(unchecked) var stallTimer: TimerID?
     @exclusivity(unchecked) var timers: [UInt64: RequestTimer] = [:]
     @exclusivity(unchecked) var nextTimerKey: UInt64 = 0

@@ -4,8 +4,9 @@
 /// either protocol. Each field has a command-line flag (`--h2-…`, see the executable's `--help`).
 /// A plain value: Sendable.
 public struct HTTP2Limits: Sendable, Equatable {
-    /// `SETTINGS_MAX_CONCURRENT_STREAMS`: streams a client may have open at once; more are
-    /// refused by the library with `RST_STREAM(REFUSED_STREAM)`.
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS`: streams a client may have open at once. A client that
+    /// opens more after acknowledging the setting breaks the protocol, and libnghttp2 ends the
+    /// connection with `GOAWAY(PROTOCOL_ERROR)` (clients such as httpx queue instead).
     public var maxConcurrentStreams = 100
     /// `SETTINGS_MAX_HEADER_LIST_SIZE`: a request whose header list (names, values and 32 bytes
     /// per field, RFC 9113 §6.5.2) is larger is answered 431.

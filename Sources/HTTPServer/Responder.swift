@@ -113,6 +113,17 @@ public struct Responder {
     }
 }
 
+extension Responder {
+    /// Injects an HTTP/2 fault on the request's stream (see ``HTTP2Fault``); false, and nothing
+    /// done, over HTTP/1.1 or once the request is answered. A fault that ends the stream answers
+    /// the request (later calls do nothing; scheduled work is cancelled).
+    @discardableResult
+    public func inject(_ fault: HTTP2Fault) -> Bool {
+        guard case .h2(let s) = sink else { return false }
+        return s.inject(fault, beforeHead: true)
+    }
+}
+
 /// Appends `Name: value\r\n` for each field.
 public func appendHeaders(_ headers: HeaderList, to out: inout [UInt8]) {
     for f in headers {

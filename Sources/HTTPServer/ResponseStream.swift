@@ -146,6 +146,16 @@ public final class ResponseStream {
         }
     }
 
+    /// Injects an HTTP/2 fault on this stream after what was written so far (see ``HTTP2Fault``);
+    /// false, and nothing done, over HTTP/1.1 or once the stream closed. When the fault ends the
+    /// stream, `isOpen` becomes false at once and `onClose` is not called (the producer knows).
+    @discardableResult
+    public func inject(_ fault: HTTP2Fault) -> Bool {
+        guard isOpen, case .h2(let s) = target else { return false }
+        if fault.endsStream { detach() }
+        return s.inject(fault, beforeHead: false)
+    }
+
     /// Runs `body` after `delay` unless the stream has closed by then.
     @discardableResult
     public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> TimerID {
