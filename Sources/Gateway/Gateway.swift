@@ -103,6 +103,11 @@ public final class Gateway: HTTPHandler {
         /// The protocol that carried the request (journal).
         var transport: Transport = .http1
 
+        /// An HTTP/2 fault met an HTTP/1.1 request: its journal reason says it was skipped.
+        func noteHTTP2Skipped(_ rule: FaultRule) {
+            if let i = faults.lastIndex(where: { $0.ruleID == rule.id }) { faults[i].reason += FaultRule.skipNote }
+        }
+
         init(request: Request, path: String, requestID: String, surface: Surface, view: FixtureView, started: UInt64,
              session: String) {
             self.request = request

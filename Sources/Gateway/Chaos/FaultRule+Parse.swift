@@ -17,7 +17,7 @@ public struct FaultSpecError: Error, Sendable, CustomStringConvertible {
 /// reset after_events=5 stream=true probability=0.1 seed=42
 /// ```
 extension FaultRule {
-    static let kinds = "a status (400-599) or one of latency, stall, end, cut, empty, reset, garbage, malformed, drip, fail, error"
+    static let kinds = "a status (400-599) or one of latency, stall, end, cut, empty, reset, garbage, malformed, drip, fail, error, rst_stream, goaway, window_stall, data_stall, h2_settings"
     static let surfaceNames: Set = ["messages", "chat", "responses", "gemini", "models", "account", "keys", "images", "tasks", "files"]
 
     /// Parses one rule in the text grammar; `now` (virtual Unix seconds) resolves relative times.
@@ -220,6 +220,9 @@ extension FaultRule {
             case "seed":
                 guard let s = UInt64(value) else { throw fail(name, "expected a non-negative integer, found '\(value)'") }
                 r.seed = s
+            case "last_stream": r.lastStream = try nonNegative(name, value, "a stream id", most: Int(Int32.max))
+            case "max_streams": r.maxStreams = try nonNegative(name, value, "a stream count", most: 100_000)
+            case "window": r.window = try nonNegative(name, value, "a window size in bytes", most: Int(Int32.max))
             default:
                 let hint = Suggestion.closest(to: name, among: optionNames).map { "; did you mean \($0)?" } ?? ""
                 throw fail(name, "unknown option\(hint) (options: \(optionNames.joined(separator: ", ")))")
@@ -237,19 +240,24 @@ extension FaultRule {
             }
         }
         try only(["status", "retry_after", "retry_after_ms", "should_retry"], for: [.status], "status faults (and error)")
-        try only(["code", "message"], for: [.status, .fail], "status faults (and error, and fail)")
+        try only(["code"], for: [.status, .fail, .rstStream, .goaway], "status faults (and error, fail, rst_stream, goaway)")
+        try only(["message"], for: [.status, .fail], "status faults (and error, and fail)")
+        try checkHTTP2(&r, given: given)
         try only(["at"], for: [.fail], "fail faults")
         if r.action == .fail {
             if r.surfaces.isEmpty { r.surfaces = ["tasks"] }
             guard r.surfaces == ["tasks"] else { throw FaultSpecError(message: "surface: fail acts on async tasks only (surface=tasks)") }
             if r.afterEvents != nil { throw FaultSpecError(message: "after_events: fail acts on the task's timeline; use at=") }
         }
-        try only(["for"], for: [.stall], "stall faults")
+        try only(["for"], for: [.stall, .windowStall, .dataStall], "stall, window_stall and data_stall faults")
         try only(["tps", "ttft"], for: [.drip], "drip faults")
         try only(["bytes"], for: [.garbage], "garbage faults")
         if r.action == .latency, r.latency == nil { throw FaultSpecError(message: "latency: required (e.g. latency 200ms or latency=100ms..300ms)") }
         if r.action == .stall, !given.contains("for") { throw FaultSpecError(message: "for: required for stall (e.g. stall for=5s after_events=3)") }
-        if r.afterEvents != nil, [.latency, .garbage, .drip].contains(r.action) {
+        if r.action == .windowStall || r.action == .dataStall, !given.contains("for") {
+            throw FaultSpecError(message: "for: required for \(r.action.rawValue) (e.g. \(r.action.rawValue) for=5s)")
+        }
+        if r.afterEvents != nil, [.latency, .garbage, .drip, .windowStall, .h2Settings].contains(r.action) {
             throw FaultSpecError(message: "after_events: \(r.action.rawValue) faults act before the head or on the whole stream, not after an event")
         }
         if r.onAccept {

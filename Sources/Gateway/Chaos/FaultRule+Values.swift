@@ -5,7 +5,8 @@ import HTTPCore
 /// "did you mean" messages for the ones it does not. Pure functions: Sendable by construction.
 extension FaultRule {
     /// The fault names, aliases included (what `kinds` lists, for suggestions).
-    static let kindNames = ["latency", "delay", "stall", "end", "cut", "empty", "reset", "garbage", "malformed", "drip", "fail", "error"]
+    static let kindNames = ["latency", "delay", "stall", "end", "cut", "empty", "reset", "garbage", "malformed", "drip", "fail", "error",
+                            "rst_stream", "goaway", "window_stall", "data_stall", "h2_settings"]
     /// Words people reach for that are not fault names, with the fault that does what they mean.
     static let kindHints: [String: String] = [
         "timeout": "latency (a delay before the response, e.g. latency 30s, longer than the client's timeout) or 504 (a gateway timeout status)",
@@ -20,7 +21,7 @@ extension FaultRule {
     static let optionNames = ["fault", "id", "status", "message", "code", "retry_after", "retry_after_ms", "should_retry", "latency",
                               "for", "after_events", "tps", "ttft", "at", "bytes", "on", "surface", "path", "model", "key", "method",
                               "session", "attempt", "stream", "seq", "connection", "first", "times", "every", "after", "from",
-                              "until", "probability", "p", "seed"]
+                              "until", "probability", "p", "seed", "last_stream", "max_streams", "window"]
     /// The largest count any count option (`first`, `every`, `after`, `seq`, …) takes.
     static let maxCount = 1_000_000_000
 

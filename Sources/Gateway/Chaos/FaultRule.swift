@@ -1,5 +1,6 @@
 import Glibc
 import HTTPCore
+import HTTPServer
 
 /// One fault-injection rule: what goes wrong (`action` and its settings), to which requests
 /// (the selectors) and when (the schedule). Every channel speaks the same grammar: `faults.json`,
@@ -31,6 +32,17 @@ struct FaultRule: Sendable {
         case drip
         /// An async task (`surface=tasks`, on submit) fails at a point of its timeline (`at`).
         case fail
+        /// HTTP/2: `RST_STREAM` with `code` on the request's stream, before the head or after
+        /// `after_events`. Skipped (journaled as such) on HTTP/1.1, like every HTTP/2 fault.
+        case rstStream = "rst_stream"
+        /// HTTP/2: `GOAWAY` with `code` and `last_stream` on the request's connection.
+        case goaway
+        /// HTTP/2: the connection grants no request-body window for `for`.
+        case windowStall = "window_stall"
+        /// HTTP/2: the stream sends no DATA for `for` although its window is open.
+        case dataStall = "data_stall"
+        /// HTTP/2: a SETTINGS frame with `max_streams` and/or `window` to the connection.
+        case h2Settings = "h2_settings"
     }
 
     /// When in a request's life the rule acts.
@@ -68,6 +80,14 @@ struct FaultRule: Sendable {
     var onAccept = false
     /// `fail`: the progress percent the task fails at; -1 = when it leaves the queue.
     var failAt = 50
+    /// `rst_stream`, `goaway`: the HTTP/2 error code (`code=`); nil for the action's default.
+    var h2Code: HTTP2ErrorCode?
+    /// `goaway`: the last stream id it names (`last_stream=`); nil for the request's own stream
+    /// (before the head: the one before it).
+    var lastStream: Int?
+    /// `h2_settings`: SETTINGS_MAX_CONCURRENT_STREAMS and SETTINGS_INITIAL_WINDOW_SIZE.
+    var maxStreams: Int?
+    var window: Int?
 
     // Selectors: all given ones must hold.
     var surfaces: [String] = []
@@ -99,7 +119,9 @@ struct FaultRule: Sendable {
         case .latency: return .delay
         case .stall: return afterEvents == nil ? .delay : .stream
         case .end, .drip, .fail: return .stream
-        case .status, .cut, .reset, .garbage, .malformed: return afterEvents == nil ? .response : .stream
+        case .status, .cut, .reset, .garbage, .malformed, .rstStream, .goaway, .dataStall:
+            return afterEvents == nil ? .response : .stream
+        case .windowStall, .h2Settings: return .response
         }
     }
 
@@ -127,9 +149,9 @@ struct FaultRule: Sendable {
         default: parts.append(action.rawValue)
         }
         if let latency { parts.append(action == .latency ? latency.text : "latency=\(latency.text)") }
-        if action == .stall { parts.append("for=\(Delay.millisText(stallMillis))") }
+        if action == .stall || action == .windowStall || action == .dataStall { parts.append("for=\(Delay.millisText(stallMillis))") }
         if action == .fail { parts.append("at=\(failAt < 0 ? "pending" : "\(failAt)%")") }
-        if action == .status || action == .fail || (afterEvents != nil && action != .end) {
+        if action == .status || action == .fail || (afterEvents != nil && ![.end, .rstStream, .goaway, .dataStall].contains(action)) {
             if let retryAfter { parts.append("retry_after=\(retryAfter)") }
             if let retryAfterMillis { parts.append("retry_after_ms=\(retryAfterMillis)") }
             if let shouldRetry { parts.append("should_retry=\(shouldRetry)") }
@@ -142,6 +164,7 @@ struct FaultRule: Sendable {
             if firstTokenMillis > 0 { parts.append("ttft=\(Delay.millisText(firstTokenMillis))") }
         }
         if action == .garbage { parts.append("bytes=\(garbageBytes)") }
+        parts += http2ActionParts
         if let afterEvents { parts.append("after_events=\(afterEvents)") }
         if onAccept { parts.append("on=accept") }
         return parts.joined(separator: " ")

@@ -127,6 +127,19 @@ extension Gateway {
                 body(final, nil)
             case .latency, .stall, .end, .drip, .fail:
                 body(final, d.stream)
+            case .rstStream, .goaway:
+                // The stream is reset (or refused by the GOAWAY) instead of answered.
+                if let h = r.http2Fault, responder.inject(h) {
+                    if case .goaway(.noError, let last) = h, let last, let s = final.transport.streamID, Int(last) >= s {
+                        return body(final, d.stream)  // a graceful GOAWAY that still covers this stream
+                    }
+                    return record(final, status: 0, bytes: 0)
+                }
+                final.noteHTTP2Skipped(r)
+                body(final, d.stream)
+            case .windowStall, .dataStall, .h2Settings:
+                if let h = r.http2Fault, !responder.inject(h) { final.noteHTTP2Skipped(r) }
+                body(final, d.stream)
             }
         }
         if d.delayMillis > 0 {

@@ -120,7 +120,9 @@ extension Gateway {
             case .stall: fault = (.stall(.milliseconds(f.stallMillis)), at)
             case .malformed: fault = (.malformed, at)
             case .drip: pacing = Pacing(firstTokenMillis: f.firstTokenMillis, tokensPerSecond: f.tokensPerSecond)
-            case .latency, .garbage, .fail: break
+            case .rstStream, .goaway, .dataStall:
+                if let h = f.http2Fault { fault = (.http2(h, skipped: { ex.noteHTTP2Skipped(f) }), at) }
+            case .latency, .garbage, .fail, .windowStall, .h2Settings: break
             }
         }
         let limit = StreamDriver.Limit(after: .seconds(maxStreamSeconds)) { [self] at in

@@ -46,6 +46,9 @@ final class StreamDriver {
         case stall(Duration)
         /// The next event's JSON is cut in half; the stream goes on.
         case malformed
+        /// An HTTP/2 fault on the stream (after the events written); `skipped` runs instead
+        /// when the request came over HTTP/1.1. The stream ends here if the fault ends it.
+        case http2(HTTP2Fault, skipped: () -> Void)
     }
 
     /// Events and body bytes written, and what they were (for the journal).
@@ -146,6 +149,12 @@ final class StreamDriver {
                 case .stall(let pause):
                     fault = nil
                     return wait(pause)
+                case .http2(let h, let skipped):
+                    fault = nil
+                    stream.flush()  // what was written goes first
+                    guard stream.inject(h) else { skipped(); continue }
+                    if h.endsStream { return finishing()(.failed) }
+                    continue
                 case .malformed:
                     fault = nil
                     if next < events.count {
