@@ -42,7 +42,7 @@ let package = Package(
         /// Raw-socket HTTP client and process helpers shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "CNghttp2", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "GatewayTests", dependencies: ["BytespikeMock", "HTTPCore", "HTTPServer", "TestSupport"], exclude: ["Golden"],
                     swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: strict),

@@ -79,6 +79,8 @@ extension H2Connection {
             // A client that does not read stops being read from: what it could still send (PINGs,
             // SETTINGS) would only queue more answers.
             if !readPaused, pendingOutput >= context.config.highWatermark { readPaused = true; updateInterest() }
+            // Over the server-wide budget, a connection stuck on a reader that takes nothing is cut.
+            if pendingOutput >= context.config.highWatermark, context.budget.exceeded { abort(); return }
         }
     }
 

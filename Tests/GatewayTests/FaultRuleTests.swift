@@ -458,7 +458,7 @@ import Testing
         ("429 should_retry=maybe", "should_retry: expected true or false, found 'maybe'"),
         ("drip tps=5 retry_after=1", "retry_after: only status faults (and error) take it"),
         ("latency 1s message=x", "message: only status faults"),
-        ("cut for=1s", "for: only stall faults take it"),
+        ("cut for=1s", "for: only stall, window_stall and data_stall faults take it"),
         ("429 at=running", "at: only fail faults take it"),
         ("fail at=100%", "at: expected pending, running or a progress percent from 0 to 99, found '100%'"),
         ("fail at=soon", "at: expected pending, running or a progress percent"),
