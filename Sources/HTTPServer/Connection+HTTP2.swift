@@ -37,7 +37,6 @@ extension Connection {
         closed = true
         context.budget.adjust(by: -accounted)
         accounted = 0
-        if let output = Optional(output), !output.isEmpty { self.output = [] }
         let h2 = H2Connection(fd: fd, loop: loop, context: context, peer: nil)
         h2.start(initial: bytes)
     }
