@@ -28,7 +28,7 @@ from bytespike_mock import BytespikeMock, __version__
 
 ROOT = Path(__file__).resolve().parents[2]
 BARE_PATH = "/usr/bin:/bin"
-C_RUNTIME = re.compile(r"(linux-vdso|ld-linux[-\w.]*|libc|libm|libdl|librt|libpthread|libutil|libresolv|libgcc_s|libstdc\+\+)\.so[.\d]*")
+C_RUNTIME = re.compile(r"(libnghttp2|linux-vdso|ld-linux[-\w.]*|libc|libm|libdl|librt|libpthread|libutil|libresolv|libgcc_s|libstdc\+\+)\.so[.\d]*")
 
 
 @pytest.fixture(scope="module")
