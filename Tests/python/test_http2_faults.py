@@ -153,3 +153,22 @@ def test_http2_fault_options_are_checked_where_they_enter(base_url):
     assert ok.status_code == 200, ok.text
     assert ok.json()["faults"][-1]["spec"] == "goaway code=ENHANCE_YOUR_CALM last_stream=0 session=never"
     requests.delete(base_url + "/__mock/faults", timeout=5)
+
+
+def test_rst_stream_after_events_on_a_task_stream():
+    """The task SSE stream takes the HTTP/2 stream faults too: one event, then RST_STREAM(CANCEL)."""
+    from h2raw import start_mock_process
+    with start_mock_process("--time-scale", "50") as (port, _):
+        base = f"http://127.0.0.1:{port}"
+        sub = requests.post(base + "/v1/tasks/submit", headers=AUTH, timeout=10,
+                            json={"model": "sora-2", "params": {"prompt": "a fox", "duration_seconds": 5}})
+        assert sub.status_code == 200, sub.text
+        task = sub.json()["task_id"]
+        events: list[str] = []
+        with h2_client() as c, pytest.raises(httpx2.RemoteProtocolError, match=r"StreamReset.*error_code:8"):
+            with c.stream("GET", f"{base}/v1/tasks/stream/{task}",
+                          headers={**AUTH, "x-mock-fault": "rst_stream code=CANCEL after_events=1"}) as r:
+                for line in r.iter_lines():
+                    if line.startswith("event:"):
+                        events.append(line)
+        assert len(events) == 1

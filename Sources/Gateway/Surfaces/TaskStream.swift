@@ -138,6 +138,11 @@ final class TaskStreamer {
             let resume = { [self] in stalled = false; pump() }
             stream.schedule(after: .milliseconds(f.stallMillis), resume)
             return true
+        case .rstStream, .goaway, .dataStall:
+            guard let h = f.http2Fault else { return false }
+            stream.flush()  // the events before it go first
+            guard stream.inject(h) else { ex.noteHTTP2Skipped(f); return false }
+            if !h.endsStream { return false }
         default:
             return false
         }
