@@ -50,7 +50,7 @@ enum H2Callbacks {
         let type = UInt32(f.hd.type)
         if type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue {
             if type == NGHTTP2_HEADERS.rawValue, f.headers.cat == NGHTTP2_HCAT_REQUEST {
-                c.streams[f.hd.stream_id]?.headComplete = true
+                c.streams[f.hd.stream_id]?.headArrived()
             }
             if f.hd.flags & endStream != 0 { c.requestComplete(stream: f.hd.stream_id) }
         }

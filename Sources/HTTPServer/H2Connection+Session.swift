@@ -35,6 +35,7 @@ extension H2Connection {
     func beginRequest(stream id: Int32) {
         let s = H2Stream(id: id, connection: self)
         streams[id] = s
+        s.armRequestDeadline()
         idleSince = loop.now
     }
 

@@ -122,6 +122,7 @@ extension H2Stream {
     /// After the library returned: the stream is gone, its producer learns (``ResponseStream/onClose``).
     func finalizeClose() {
         closed = true
+        cancelRequestDeadline()
         if let t = stallTimer { connection.loop.cancel(t); stallTimer = nil }
         data = []
         dataSent = 0

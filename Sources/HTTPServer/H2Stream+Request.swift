@@ -9,6 +9,7 @@ extension H2Stream {
     func addField(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
         guard !headComplete, rejection == nil else { return }  // trailers are not kept
         headerListSize += name.count + value.count + 32
+        lastInput = connection.loop.now
         if headerListSize > connection.limits.maxHeaderListSize {
             rejection = .init(code: 431)
             fields = []
@@ -33,6 +34,7 @@ extension H2Stream {
 
     /// Request body bytes; false once the body is over the limit (the rest is discarded).
     func appendBody(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        lastInput = connection.loop.now
         guard rejection == nil else { return true }
         if body.count + bytes.count > connection.context.config.parser.maxBodyBytes {
             rejection = .init(code: 413)
@@ -48,10 +50,16 @@ extension H2Stream {
     /// Hands the complete request to the handler, or answers a rejected one with the handler's
     /// error body (``HTTPHandler/protocolErrorResponse(status:message:)``), as HTTP/1.1 would.
     func dispatch() {
+        cancelRequestDeadline()
         guard !finished, !closed else { return }
         if let status = rejection {
             resetAfterResponse = !closed
-            return reject(status, status.code == 413 ? "request body is too large" : "request header list is too large")
+            let message = switch status.code {
+            case 413: "request body is too large"
+            case 408: "request was not received in time"
+            default: "request header list is too large"
+            }
+            return reject(status, message)
         }
         switch makeRequest() {
         case .success(let request):

@@ -55,6 +55,9 @@ final class H2Stream {
     /// The response ended before the request did: reset the stream after its last frame.
     @exclusivity(unchecked) var resetAfterResponse = false
     @exclusivity(unchecked) var lastProgress: UInt64 = 0
+    /// When request bytes last arrived, and the head/body deadline's timer (``armRequestDeadline()``).
+    @exclusivity(unchecked) var lastInput: UInt64 = 0
+    @exclusivity(unchecked) var requestTimer: TimerID?
     /// A `data_stall` fault: no DATA before this time (loop nanoseconds).
     @exclusivity(unchecked) var holdUntil: UInt64?
     @exclusivity(unchecked) var stallTimer: TimerID?

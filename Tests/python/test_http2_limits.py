@@ -173,3 +173,27 @@ def test_reset_fault_resets_the_whole_connection(base_url):
             while True:
                 if c.read_frame(timeout=5) is None:
                     pytest.fail("the connection stayed open")
+
+
+def test_a_stream_whose_body_stalls_is_answered_408_at_the_body_timeout():
+    with start_mock_process("--body-timeout", "1") as (port, _), H2Raw(port) as c:
+        c.request(1, "/v1/chat/completions", method="POST", extra=AUTH, end_stream=False)
+        c.send(DataFrame(1, b'{"model":'))  # and then nothing
+        started = time.monotonic()
+        frames = c.read_until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=5)
+        assert status_of(frames, 1) == 408
+        assert json.loads(body_of(frames, 1))["error"]["code"] == "request_timeout"
+        assert 0.8 < time.monotonic() - started < 3
+        c.request(3, HEALTH)  # the connection goes on
+        assert status_of(c.read_until(lambda f: end_of(f, 3)), 3) == 200
+
+
+def test_a_stream_whose_head_never_completes_is_reset_at_the_header_timeout():
+    with start_mock_process("--header-timeout", "1") as (port, _), H2Raw(port) as c:
+        block = c.block(c.request_headers(HEALTH))
+        c.send(HeadersFrame(1, block[:4]))  # no END_HEADERS, no CONTINUATION
+        started = time.monotonic()
+        frames = c.read_until(lambda f: isinstance(f, (RstStreamFrame, GoAwayFrame)), timeout=5)
+        assert frames and isinstance(frames[-1], RstStreamFrame), frames
+        assert frames[-1].stream_id == 1 and frames[-1].error_code == CANCEL
+        assert 0.8 < time.monotonic() - started < 3
