@@ -8,7 +8,7 @@ import json
 import os
 import time
 
-from hyperframe.frame import DataFrame, RstStreamFrame, WindowUpdateFrame
+from hyperframe.frame import DataFrame, HeadersFrame, RstStreamFrame, WindowUpdateFrame
 
 from h2raw import CANCEL, H2Raw, start_mock_process
 from sdk_helpers import DEFAULT
@@ -28,8 +28,9 @@ def rss_kib(pid: int) -> int:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
-def open_and_reset(port: int, streams: int, batch: int = 50) -> int:
-    """Opens `streams` streams in batches on one connection; each is reset once its first DATA arrived."""
+def open_and_reset(port: int, streams: int, batch: int = 20) -> int:
+    """Opens `streams` streams in batches on one connection; each is reset once its first DATA arrived.
+    Batches of 20 stay under the account's 25 requests in flight, so every stream is a real stream."""
     reset = 0
     with H2Raw(port) as c:
         sid = 1
@@ -46,6 +47,8 @@ def open_and_reset(port: int, streams: int, batch: int = 50) -> int:
                 assert f is not None, "no frames"
                 if isinstance(f, DataFrame) and f.flow_controlled_length:  # keep the connection window open
                     c.send(WindowUpdateFrame(0, window_increment=f.flow_controlled_length))
+                if isinstance(f, HeadersFrame) and f.stream_id in waiting:
+                    assert dict(f.decoded)[":status"] == "200", f.decoded
                 if isinstance(f, DataFrame) and f.stream_id in waiting:
                     waiting.discard(f.stream_id)
                     c.send(RstStreamFrame(f.stream_id, error_code=CANCEL))
