@@ -118,7 +118,7 @@ def test_window_stall_holds_uploads_on_the_connection_for_its_duration(base_url)
                      json={**CHAT, "stream": False, "messages": [{"role": "user", "content": "x" * 3_000_000}]})
         took = time.monotonic() - started
     assert big.status_code in (200, 400)  # whatever the gateway says of a 3 MB prompt, it said it after the stall
-    assert 1.5 <= took < 8, took
+    assert 1.5 <= took < 15, took  # the upper bound is loose for a loaded CI machine
 
 
 def test_h2_settings_advertises_a_small_stream_limit_on_the_connection(base_url):

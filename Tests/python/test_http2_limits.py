@@ -135,9 +135,9 @@ def test_stream_the_client_never_opens_a_window_for_is_reset_at_the_write_timeou
     with start_mock_process("--write-timeout", "1") as (port, _), H2Raw(port, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 0}) as c:
         chat(c, 1, stream=True)
         started = time.monotonic()
-        frames = c.read_until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=5)
+        frames = c.read_until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=8)
         assert frames and isinstance(frames[-1], RstStreamFrame) and frames[-1].error_code == CANCEL
-        assert 0.8 < time.monotonic() - started < 4
+        assert 0.8 < time.monotonic() - started < 6  # loose: a loaded CI machine
         # The connection and its other streams are fine.
         c.send(SettingsFrame(0, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 65535}))
         c.request(3, HEALTH)
@@ -180,10 +180,10 @@ def test_a_stream_whose_body_stalls_is_answered_408_at_the_body_timeout():
         c.request(1, "/v1/chat/completions", method="POST", extra=AUTH, end_stream=False)
         c.send(DataFrame(1, b'{"model":'))  # and then nothing
         started = time.monotonic()
-        frames = c.read_until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=5)
+        frames = c.read_until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=8)
         assert status_of(frames, 1) == 408
         assert json.loads(body_of(frames, 1))["error"]["code"] == "request_timeout"
-        assert 0.8 < time.monotonic() - started < 3
+        assert 0.8 < time.monotonic() - started < 6  # loose: a loaded CI machine
         c.request(3, HEALTH)  # the connection goes on
         assert status_of(c.read_until(lambda f: end_of(f, 3)), 3) == 200
 
@@ -193,7 +193,7 @@ def test_a_stream_whose_head_never_completes_is_reset_at_the_header_timeout():
         block = c.block(c.request_headers(HEALTH))
         c.send(HeadersFrame(1, block[:4]))  # no END_HEADERS, no CONTINUATION
         started = time.monotonic()
-        frames = c.read_until(lambda f: isinstance(f, (RstStreamFrame, GoAwayFrame)), timeout=5)
+        frames = c.read_until(lambda f: isinstance(f, (RstStreamFrame, GoAwayFrame)), timeout=8)
         assert frames and isinstance(frames[-1], RstStreamFrame), frames
         assert frames[-1].stream_id == 1 and frames[-1].error_code == CANCEL
-        assert 0.8 < time.monotonic() - started < 3
+        assert 0.8 < time.monotonic() - started < 6  # loose: a loaded CI machine
