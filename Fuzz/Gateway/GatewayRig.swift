@@ -11,8 +11,8 @@ import Synchronization
 /// request on the client end and reads until the server closes. The client side is the fake
 /// peer the brief asks for: the handler answers through its real `Responder`.
 ///
-/// Concurrency: made once per process; `exchange` runs on the fuzzing thread, the connection on
-/// the loop thread; they share nothing but the socket.
+/// Concurrency: made once per process; `exchange` (and its receive buffer) belongs to the fuzzing
+/// thread, the connection to the loop thread; they share nothing but the socket.
 final class GatewayRig: @unchecked Sendable {
     let gateway: Gateway
     let loop: EventLoop
@@ -46,9 +46,15 @@ final class GatewayRig: @unchecked Sendable {
         var closedByServer: Bool
     }
 
+    /// The receive buffer, reused by every exchange (an exchange runs on the fuzzing thread only).
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+
     /// Sends `request` on a fresh connection and reads until the server closes it, or until
-    /// `patience` seconds passed.
-    func exchange(_ request: [UInt8], patience: Double) -> Reply {
+    /// `patience` seconds passed, or until no byte came for `silence` seconds (nil: no such limit).
+    /// A request that waits on a timer (a journal wait, a latency fault, a stall) is given up after
+    /// `silence`, not `patience`: what runs when its timer fires is the same code that inputs with
+    /// shorter timers reach, so the wait buys no coverage.
+    func exchange(_ request: [UInt8], patience: Double, silence: Double? = nil) -> Reply {
         var fds: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
             fatalError("socketpair: errno \(errno)")
@@ -66,12 +72,14 @@ final class GatewayRig: @unchecked Sendable {
         defer { close(client) }
         var reply: [UInt8] = []
         let deadline = Sys.monotonicNanos() + UInt64(patience * 1e9)
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let quietLimit = silence.map { UInt64($0 * 1e9) } ?? UInt64.max
+        var lastByte = Sys.monotonicNanos()
         while true {
             let now = Sys.monotonicNanos()
-            if now >= deadline { return Reply(bytes: reply, closedByServer: false) }
+            let giveUp = min(deadline, quietLimit == .max ? .max : lastByte + quietLimit)
+            if now >= giveUp { return Reply(bytes: reply, closedByServer: false) }
             var p = pollfd(fd: client, events: Int16(POLLIN) | (sent < request.count ? Int16(POLLOUT) : 0), revents: 0)
-            let ready = poll(&p, 1, Int32(min(100, (deadline - now) / 1_000_000 + 1)))
+            let ready = poll(&p, 1, Int32(min(100, (giveUp - now) / 1_000_000 + 1)))
             if ready < 0, errno == EINTR { continue }
             if ready <= 0 { continue }
             if p.revents & Int16(POLLOUT) != 0, sent < request.count {
@@ -80,7 +88,7 @@ final class GatewayRig: @unchecked Sendable {
             }
             if p.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
-                if n > 0 { reply += buffer[0..<n]; continue }
+                if n > 0 { reply += buffer[0..<n]; lastByte = Sys.monotonicNanos(); continue }
                 if n == 0 || (errno != EAGAIN && errno != EINTR) { return Reply(bytes: reply, closedByServer: true) }
             }
         }
@@ -97,5 +105,21 @@ final class GatewayRig: @unchecked Sendable {
         gateway.journal.clear(session: nil)
         gateway.tasks.reset(session: nil)
         gateway.files.reset(session: nil)
+        dropJournalWaiters()
+    }
+
+    /// The first journal waiter id not yet dropped (fuzzing thread only).
+    private var firstLiveWaiter = 1
+
+    /// Drops the journal waits that given-up inputs left registered. The gateway keeps a waiter
+    /// until its `timeout_ms` (up to 10 minutes) even when the client has gone, and the journal's
+    /// reset does not drop them; left alone, they would fire on a later input's journal entry (an
+    /// input that does not replay alone) and fill the 1,024 waiter slots (every later wait a 503).
+    /// Waiter ids count up from 1: a probe wait that can never be satisfied reveals the next id, and
+    /// every id up to it is cancelled (their timers then find nothing to do).
+    private func dropJournalWaiters() {
+        guard case .success(let probe?) = gateway.journal.wait(JournalFilter(), count: .max, loop: loop, done: {}) else { return }
+        for id in firstLiveWaiter...probe { _ = gateway.journal.cancelWait(id) }
+        firstLiveWaiter = probe + 1
     }
 }
