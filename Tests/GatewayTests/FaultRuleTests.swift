@@ -332,6 +332,19 @@ import Testing
         #expect(try FaultMake.rule(r.text).message == r.message)
     }
 
+    @Test func text_splitsNameAndValueAtAnEqualsSignFollowedByACombiningMark() throws {
+        let r = try FaultMake.rule("429 model=\"\u{0360}x*\" retry_after=3")
+        #expect(r.models == ["\u{0360}x*"])
+        #expect(r.text.contains("model="))
+        #expect(try FaultMake.rule(r.text).text == r.text)
+    }
+
+    @Test func text_splitsAListAtABarFollowedByACombiningMark() throws {
+        let r = try FaultMake.rule("503 model=\"a|\u{0360}b\"")
+        #expect(r.models == ["a", "\u{0360}b"])
+        #expect(try FaultMake.rule(r.text).models == r.models)
+    }
+
     @Test(arguments: canonical)
     func text_isCanonicalAndRoundTrips(_ spec: String, _ expected: String) throws {
         let r = try FaultMake.rule(spec)

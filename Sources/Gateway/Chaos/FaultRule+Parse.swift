@@ -25,14 +25,17 @@ extension FaultRule {
         let tokens = try tokenize(text)
         guard let head = tokens.first else { throw FaultSpecError(message: "empty fault spec; start with \(kinds)") }
         // An unknown fault name is the first mistake to report (before its options' shape).
-        if !head.contains("="), Int(head) == nil, !kindNames.contains(head.lowercased()) {
+        if !head.unicodeScalars.contains("="), Int(head) == nil, !kindNames.contains(head.lowercased()) {
             throw FaultSpecError(message: "fault: \(unknownKind(head))")
         }
         var pairs: [(String, String)] = []
         var kind: String?
         for (i, t) in tokens.enumerated() {
-            if let eq = t.firstIndex(of: "=") {
-                pairs.append((String(t[..<eq]), String(t[t.index(after: eq)...])))
+            // By scalar, not Character: `=` followed by a combining mark is one Character, which
+            // `firstIndex(of: "=")` would not find (found by the fault-grammar fuzzer).
+            let scalars = t.unicodeScalars
+            if let eq = scalars.firstIndex(of: "=") {
+                pairs.append((String(Substring(scalars[..<eq])), String(Substring(scalars[scalars.index(after: eq)...]))))
             } else if i == 0 {
                 kind = t
             } else if i == 1, let k = kind?.lowercased(), k == "latency" || k == "delay" || k == "stall" {

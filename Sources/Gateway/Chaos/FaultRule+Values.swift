@@ -26,7 +26,9 @@ extension FaultRule {
     static let maxCount = 1_000_000_000
 
     static func list(_ value: String) -> [String] {
-        value.split(separator: "|").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
+        // By scalar: `|` followed by a combining mark is one Character, and a Character split
+        // would make `["a", "\u{0360}b"]` (JSON) one value `a|\u{0360}b`.
+        value.unicodeScalars.split(separator: "|").map { Substring($0).trimmingSpaces }.filter { !$0.isEmpty }
     }
 
     static func bool(_ name: String, _ value: String) throws(FaultSpecError) -> Bool {
