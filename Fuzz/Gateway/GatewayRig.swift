@@ -94,18 +94,41 @@ final class GatewayRig: @unchecked Sendable {
         }
     }
 
-    /// Forgets everything the last request changed, as `POST /__mock/reset` does, so each input
-    /// runs against the same state (a crash replays from its reproducer alone).
+    /// Forgets everything the last request changed, as `POST /__mock/reset` does (keep this list
+    /// the same as `.controlReset` in Sources/Gateway/Surfaces/ControlAPI.swift), so each input
+    /// runs against the same state (a crash replays from its reproducer alone). A part left out
+    /// carries state into the next input: the prompt cache, left out once, kept a stream's events
+    /// alive behind a pointer LeakSanitizer cannot follow, and a replayed stream "leaked".
     func reset() {
+        settle()
         gateway.accounting.reset()
         gateway.clock.reset()
         gateway.replies.reset(session: nil)
         gateway.responseStore.reset()
+        gateway.promptCache.reset()
         gateway.faults.reset(session: nil)
         gateway.journal.clear(session: nil)
         gateway.tasks.reset(session: nil)
         gateway.files.reset(session: nil)
         dropJournalWaiters()
+    }
+
+    /// Posted by the loop once it has finished the turn in which the last answer went out.
+    private let settled: UnsafeMutablePointer<sem_t> = {
+        let p = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+        sem_init(p, 0, 0)
+        return p
+    }()
+
+    /// Waits until the loop has finished the work it queued around the last answer (a stream
+    /// stores its events in the prompt cache and the journal after its last bytes went out), so
+    /// the reset that follows clears that too: one loop turn for `execute`, then the end-of-turn
+    /// queue, where work queued at the close runs first.
+    private func settle() {
+        let loop = self.loop
+        nonisolated(unsafe) let done = settled
+        loop.execute { loop.runSoon { sem_post(done) } }
+        while sem_wait(settled) != 0, errno == EINTR {}
     }
 
     /// The first journal waiter id not yet dropped (fuzzing thread only).
