@@ -55,8 +55,11 @@ enum ResponseCheck {
         if type.hasPrefix("application/json"), !body.isEmpty {
             do { _ = try JSONParser.parse(body) } catch { return "JSON body does not parse (\(error)): \(preview(body))" }
         } else if type.hasPrefix("text/event-stream") {
-            for line in String(decoding: body, as: UTF8.self).components("\n") where line.hasPrefix("data:") {
-                let data = String(line.dropFirst(5)).trimmed
+            // Lines end in LF, CRLF (Gemini, as Google sends it) or CR; split by byte, since a
+            // String search for "\n" does not see the LF inside a CRLF, which is one Character.
+            for raw in body.split(omittingEmptySubsequences: true, whereSeparator: { $0 == 0x0A || $0 == 0x0D })
+            where raw.starts(with: "data:".utf8) {
+                let data = String(decoding: raw.dropFirst(5), as: UTF8.self).trimmed
                 guard data != "[DONE]", !data.isEmpty else { continue }
                 do { _ = try JSONParser.parse(Array(data.utf8)) } catch { return "event data does not parse (\(error)): \(data.prefix(200))" }
             }
