@@ -919,3 +919,23 @@ def test_admin_token_guards_the_control_api_but_not_health_or_traffic():
         assert j.status_code == 200 and [e["status"] for e in j.json()["entries"]] == [429, 200, 200]
         r = ctl(u, "POST", "reset", headers=header)
         assert r.status_code == 200 and r.json() == {"status": "reset"}
+
+
+def test_abandoned_journal_waits_leave_with_their_clients():
+    """1,100 abandoned 600-second journal waits (more than the 1,024 the journal keeps) do not make
+    the next wait a 503: a full table gives the oldest wait's place to the newer one."""
+    import socket
+    with running_mock() as m:
+        host, port = m.url.rsplit("//", 1)[1].split(":")
+        request = (b"GET /__mock/journal/wait?count=1&path=/never&timeout_ms=600000 HTTP/1.1\r\n"
+                   b"Host: x\r\n\r\n")
+        for _ in range(1100):
+            with socket.create_connection((host, int(port)), timeout=TIMEOUT) as s:
+                s.sendall(request)
+        deadline = time.monotonic() + 10
+        while True:
+            r = ctl(m.url, "GET", "journal/wait", params={"count": 1, "path": "/never", "timeout_ms": 50})
+            if r.status_code == 408 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert_error(r, 408, "journal_wait_timeout", "0 of 1")

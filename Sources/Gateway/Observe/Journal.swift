@@ -20,6 +20,8 @@ final class Journal: Sendable {
         var seen: Int
         let loop: EventLoop
         let done: @Sendable () -> Void
+        /// Runs (on `loop`) when a newer wait takes this one's place in a full table.
+        let evicted: @Sendable () -> Void
     }
 
     private struct State {
@@ -164,19 +166,25 @@ final class Journal: Sendable {
 
     /// Registers a waiter for `count` matching entries. Returns nil when enough already exist
     /// (answer at once), else the waiter id to cancel on timeout; `done` then runs on `loop`.
-    func wait(_ filter: JournalFilter, count: Int, loop: EventLoop, done: @escaping @Sendable () -> Void) -> Result<Int?, GatewayError> {
-        state.withLock { s in
+    ///
+    /// The table holds at most ``maxWaiters``. A wait that finds it full takes the place of the
+    /// oldest, whose `evicted` runs on its loop: an HTTP/1.1 client that hung up on its wait cannot
+    /// be told from one that only half-closed until its answer is written, so abandoned waits would
+    /// otherwise fill the table for up to their 600-second timeout and refuse every later wait.
+    func wait(_ filter: JournalFilter, count: Int, loop: EventLoop, done: @escaping @Sendable () -> Void,
+              evicted: @escaping @Sendable () -> Void = {}) -> Result<Int?, GatewayError> {
+        let (result, displaced): (Result<Int?, GatewayError>, Waiter?) = state.withLock { s in
             var seen = 0
             s.ring.forEach { e in if filter.matches(e) { seen += 1 } }
-            if seen >= count { return .success(nil) }
-            guard s.waiters.count < Self.maxWaiters else {
-                return .failure(GatewayError(status: 503, message: "too many journal waiters (at most \(Self.maxWaiters))", code: "too_many_waiters"))
-            }
+            if seen >= count { return (.success(nil), nil) }
+            let oldest = s.waiters.count >= Self.maxWaiters ? s.waiters.removeFirst() : nil
             let id = s.nextWaiter
             s.nextWaiter += 1
-            s.waiters.append(Waiter(id: id, filter: filter, count: count, seen: seen, loop: loop, done: done))
-            return .success(id)
+            s.waiters.append(Waiter(id: id, filter: filter, count: count, seen: seen, loop: loop, done: done, evicted: evicted))
+            return (.success(id), oldest)
         }
+        if let displaced { displaced.loop.execute(displaced.evicted) }
+        return result
     }
 
     /// Removes waiter `id`; true when it was still waiting (so the caller answers the timeout).

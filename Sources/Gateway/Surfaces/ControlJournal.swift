@@ -77,17 +77,24 @@ extension Gateway {
         }
         let answer = { [self] in send(.ok, encodeEntries(journal.entries(filter)), ex, responder) }
         nonisolated(unsafe) let later = answer
-        let registered = journal.wait(filter, count: count, loop: responder.loop) { later() }
+        let refuse = { [self] in
+            fail(GatewayError(status: 503, message: "this wait gave its place to a newer one: at most \(Journal.maxWaiters) journal waits are kept",
+                              code: "too_many_waiters"), ex, responder)
+        }
+        nonisolated(unsafe) let evicted = refuse
+        let registered = journal.wait(filter, count: count, loop: responder.loop, done: { later() }, evicted: { evicted() })
         switch registered {
         case .failure(let e): fail(e, ex, responder)
         case .success(nil): answer()
         case .success(let id?):
-            responder.schedule(after: .milliseconds(timeout)) { [self] in
+            // A client that goes away takes its waiter with it (`cancelled`), so abandoned waits
+            // cannot fill the waiter table and turn every later wait into a 503.
+            responder.schedule(after: .milliseconds(timeout), { [self] in
                 guard journal.cancelWait(id) else { return }
                 let seen = journal.entries(filter).count
                 fail(GatewayError(status: 408, message: "timed out after \(timeout) ms: \(seen) of \(count) matching requests recorded",
                                   code: "journal_wait_timeout"), ex, responder)
-            }
+            }, cancelled: { [journal] in _ = journal.cancelWait(id) })
         }
     }
 
