@@ -55,9 +55,12 @@ public func fuzzGateway(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     let bytes = request.bytes
     if getenv("FUZZ_GATEWAY_SHOW") != nil { fputs(String(decoding: bytes, as: UTF8.self) + "\n", stderr) }  // replaying: show the request
-    let lower = String(decoding: bytes, as: UTF8.self).lowercased()
-    let asksForFault = faultWords.contains { lower.contains($0) }
-    let mayBeSlow = slowWords.contains { lower.contains($0) }
+    // ASCII-lowercased bytes searched byte by byte: `String.contains` walked Characters and took
+    // half of the fuzzing thread's time (perf, 24% of the whole process).
+    let lowered = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+    let asksForFault = faultWords.contains { lowered.containsBytes($0.utf8) }
+    let mayBeSlow = slowWords.contains { lowered.containsBytes($0.utf8) }
+    var lower: String { String(decoding: lowered, as: UTF8.self) }
     let start = ExchangeProfile.enabled ? Sys.monotonicNanos() : 0
     let reply = rig.exchange(bytes, patience: mayBeSlow ? slowPatience : 8, silence: mayBeSlow ? slowSilence : nil)
     let exchanged = ExchangeProfile.enabled ? Sys.monotonicNanos() : 0
@@ -75,7 +78,21 @@ public func fuzzGateway(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     // A fault may cut, garble or drop the answer on purpose; otherwise it must be exactly one response.
     if !asksForFault, let problem = ResponseCheck.problem(reply.bytes, isHead: request.method == "HEAD", strictBodies: true) {
-        fuzzFailure("\(problem)\nrequest:\n\(lower.prefix(600))\nresponse:\n\(String(decoding: reply.bytes.prefix(600), as: UTF8.self))")
+        fuzzFailure("\(problem)\nrequest:\n\(lower.prefix(600))\nresponse:\n\(String(decoding: reply.bytes.prefix(getenv("FUZZ_GATEWAY_SHOW") != nil ? 1 << 20 : 600), as: UTF8.self))")
     }
     return 0
+}
+
+extension Array where Element == UInt8 {
+    /// Whether `needle` occurs in these bytes (a naive scan: requests are at most 8 KiB).
+    func containsBytes(_ needle: String.UTF8View) -> Bool {
+        let pattern = Array(needle)
+        guard let first = pattern.first, pattern.count <= count else { return pattern.isEmpty }
+        var i = 0
+        while i + pattern.count <= count {
+            if self[i] == first, self[i ..< i + pattern.count].elementsEqual(pattern) { return true }
+            i += 1
+        }
+        return false
+    }
 }
