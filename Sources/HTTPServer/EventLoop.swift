@@ -57,6 +57,9 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var spareOutput: [[UInt8]] = []
     static let inputBufferSize = 4 * 1024
     static let spareBuffers = 64
+    /// The largest output buffer kept for reuse: an HTTP/2 connection's batch of frames (the high
+    /// watermark plus one 16 KiB DATA frame, ``H2Connection`` reserves that much).
+    static let spareOutputCapacity = 96 * 1024
     let dateCache = DateCache()
 
     private static let wakeToken: UInt64 = UInt64.max
@@ -219,9 +222,12 @@ public final class EventLoop: @unchecked Sendable {
     /// An empty output buffer, with capacity when a spare one is at hand.
     func takeOutputBuffer() -> [UInt8] { spareOutput.popLast() ?? [] }
 
-    /// Takes back a written-out output buffer; leaves `buffer` empty.
+    /// Takes back a written-out output buffer of at most ``spareOutputCapacity`` bytes (larger
+    /// ones are freed); leaves `buffer` empty. The spares hold at most
+    /// ``spareBuffers`` × ``spareOutputCapacity`` (6 MiB) per loop, and only as many as were busy
+    /// at once.
     func recycleOutput(_ buffer: inout [UInt8]) {
-        if buffer.capacity <= 64 * 1024, spareOutput.count < Self.spareBuffers {
+        if buffer.capacity <= Self.spareOutputCapacity, spareOutput.count < Self.spareBuffers {
             buffer.removeAll(keepingCapacity: true)
             spareOutput.append(buffer)
         }

@@ -13,14 +13,24 @@ enum H2Callbacks {
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, onDataChunk)
         nghttp2_session_callbacks_set_on_stream_close_callback(cbs, onStreamClose)
         nghttp2_session_callbacks_set_on_frame_send_callback(cbs, onFrameSend)
+        nghttp2_session_callbacks_set_send_data_callback(cbs, sendData)
         return cbs!
     }()
 
-    /// The data provider every response body reads through (``H2Stream/readData(into:length:flags:)``).
-    static let read: nghttp2_data_source_read_callback = { _, id, buf, length, flags, _, user in
+    /// The data provider every response body reads through (``H2Stream/readData(length:flags:)``).
+    static let read: nghttp2_data_source_read_callback = { _, id, _, length, flags, _, user in
         let c = Unmanaged<H2Connection>.fromOpaque(user!).takeUnretainedValue()
-        guard let s = c.streams[id], let buf, let flags else { return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue) }
-        return s.readData(into: buf, length: length, flags: flags)
+        guard let s = c.streams[id], let flags else { return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue) }
+        return s.readData(length: length, flags: flags)
+    }
+
+    /// A DATA frame whose bytes `read` left in place (`NO_COPY`): written into the output.
+    static let sendData: nghttp2_send_data_callback = { _, frame, header, length, _, user in
+        guard let f = frame?.pointee, let header, let s = connection(user).streams[f.hd.stream_id],
+              s.sendFrame(header: header, length: length, padding: f.data.padlen) else {
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+        }
+        return 0
     }
 
     static func connection(_ user: UnsafeMutableRawPointer?) -> H2Connection {

@@ -29,18 +29,19 @@ extension H2Stream {
         _ = nghttp2_session_resume_data(session, id)
     }
 
-    /// The data provider (called by the library inside `mem_send`): copies up to `length` queued
-    /// bytes, marks END_STREAM after the last one, or defers until the producer writes again.
-    func readData(into buf: UnsafeMutablePointer<UInt8>, length: Int, flags: UnsafeMutablePointer<UInt32>) -> Int {
+    /// The data provider (called by the library inside `mem_send`): takes up to `length` queued
+    /// bytes, marks END_STREAM after the last one, or defers until the producer writes again. The
+    /// bytes are not copied here (`NO_COPY`): the library then calls ``sendFrame(header:length:padding:)``
+    /// within the same `mem_send`, which appends them to the output once, with the frame header.
+    func readData(length: Int, flags: UnsafeMutablePointer<UInt32>) -> Int {
         if holding {
             deferred = true
             return Int(NGHTTP2_ERR_DEFERRED.rawValue)
         }
         let n = min(length, pending)
         if n > 0 {
-            data.withUnsafeBufferPointer { src in
-                buf.update(from: src.baseAddress! + dataSent, count: n)
-            }
+            flags.pointee |= NGHTTP2_DATA_FLAG_NO_COPY.rawValue
+            frameStart = dataSent
             dataSent += n
             connection.streamBytes -= n
             lastProgress = connection.loop.now
@@ -66,6 +67,18 @@ extension H2Stream {
             }
         }
         return n
+    }
+
+    /// The DATA frame taken by ``readData(length:flags:)``: its 9-byte header, the pad length byte
+    /// when padded, `length` bytes of `data` from `frameStart`, then the padding.
+    func sendFrame(header: UnsafePointer<UInt8>, length: Int, padding: Int) -> Bool {
+        guard length >= 0, frameStart + length <= data.count else { return false }
+        let c = connection
+        c.output.append(contentsOf: UnsafeBufferPointer(start: header, count: 9))
+        if padding > 0 { c.output.append(UInt8(truncatingIfNeeded: padding - 1)) }
+        data.withUnsafeBufferPointer { c.output.append(contentsOf: UnsafeBufferPointer(rebasing: $0[frameStart..<frameStart + length])) }
+        if padding > 1 { c.output.append(contentsOf: repeatElement(0, count: padding - 1)) }
+        return true
     }
 
     /// A paused producer may write again (its queue fell below the low watermark).

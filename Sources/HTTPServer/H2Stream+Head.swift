@@ -8,7 +8,7 @@ extension H2Stream {
         guard let session else { return false }
         var lines: [UInt8] = []
         headers(&lines)
-        let head = H2ResponseHead(status: status, contentLength: contentLength, date: connection.loop.dateCache.current, lines: lines)
+        var head = H2ResponseHead(status: status, contentLength: contentLength, date: connection.loop.dateCache.current, lines: lines)
         var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: H2Callbacks.read)
         let rv = head.withFields { nva, count in
             hasBody ? nghttp2_submit_response(session, id, nva, count, &provider)

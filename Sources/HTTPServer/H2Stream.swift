@@ -13,7 +13,7 @@ import HTTPCore
 /// memory; a producer that ignores the pause is reset at the hard output limit.
 ///
 /// Concurrency: confined to the connection's loop thread. The library calls in through its
-/// callbacks only to record (``addField(name:value:)``, ``appendBody(_:)``, ``readData(into:length:flags:)``);
+/// callbacks only to record (``addField(name:value:)``, ``appendBody(_:)``, ``readData(length:flags:)``);
 /// handler-facing work runs from ``H2Connection/pump()``.
 final class H2Stream {
     let id: Int32
@@ -46,6 +46,9 @@ final class H2Stream {
     /// Body bytes written and not yet taken by the library, from `dataSent` on.
     @exclusivity(unchecked) var data: [UInt8] = []
     @exclusivity(unchecked) var dataSent = 0
+    /// Where the DATA frame the library last took starts in `data` (it was counted in
+    /// `dataSent`); its bytes go straight into the connection's output in ``sendFrame(header:length:padding:)``.
+    @exclusivity(unchecked) var frameStart = 0
     /// No more body bytes will be written.
     @exclusivity(unchecked) var eof = false
     /// The library was told no data is ready; `resume_data` wakes it.

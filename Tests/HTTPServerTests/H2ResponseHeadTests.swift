@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func head_fieldsReachTheLibraryAsNameValuePairs() {
-        let head = H2ResponseHead(status: .ok, contentLength: 0, date: [], lines: Array("A: b\r\n".utf8))
+        var head = H2ResponseHead(status: .ok, contentLength: 0, date: [], lines: Array("A: b\r\n".utf8))
         let seen = head.withFields { nva, count in
             (0..<count).map { i in
                 String(decoding: UnsafeBufferPointer(start: nva[i].name, count: nva[i].namelen), as: UTF8.self) + "=" +
