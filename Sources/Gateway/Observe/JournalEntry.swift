@@ -53,8 +53,7 @@ struct JournalEntry: Sendable {
     func heldBytes() -> Int {
         var n = Self.overhead + id.utf8.count + path.utf8.count + session.utf8.count + faults.count * 160
         if let r = request { n += r.heldBytes }
-        n += response.heldBytes
-        if stream { n += bytes }  // the reply text the stream's events share
+        n += response.heldBytes  // a stream's transcript counts the reply text its events share
         return n
     }
 }

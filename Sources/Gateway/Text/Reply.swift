@@ -147,6 +147,18 @@ struct StreamEvent: Sendable {
         return copy.withUTF8 { body(UnsafeBufferPointer(rebasing: $0[Int(start)..<Int(end)])) }
     }
 
+    /// The same event from its parts (``parts``), as ``PackedEvents`` rebuilds it.
+    init(_ template: Template, start: UInt32, end: UInt32) {
+        form = .piece(template, start: start, end: end)
+        tokens = 0
+    }
+
+    /// The event as a template and the UTF-8 range of its text, or its own bytes.
+    var parts: (template: Template, start: UInt32, end: UInt32)? {
+        if case .piece(let t, let start, let end) = form { return (t, start, end) }
+        return nil
+    }
+
     /// Heap bytes this event keeps of its own (a template is shared, so it is not counted).
     var storedBytes: Int {
         if case .bytes(let b) = form { return b.count }
