@@ -331,6 +331,27 @@ def test_log_jsonLinesAndOff():
         assert output(m, "stderr") == ""
 
 
+def test_log_namesTheProtocol_andTheHTTP2ConnectionAndStream():
+    import httpx2  # HTTP/2 only (prior knowledge), as in test_http2_sdk.py
+    body = {"model": "gpt-5-4-nano", "messages": [{"role": "user", "content": "hi"}]}
+    auth = {"Authorization": f"Bearer {DEFAULT}"}
+    with running_mock("--log", "json") as m:
+        requests.post(m.url + "/v1/chat/completions", json=body, headers=auth, timeout=TIMEOUT)
+        with httpx2.Client(http1=False, http2=True, timeout=TIMEOUT) as h2:
+            for _ in range(2):
+                assert h2.post(m.url + "/v1/chat/completions", json=body, headers=auth).http_version == "HTTP/2"
+        rows = [json.loads(line) for line in wait_for_lines(m, 3)]
+        assert [r["protocol"] for r in rows] == ["http/1.1", "h2c", "h2c"], rows
+    with running_mock() as m:
+        requests.post(m.url + "/v1/chat/completions", json=body, headers=auth, timeout=TIMEOUT)
+        with httpx2.Client(http1=False, http2=True, timeout=TIMEOUT) as h2:
+            for _ in range(2):
+                h2.post(m.url + "/v1/chat/completions", json=body, headers=auth)
+        lines = wait_for_lines(m, 3)
+        assert "h2c" not in lines[0], lines  # HTTP/1.1 lines are as before
+        assert lines[1].endswith(" h2c=1/1") and lines[2].endswith(" h2c=1/3"), lines  # one connection, streams 1 and 3
+
+
 @pytest.mark.parametrize("args, word", [
     (["--log", "loud"], "--log expects text, json or off"),
     (["--journal-bytes", "100"], "--journal-bytes expects an integer in 4096"),

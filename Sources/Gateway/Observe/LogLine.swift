@@ -1,12 +1,14 @@
 import HTTPCore
+import HTTPServer
 
 /// What a request log line says, taken from a journal entry on the answering thread: only the
 /// fields the line shows (most are short inline strings, so taking it retains little), then
 /// rendered on the log thread straight into its output bytes (no intermediate strings).
 ///
 /// Text: `12:01:33.412 POST /v1/chat/completions 200 chat model=gpt-5-4-nano key=key_default 3.215ms events=50 faults=r1:429`
-/// (`model`, `key`, `events` (streams), `faults` and `session` only when there are some; UTC).
-/// JSON: `{"time","id","method","path","surface","model","key","status","stream","events","duration_ms","faults","session"}`.
+/// (`model`, `key`, `events` (streams), `faults`, `session` and `h2c=CONNECTION/STREAM` (HTTP/2)
+/// only when there are some; UTC).
+/// JSON: `{"time","id","method","path","surface","model","key","status","stream","events","duration_ms","faults","session","protocol"}`.
 ///
 /// Concurrency: stateless.
 struct LogLine: Sendable {
@@ -23,6 +25,7 @@ struct LogLine: Sendable {
     var events: Int
     var durationMillis: Double
     var faults: [AppliedFault]
+    var transport: Transport
 
     init(_ e: borrowing JournalEntry) {
         wallMillis = e.wallMillis
@@ -38,6 +41,7 @@ struct LogLine: Sendable {
         events = e.events
         durationMillis = e.durationMillis
         faults = e.faults
+        transport = e.transport
     }
 
     static func write(_ e: LogLine, _ format: LogFormat, to out: inout [UInt8]) {
@@ -87,6 +91,12 @@ struct LogLine: Sendable {
             }
         }
         if !e.session.isEmpty { put(" session=", &out); put(e.session, &out) }
+        if case .h2c(let connection, let stream) = e.transport {
+            put(" h2c=", &out)
+            withDecimalDigits(Int(truncatingIfNeeded: connection)) { out.append(contentsOf: $0) }
+            out.append(0x2F)
+            withDecimalDigits(Int(stream)) { out.append(contentsOf: $0) }
+        }
         out.append(0x0A)
     }
 
@@ -115,6 +125,7 @@ struct LogLine: Sendable {
         }
         w.arrayEnd()
         w.key("session"); w.optionalString(e.session.isEmpty ? nil : e.session)
+        w.key("protocol"); w.string(e.transport.name)
         w.objectEnd()
         w.withBytes { out.append(contentsOf: $0) }
         out.append(0x0A)
