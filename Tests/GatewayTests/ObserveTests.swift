@@ -1,4 +1,5 @@
 @testable import BytespikeMock
+import HTTPServer
 import HTTPCore
 import Testing
 
@@ -106,6 +107,13 @@ import Testing
         var out: [UInt8] = []
         LogLine.write(LogLine(e), .text, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "01:02:03.004 POST /v1/chat/completions 429 chat model=gpt-5-4-nano key=key_default 1.000ms faults=r429:500\n")
+        e.transport = .h2c(connection: 3, stream: 5)
+        out = []
+        LogLine.write(LogLine(e), .text, to: &out)
+        #expect(String(decoding: out, as: UTF8.self).hasSuffix(" faults=r429:500 h2c=3/5\n"))
+        out = []
+        LogLine.write(LogLine(e), .json, to: &out)
+        #expect(String(decoding: out, as: UTF8.self).hasSuffix(#""session":null,"protocol":"h2c"}"# + "\n"))
     }
 }
 
