@@ -39,23 +39,24 @@ extension H2Connection {
     }
 
     /// Bytes serialised and not yet written to the socket.
-    var pendingOutput: Int { output.count - outSent }
+    var pendingOutput: Int { output.pending }
 
     /// Frames from the session until it has none ready or the high watermark is queued.
     private func fillOutput() {
         guard let session, nghttp2_session_want_write(session) != 0 else { return }
-        if output.capacity == 0 {
+        if output.framing.capacity == 0 {
             // Room for the whole batch up front: grown by doubling from a spare buffer, the
-            // output was reallocated twice per batch (a third of HTTP/2's cost per request).
-            output = loop.takeOutputBuffer()
-            output.reserveCapacity(min(context.config.highWatermark + 20 * 1024, EventLoop.spareOutputCapacity))
+            // output was reallocated twice per batch. Large DATA payloads are not copied into
+            // it, but small ones (streamed events) are.
+            output.framing = loop.takeOutputBuffer()
+            output.framing.reserveCapacity(min(context.config.highWatermark + 20 * 1024, EventLoop.spareOutputCapacity))
         }
         while pendingOutput < context.config.highWatermark {
             var p: UnsafePointer<UInt8>?
             let n = nghttp2_session_mem_send(session, &p)  // DATA frames are appended by the send_data callback
             if n < 0 { abort(); return }
             if n == 0 { break }
-            output.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+            output.append(UnsafeBufferPointer(start: p, count: n))
         }
     }
 
@@ -64,17 +65,13 @@ extension H2Connection {
         guard !closed else { return }
         var progressed = false
         while pendingOutput > 0 {
-            let r: Result<IOResult<Int>, SystemError> = output.withUnsafeBytes { o in
-                Result { () throws(SystemError) in try Sys.send(fd, o.baseAddress! + outSent, o.count - outSent) }
-            }
-            guard case .success(let io) = r else { abort(); return }
-            guard case .done(let n) = io else { break }
-            outSent += n
+            let io: IOResult<Int>
+            do { io = try output.write(to: fd) } catch { abort(); return }
+            guard case .done = io else { break }
             progressed = true
         }
         if pendingOutput == 0 {
-            loop.recycleOutput(&output)
-            outSent = 0
+            if output.framing.capacity > 0 { loop.recycleOutput(&output.framing) }
             writeDeadline = nil
             setWriteInterest(false)
             if readPaused { readPaused = false; updateInterest() }
@@ -180,7 +177,7 @@ extension H2Connection {
         if abortive { Sys.setAbortiveClose(fd) }
         Sys.close(fd)
         if !input.isEmpty { loop.recycleInput(&input) }
-        output = []
+        output = H2Output()
         MemoryReturn.requestTrim(on: loop)
         context.connectionClosed()
     }
@@ -210,12 +207,12 @@ extension H2Connection {
                 var p: UnsafePointer<UInt8>?
                 let n = nghttp2_session_mem_send(session, &p)
                 if n <= 0 { break }
-                output.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+                output.append(UnsafeBufferPointer(start: p, count: n))
             }
             nghttp2_session_del(session)
             self.session = nil
         }
-        output.append(contentsOf: bytes)
+        bytes.withUnsafeBufferPointer { output.append($0) }
         closeAfterFlush = true
     }
 }

@@ -35,8 +35,8 @@ final class H2Connection: EventSink {
 
     // Input and output.
     @exclusivity(unchecked) var input: [UInt8] = []
-    @exclusivity(unchecked) var output: [UInt8] = []
-    @exclusivity(unchecked) var outSent = 0
+    /// Frames serialised and not yet written; DATA payloads point into the streams' queues.
+    @exclusivity(unchecked) var output = H2Output()
     /// Response bytes producers wrote that the library has not taken yet (all streams).
     @exclusivity(unchecked) var streamBytes = 0
     @exclusivity(unchecked) var accounted = 0

@@ -69,15 +69,16 @@ extension H2Stream {
         return n
     }
 
-    /// The DATA frame taken by ``readData(length:flags:)``: its 9-byte header, the pad length byte
-    /// when padded, `length` bytes of `data` from `frameStart`, then the padding.
+    /// The DATA frame taken by ``readData(length:flags:)``: its 9-byte header and the pad length
+    /// byte (when padded) are copied into the connection's output; the `length` bytes of `data`
+    /// from `frameStart` are referenced there, not copied (``H2Output``); then the padding.
     func sendFrame(header: UnsafePointer<UInt8>, length: Int, padding: Int) -> Bool {
         guard length >= 0, frameStart + length <= data.count else { return false }
         let c = connection
-        c.output.append(contentsOf: UnsafeBufferPointer(start: header, count: 9))
+        c.output.append(UnsafeBufferPointer(start: header, count: 9))
         if padding > 0 { c.output.append(UInt8(truncatingIfNeeded: padding - 1)) }
-        data.withUnsafeBufferPointer { c.output.append(contentsOf: UnsafeBufferPointer(rebasing: $0[frameStart..<frameStart + length])) }
-        if padding > 1 { c.output.append(contentsOf: repeatElement(0, count: padding - 1)) }
+        c.output.append(payload: data, range: frameStart..<frameStart + length)
+        if padding > 1 { c.output.appendZeros(padding - 1) }
         return true
     }
 
