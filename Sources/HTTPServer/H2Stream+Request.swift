@@ -12,24 +12,26 @@ extension H2Stream {
         lastInput = connection.loop.now
         if headerListSize > connection.limits.maxHeaderListSize {
             rejection = .init(code: 431)
-            fields = []
+            fields.removeAll()
             return
         }
         if name.first == UInt8(ascii: ":") {
-            switch String(decoding: name, as: UTF8.self) {
-            case ":method": method = Array(value); isHead = method == Array("HEAD".utf8)
-            case ":path": path = Array(value)
-            case ":authority": authority = Array(value)
+            // Compared as bytes by length and one distinguishing byte: the library has checked
+            // that a request's pseudo-headers are exactly :method, :scheme, :path, :authority
+            // (and :protocol), so these bytes tell them apart.
+            switch name.count {
+            case 7 where name[1] == UInt8(ascii: "m"):  // :method
+                method = Array(value)
+                isHead = value.count == 4 && value[0] == 0x48 && value[1] == 0x45 && value[2] == 0x41 && value[3] == 0x44
+            case 5 where name[1] == UInt8(ascii: "p"): path = Array(value)  // :path
+            case 10 where name[1] == UInt8(ascii: "a"): authority = Array(value)  // :authority
             default: break  // :scheme, :protocol
             }
             return
         }
         if name.elementsEqual("content-length".utf8) { return }  // the body arrives framed; the library checked it
-        if name.elementsEqual("host".utf8) { hasHost = true }
-        fields.append(contentsOf: name)
-        fields.append(contentsOf: [0x3A, 0x20])
-        fields.append(contentsOf: value)
-        fields.append(contentsOf: [0x0D, 0x0A])
+        if name.count == 4, name.elementsEqual("host".utf8) { hasHost = true }
+        fields.add(name: name, value: value)
     }
 
     /// Request body bytes; false once the body is over the limit (the rest is discarded).
@@ -74,12 +76,28 @@ extension H2Stream {
         complete(status: r.status, body: r.body) { appendHeaders(r.headers, to: &$0) }
     }
 
-    /// The request as the handler sees it on HTTP/1.1: the head is written as an HTTP/1.1 head
-    /// (`:authority` as `Host`) and read by the same parser, so the same limits and checks apply;
-    /// the body is the DATA received.
+    /// The request as the handler sees it on HTTP/1.1: the request an HTTP/1.1 head (`:authority`
+    /// as `Host`) with these fields would give, with the same limits and checks. A head the shared
+    /// parser takes as it is gets its field index straight from the decoded fields
+    /// (``DecodedHead``); any other is written out as that HTTP/1.1 head and read by the parser, so
+    /// its errors are the parser's. The body is the DATA received.
     func makeRequest() -> Result<Request, ParseError> {
+        var limits = connection.context.config.parser
+        limits.maxHeaderBytes = max(limits.maxHeaderBytes, connection.limits.maxHeaderListSize + authority.count + 8)
+        if var request = fields.request(method: method, target: path, authority: authority, limits: limits) {
+            request.body = body
+            body = []
+            fields.removeAll()
+            return .success(request)
+        }
+        return parseHTTP1Head(limits: limits)
+    }
+
+    /// The head written as HTTP/1.1 and read by ``RequestParser``.
+    private func parseHTTP1Head(limits: ParserLimits) -> Result<Request, ParseError> {
+        let lines = fields.lines
         var head: [UInt8] = []
-        head.reserveCapacity(method.count + path.count + authority.count + fields.count + 32)
+        head.reserveCapacity(method.count + path.count + authority.count + lines.count + 32)
         head.append(contentsOf: method)
         head.append(0x20)
         head.append(contentsOf: path)
@@ -89,16 +107,14 @@ extension H2Stream {
             head.append(contentsOf: authority)
             head.append(contentsOf: [0x0D, 0x0A])
         }
-        head.append(contentsOf: fields)
+        head.append(contentsOf: lines)
         head.append(contentsOf: [0x0D, 0x0A])
-        var limits = connection.context.config.parser
-        limits.maxHeaderBytes = max(limits.maxHeaderBytes, connection.limits.maxHeaderListSize + authority.count + 8)
         var parser = RequestParser(limits: limits)
         switch parser.parse(head) {
         case .request(var request, _):
             request.body = body
             body = []
-            fields = []
+            fields.removeAll()
             return .success(request)
         case .error(let e):
             return .failure(e)

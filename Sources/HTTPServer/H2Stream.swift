@@ -24,8 +24,8 @@ final class H2Stream {
     @exclusivity(unchecked) var method: [UInt8] = []
     @exclusivity(unchecked) var path: [UInt8] = []
     @exclusivity(unchecked) var authority: [UInt8] = []
-    /// The regular fields as `name: value\r\n` lines.
-    @exclusivity(unchecked) var fields: [UInt8] = []
+    /// The regular fields (as `name: value\r\n` lines, with their index).
+    @exclusivity(unchecked) var fields = DecodedHead()
     @exclusivity(unchecked) var hasHost = false
     @exclusivity(unchecked) var headerListSize = 0
     @exclusivity(unchecked) var body: [UInt8] = []

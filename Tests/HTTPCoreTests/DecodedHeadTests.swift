@@ -1,0 +1,106 @@
+@testable import HTTPCore
+import Testing
+
+/// A head from decoded fields (``DecodedHead``) is the request the parser makes of the same
+/// HTTP/1.1 head, byte for byte; heads the parser has to judge are left to it.
+@Suite struct DecodedHeadTests {
+    private func decoded(_ fields: [(String, String)]) -> DecodedHead {
+        var head = DecodedHead()
+        for (n, v) in fields {
+            Array(n.utf8).withUnsafeBufferPointer { name in
+                Array(v.utf8).withUnsafeBufferPointer { head.add(name: name, value: $0) }
+            }
+        }
+        return head
+    }
+
+    /// What the parser makes of the HTTP/1.1 head HTTP/2 would otherwise write.
+    private func parsed(_ method: String, _ target: String, authority: String, _ fields: [(String, String)],
+                        limits: ParserLimits = ParserLimits()) -> RequestParser.Result {
+        let hasHost = fields.contains { $0.0 == "host" }
+        var text = "\(method) \(target) HTTP/1.1\r\n"
+        if !hasHost, !authority.isEmpty { text += "host: \(authority)\r\n" }
+        for (n, v) in fields { text += "\(n): \(v)\r\n" }
+        var parser = RequestParser(limits: limits)
+        return parser.parse(Array((text + "\r\n").utf8))
+    }
+
+    private func built(_ method: String, _ target: String, authority: String, _ fields: [(String, String)],
+                       limits: ParserLimits = ParserLimits()) -> Request? {
+        decoded(fields).request(method: Array(method.utf8), target: Array(target.utf8), authority: Array(authority.utf8), limits: limits)
+    }
+
+    private func expectSame(_ a: Request, _ b: Request) {
+        #expect(a.rawHead == b.rawHead)
+        #expect(a.method == b.method && a.version == b.version && a.keepAlive == b.keepAlive)
+        #expect(a.targetRange == b.targetRange && a.authorityRange == b.authorityRange)
+        #expect(a.fieldRanges.count == b.fieldRanges.count)
+        for (x, y) in zip(a.fieldRanges, b.fieldRanges) {
+            #expect(x.nameStart == y.nameStart && x.nameEnd == y.nameEnd && x.valueStart == y.valueStart && x.valueEnd == y.valueEnd)
+        }
+        #expect(a.nameFilter == b.nameFilter)
+        #expect(a.path == b.path && a.query == b.query && a.host == b.host && a.headBytes == b.headBytes)
+    }
+
+    @Test func usualHeads_areTheParsersRequest_byteForByte() throws {
+        let cases: [(String, String, String, [(String, String)])] = [
+            ("GET", "/v1/models", "127.0.0.1:8080", [("authorization", "Bearer sk-1"), ("user-agent", "h2load nghttp2/1.52.0")]),
+            ("POST", "/v1/chat/completions?x=1", "localhost", [("content-type", "application/json"), ("accept", "*/*")]),
+            ("GET", "/", "", [("host", "example.test"), ("x-empty", ""), ("x-tab", "a\tb")]),
+            ("HEAD", "/v1/models/gpt", "h:1", []),
+            ("PATCH", "/a", "h", [("host", "other"), ("x", "\u{00E9}t\u{00E9}")]),
+        ]
+        for (method, target, authority, fields) in cases {
+            let direct = try #require(built(method, target, authority: authority, fields))
+            guard case .request(let viaParser, _) = parsed(method, target, authority: authority, fields) else {
+                Issue.record("the parser refused \(method) \(target)")
+                continue
+            }
+            expectSame(direct, viaParser)
+            #expect(direct.header("authorization") == viaParser.header("authorization"))
+        }
+    }
+
+    @Test func headsTheParserJudges_areLeftToIt() {
+        // Each of these the parser refuses or interprets: the decoded head does not build them.
+        #expect(built("GET", "*", authority: "h", []) == nil, "asterisk form")
+        #expect(built("GET", "http://h/x", authority: "h", []) == nil, "absolute form")
+        #expect(built("GET", "/x", authority: "", []) == nil, "no host at all: 400 from the parser")
+        #expect(built("GET", "/x", authority: "", [("host", "a"), ("host", "b")]) == nil, "two hosts")
+        #expect(built("GET", "/x", authority: "h", [("host", "a")]) != nil, "a host field and an authority: the field wins, as before")
+        #expect(built("GET", "/x y", authority: "h", []) == nil, "space in the target")
+        #expect(built("G(T", "/x", authority: "h", []) == nil, "method not a token")
+        #expect(built("GET", "/x", authority: "h", [("x", " padded")]) == nil, "value the parser trims")
+        #expect(built("GET", "/x", authority: "h", [("x", "a\u{01}b")]) == nil, "control byte in a value")
+        #expect(built("GET", "/x", authority: "h", [("x", "a\rb")]) == nil, "CR in a value")
+        #expect(built("GET", "/x", authority: "h", [("x y", "v")]) == nil, "name not a token")
+        #expect(built("POST", "/x", authority: "h", [("expect", "100-continue")]) == nil)
+        #expect(built("POST", "/x", authority: "h", [("transfer-encoding", "chunked")]) == nil)
+        #expect(built("GET", "/x", authority: "h", [("connection", "close")]) == nil)
+        #expect(built("GET", "/x", authority: "h", [("content-length", "0")]) == nil)
+    }
+
+    @Test func limits_areLeftToTheParser_atTheirEdges() throws {
+        var limits = ParserLimits()
+        limits.maxHeaderCount = 3
+        let three = [("a", "1"), ("b", "2")]  // plus the host line from the authority
+        #expect(built("GET", "/x", authority: "h", three, limits: limits) != nil)
+        #expect(built("GET", "/x", authority: "h", three + [("c", "3")], limits: limits) == nil)
+        guard case .error(.tooManyHeaders) = parsed("GET", "/x", authority: "h", three + [("c", "3")], limits: limits) else {
+            Issue.record("the parser should refuse four fields"); return
+        }
+        limits = ParserLimits()
+        limits.maxRequestLine = 23
+        #expect(built("GET", "/123456789", authority: "h", [], limits: limits) != nil)  // 23 bytes exactly
+        guard case .request = parsed("GET", "/123456789", authority: "h", [], limits: limits) else {
+            Issue.record("the parser takes a request line at the limit"); return
+        }
+        #expect(built("GET", "/1234567890", authority: "h", [], limits: limits) == nil)
+        guard case .error(.requestLineTooLong) = parsed("GET", "/1234567890", authority: "h", [], limits: limits) else {
+            Issue.record("the parser refuses a request line over the limit"); return
+        }
+        limits = ParserLimits()
+        limits.maxHeaderBytes = 12  // "host: h\r\n" + "a: 1\r\n" is 15
+        #expect(built("GET", "/x", authority: "h", [("a", "1")], limits: limits) == nil)
+    }
+}
