@@ -48,17 +48,30 @@ public struct DecodedHead: Sendable {
     private mutating func check(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
         guard !name.isEmpty else { plain = false; return }
         for b in name where !isTokenByte(b) { plain = false; return }
-        let raw = UnsafeRawBufferPointer(name)
-        if equalsLowercase(raw, "host") {
+        let n = UnsafeRawBufferPointer(name)
+        if equalsLowercase(n, "host") {
             hostFields += 1
-        } else if equalsLowercase(raw, "content-length") || equalsLowercase(raw, "transfer-encoding")
-                    || equalsLowercase(raw, "connection") || equalsLowercase(raw, "expect") {
+        } else if equalsLowercase(n, "content-length") || equalsLowercase(n, "transfer-encoding")
+                    || equalsLowercase(n, "connection") || equalsLowercase(n, "expect") {
             plain = false
             return
         }
         if let f = value.first, f == 0x20 || f == 0x09 { plain = false; return }
         if let l = value.last, l == 0x20 || l == 0x09 { plain = false; return }
-        for b in value where (b < 0x20 && b != 0x09) || b == 0x7F { plain = false; return }
+        // Eight bytes at a time while none is below 0x20 or 0x7F (as the parser does); the rest,
+        // and a word with such a byte, byte by byte (a tab is allowed).
+        let raw = UnsafeRawBufferPointer(value)
+        var j = 0
+        while j + 8 <= raw.count {
+            let w = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+            if ByteWord.below(w, 0x20) | ByteWord.equal(w, 0x7F) != 0 { break }
+            j += 8
+        }
+        while j < raw.count {
+            let b = raw[j]
+            if (b < 0x20 && b != 0x09) || b == 0x7F { plain = false; return }
+            j += 1
+        }
     }
 
     /// Forgets the fields (their memory included).

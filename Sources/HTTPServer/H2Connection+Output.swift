@@ -145,6 +145,8 @@ extension H2Connection {
         }
         let open = Array(streams.values)
         streams.removeAll()
+        lastStream = nil
+        begun.removeAll()
         ready.removeAll()
         drained.removeAll()
         for s in open { s.connectionGone() }

@@ -30,17 +30,35 @@ extension H2Connection {
         return true
     }
 
+    /// The open stream `id`. The library's callbacks ask for the same stream many times in a
+    /// row (each header field, its frames), so the last one found is checked before the table.
+    func stream(_ id: Int32) -> H2Stream? {
+        if let s = lastStream, s.id == id { return s }
+        let s = streams[id]
+        if s != nil { lastStream = s }
+        return s
+    }
+
     // MARK: what the callbacks report (inside the library: record only, no mem_send/mem_recv)
 
     func beginRequest(stream id: Int32) {
         let s = H2Stream(id: id, connection: self)
         streams[id] = s
-        s.armRequestDeadline()
+        lastStream = s
+        s.lastInput = loop.now
+        begun.append(s)  // its request deadline is armed once `mem_recv` returns
         idleSince = loop.now
     }
 
+    /// Arms the request deadline of the streams that began in the `mem_recv` that just returned
+    /// and are still waiting for the rest of their request.
+    func armBegunStreams() {
+        for s in begun { s.armRequestDeadline() }
+        begun.removeAll(keepingCapacity: true)
+    }
+
     func requestComplete(stream id: Int32) {
-        guard let s = streams[id], !s.queued else { return }
+        guard let s = stream(id), !s.queued else { return }
         s.queued = true
         ready.append(s)
         pumpAgain = true
@@ -48,6 +66,7 @@ extension H2Connection {
 
     func streamClosed(_ id: Int32, code: UInt32) {
         guard let s = streams.removeValue(forKey: id) else { return }
+        if lastStream === s { lastStream = nil }
         s.closedByLibrary(code: code)
         closedStreams.append(s)
         if streams.isEmpty { idleSince = loop.now }

@@ -29,6 +29,10 @@ final class H2Connection: EventSink {
 
     // Streams by id, and the work callbacks leave for `pump`.
     @exclusivity(unchecked) var streams: [Int32: H2Stream] = [:]
+    /// Streams that began in the current `mem_recv` (``armBegunStreams()``).
+    @exclusivity(unchecked) var begun: [H2Stream] = []
+    /// The stream ``stream(_:)`` found last; always one of `streams` (cleared when it leaves).
+    @exclusivity(unchecked) var lastStream: H2Stream?
     @exclusivity(unchecked) var ready: [H2Stream] = []
     @exclusivity(unchecked) var closedStreams: [H2Stream] = []
     @exclusivity(unchecked) var drained: [H2Stream] = []
@@ -169,6 +173,7 @@ final class H2Connection: EventSink {
     func receive(_ bytes: UnsafeRawBufferPointer) {
         guard let session, !closeAfterFlush, bytes.count > 0 else { return }
         let rv = nghttp2_session_mem_recv(session, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if !begun.isEmpty { armBegunStreams() }
         if rv < 0 {
             nghttp2_session_terminate_session(session, Self.errorCode(forLibraryError: Int32(rv)))
             closeAfterFlush = true

@@ -7,9 +7,11 @@ import HTTPCore
 /// upload never ended). Without it a client could hold every stream of every connection open
 /// with a HEADERS frame and nothing after.
 extension H2Stream {
-    /// Arms the deadline when the stream begins (inside the library's callback: a loop timer only).
+    /// Arms the deadline of a stream that began in the `mem_recv` that just returned and whose
+    /// request is not complete yet (``H2Connection/armBegunStreams()``): a request that arrives
+    /// whole in one read never needs a timer. The deadline counts from `lastInput`.
     func armRequestDeadline() {
-        lastInput = connection.loop.now
+        guard requestTimer == nil, !queued, !closed else { return }
         scheduleRequestCheck()
     }
 
@@ -40,6 +42,8 @@ extension H2Stream {
     func headArrived() {
         headComplete = true
         lastInput = connection.loop.now
+        // Not armed yet: the stream began in this `mem_recv` and is armed when it returns.
+        guard requestTimer != nil else { return }
         cancelRequestDeadline()
         scheduleRequestCheck()
     }

@@ -7,6 +7,7 @@ extension H2Stream {
     func submitHead(status: Status, contentLength: Int?, hasBody: Bool, headers: (inout [UInt8]) -> Void) -> Bool {
         guard let session else { return false }
         var lines: [UInt8] = []
+        lines.reserveCapacity(512)  // a usual head's lines in one allocation, not five
         headers(&lines)
         var head = H2ResponseHead(status: status, contentLength: contentLength, date: connection.loop.dateCache.current, lines: lines)
         var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: H2Callbacks.read)

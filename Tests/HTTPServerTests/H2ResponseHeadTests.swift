@@ -27,6 +27,18 @@ import Testing
         #expect(fields(head)[0].1 == "429")
     }
 
+    @Test func lowercasing_changesOnlyCapitals_inEveryByteValue() {
+        let all = (0...255).map { UInt8($0) } + Array("X-Long-Header-NAME-Ends".utf8)
+        var out = [UInt8](repeating: 0, count: all.count)
+        for start in 0..<9 {  // every alignment of the eight-byte steps
+            let n = all.count - start
+            all.withUnsafeBufferPointer { a in
+                out.withUnsafeMutableBufferPointer { H2ResponseHead.copyLowercased(a.baseAddress! + start, to: $0.baseAddress!, count: n) }
+            }
+            #expect(Array(out[0..<n]) == all[start...].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 })
+        }
+    }
+
     @Test func head_fieldsReachTheLibraryAsNameValuePairs() {
         var head = H2ResponseHead(status: .ok, contentLength: 0, date: [], lines: Array("A: b\r\n".utf8))
         let seen = head.withFields { nva, count in
