@@ -1,46 +1,112 @@
 /// A request head whose fields arrive already decoded, one name and value at a time (HTTP/2's
-/// HPACK), kept as the `name: value\r\n` lines of the equivalent HTTP/1.1 head together with
-/// their field index, so the ``Request`` is built without parsing the lines again.
+/// HPACK), written as it comes into the bytes of the equivalent HTTP/1.1 head together with its
+/// field index, so the ``Request`` is built without parsing the head again and without a copy.
 ///
-/// The result is the request ``RequestParser`` makes of the HTTP/1.1 head `METHOD SP target SP
-/// HTTP/1.1`, `host: authority` (only when no `host` field came), the lines, an empty line: the
-/// same bytes and the same field ranges. Only heads the parser takes as they are (origin-form
-/// target, fields within the limits, no field it interprets beyond `host`, values it would not
-/// trim or refuse) are built here; for any other ``request(method:target:authority:limits:)``
-/// returns nil and the caller has the parser read ``lines``, so every error stays the parser's.
+/// The head is `METHOD SP target SP HTTP/1.1`, then `host: authority` (when the request names
+/// an authority and has no `host` field of its own), then a `name: value` line per field, as
+/// ``RequestParser`` reads it. The pseudo-header fields (method, target, authority) come first,
+/// as RFC 9113 §8.3 requires; the request line is written when the first regular field arrives
+/// (or at the end), and the `host` line with it, taken out again should a `host` field follow.
+///
+/// Only heads the parser takes as they are (origin-form target, within the limits, no field it
+/// interprets beyond `host`, no value it would trim or refuse) are built here; for any other,
+/// ``request(limits:)`` returns nil and the caller has the parser read ``http1Head()``, so every
+/// error stays the parser's.
 ///
 /// A plain value, built on one thread.
 public struct DecodedHead: Sendable {
-    /// The fields as `name: value\r\n` lines, in arrival order.
-    public private(set) var lines: [UInt8] = []
-    /// The fields' ranges in ``lines``.
-    private var ranges: [Request.FieldRange] = []
+    /// Which pseudo-header field a value is.
+    public enum Pseudo: Sendable { case method, target, authority }
+
+    /// The head so far (without its final empty line).
+    private var bytes: [UInt8] = []
+    /// The fields' ranges in `bytes` (kept while `plain`).
+    private var fields: [Request.FieldRange] = []
+    /// The pseudo-header values, back to back, until the request line is written.
+    private var pseudo: [UInt8] = []
+    private var method = 0..<0, target = 0..<0, authority = 0..<0
+    /// Where the request line ends in `bytes` (0: not written yet).
+    private var requestLineEnd = 0
+    /// The `host` line made from the authority, while no `host` field came.
+    private var hostLine: Range<Int>?
     /// Every field so far is one the parser would take as it is.
     private var plain = true
+    /// `host` fields received (any case), for the parser's "exactly one Host" rule.
     private var hostFields = 0
 
     public init() {}
 
-    public var isEmpty: Bool { lines.isEmpty }
+    /// A pseudo-header value. One that arrives after a regular field is ignored (the library
+    /// refuses such a request before it is complete).
+    public mutating func set(_ which: Pseudo, _ value: UnsafeBufferPointer<UInt8>) {
+        guard requestLineEnd == 0 else { return }
+        if pseudo.isEmpty { pseudo.reserveCapacity(128) }
+        let start = pseudo.count
+        pseudo.append(contentsOf: value)
+        switch which {
+        case .method: method = start..<pseudo.count
+        case .target: target = start..<pseudo.count
+        case .authority: authority = start..<pseudo.count
+        }
+    }
 
-    /// Appends one field (a regular one: pseudo-header fields are the caller's).
+    /// The bytes of the `:authority` value (empty when none came).
+    public var authorityCount: Int { authority.count }
+
+    /// Appends one regular field.
     public mutating func add(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+        if requestLineEnd == 0 { writeRequestLine() }
         if plain { check(name: name, value: value) }
-        if lines.isEmpty { lines.reserveCapacity(256) }
-        let nameStart = lines.count
-        lines.append(contentsOf: name)
-        let nameEnd = lines.count
-        lines.append(0x3A)
-        lines.append(0x20)
-        let valueStart = lines.count
-        lines.append(contentsOf: value)
-        let valueEnd = lines.count
-        lines.append(0x0D)
-        lines.append(0x0A)
+        // The head's own `host` field replaces the one made from the authority (exact name, as
+        // HTTP/2 field names are lower-case).
+        if let h = hostLine, name.count == 4, name.elementsEqual("host".utf8) { removeHostLine(h) }
+        let nameStart = bytes.count
+        bytes.append(contentsOf: name)
+        let nameEnd = bytes.count
+        bytes.append(0x3A)
+        bytes.append(0x20)
+        let valueStart = bytes.count
+        bytes.append(contentsOf: value)
+        let valueEnd = bytes.count
+        bytes.append(0x0D)
+        bytes.append(0x0A)
         if plain {
-            if ranges.isEmpty { ranges.reserveCapacity(16) }
-            ranges.append(.init(nameStart: Int32(nameStart), nameEnd: Int32(nameEnd),
+            fields.append(.init(nameStart: Int32(nameStart), nameEnd: Int32(nameEnd),
                                 valueStart: Int32(valueStart), valueEnd: Int32(valueEnd)))
+        }
+    }
+
+    /// `METHOD SP target SP HTTP/1.1 CRLF`, and the `host` line when there is an authority.
+    private mutating func writeRequestLine() {
+        bytes.reserveCapacity(max(512, pseudo.count + 64))
+        fields.reserveCapacity(16)
+        pseudo.withUnsafeBufferPointer { p in
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[method]))
+            bytes.append(0x20)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[target]))
+            bytes.append(contentsOf: " HTTP/1.1\r\n".utf8)
+            requestLineEnd = bytes.count
+            if !authority.isEmpty {
+                let start = bytes.count
+                bytes.append(contentsOf: "host: ".utf8)
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[authority]))
+                fields.append(.init(nameStart: Int32(start), nameEnd: Int32(start + 4),
+                                    valueStart: Int32(start + 6), valueEnd: Int32(bytes.count)))
+                bytes.append(0x0D)
+                bytes.append(0x0A)
+                hostLine = start..<bytes.count
+            }
+        }
+    }
+
+    private mutating func removeHostLine(_ h: Range<Int>) {
+        bytes.removeSubrange(h)
+        hostLine = nil
+        if plain { fields.removeFirst() }  // it was the first; no field came before the request line
+        let shift = Int32(h.count)
+        for i in fields.indices {
+            fields[i].nameStart -= shift; fields[i].nameEnd -= shift
+            fields[i].valueStart -= shift; fields[i].valueEnd -= shift
         }
     }
 
@@ -74,50 +140,34 @@ public struct DecodedHead: Sendable {
         }
     }
 
-    /// Forgets the fields (their memory included).
+    /// Forgets everything (its memory included).
     public mutating func removeAll() { self = DecodedHead() }
 
-    /// The request for `method` and `target` (with `authority` as the host when no `host` field
-    /// came) and an empty body, or nil when the parser has to judge the head (see the type).
-    public func request(method: [UInt8], target: [UInt8], authority: [UInt8], limits: ParserLimits) -> Request? {
-        guard plain, !method.isEmpty, target.first == 0x2F else { return nil }
-        let addHost = hostFields == 0 && !authority.isEmpty
-        guard hostFields + (addHost ? 1 : 0) == 1 else { return nil }
-        guard method.count + target.count + 10 <= limits.maxRequestLine else { return nil }
-        let hostLine = addHost ? authority.count + 8 : 0  // "host: " + authority + CRLF
-        guard ranges.count + (addHost ? 1 : 0) <= limits.maxHeaderCount,
-              hostLine + lines.count + 2 <= limits.maxHeaderBytes else { return nil }
-        for b in method where !isTokenByte(b) { return nil }
-        for b in target where b < 0x21 || b > 0x7E { return nil }
+    /// The request, with an empty body, when the parser would take this head as it is; nil
+    /// (and the head kept for ``http1Head()``) when the parser has to judge it. Empties the head
+    /// on success.
+    public mutating func request(limits: ParserLimits) -> Request? {
+        if requestLineEnd == 0 { writeRequestLine() }
+        guard plain, !method.isEmpty, target.count > 0, pseudo[target.lowerBound] == 0x2F,
+              hostFields + (hostLine == nil ? 0 : 1) == 1,
+              requestLineEnd - 2 <= limits.maxRequestLine,
+              fields.count <= limits.maxHeaderCount,
+              bytes.count - requestLineEnd + 2 <= limits.maxHeaderBytes else { return nil }
+        for b in pseudo[method] where !isTokenByte(b) { return nil }
+        for b in pseudo[target] where b < 0x21 || b > 0x7E { return nil }
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        let start = method.count + 1
+        let m = pseudo.withUnsafeBytes { Method(bytes: UnsafeRawBufferPointer(rebasing: $0[method])) }
+        let request = Request(method: m, version: .http1_1, keepAlive: true, rawHead: bytes,
+                              targetRange: start..<(start + target.count), fieldRanges: fields, body: [])
+        self = DecodedHead()
+        return request
+    }
 
-        var head: [UInt8] = []
-        head.reserveCapacity(method.count + target.count + hostLine + lines.count + 12)
-        head.append(contentsOf: method)
-        head.append(0x20)
-        let targetStart = head.count
-        head.append(contentsOf: target)
-        let targetRange = targetStart..<head.count
-        head.append(contentsOf: " HTTP/1.1\r\n".utf8)
-        var fields: [Request.FieldRange] = []
-        fields.reserveCapacity(ranges.count + 1)
-        if addHost {
-            let start = Int32(head.count)
-            head.append(contentsOf: "host: ".utf8)
-            head.append(contentsOf: authority)
-            fields.append(.init(nameStart: start, nameEnd: start + 4, valueStart: start + 6, valueEnd: Int32(head.count)))
-            head.append(0x0D)
-            head.append(0x0A)
-        }
-        let shift = Int32(head.count)
-        for r in ranges {
-            fields.append(.init(nameStart: r.nameStart + shift, nameEnd: r.nameEnd + shift,
-                                valueStart: r.valueStart + shift, valueEnd: r.valueEnd + shift))
-        }
-        head.append(contentsOf: lines)
-        head.append(0x0D)
-        head.append(0x0A)
-        let m = method.withUnsafeBytes { Method(bytes: $0) }
-        return Request(method: m, version: .http1_1, keepAlive: true, rawHead: head, targetRange: targetRange,
-                       fieldRanges: fields, body: [])
+    /// The head as HTTP/1.1 bytes, final empty line included, for ``RequestParser``.
+    public mutating func http1Head() -> [UInt8] {
+        if requestLineEnd == 0 { writeRequestLine() }
+        return bytes + [0x0D, 0x0A]
     }
 }

@@ -12,7 +12,7 @@ extension H2Stream {
         lastInput = connection.loop.now
         if headerListSize > connection.limits.maxHeaderListSize {
             rejection = .init(code: 431)
-            fields.removeAll()
+            head.removeAll()
             return
         }
         if name.first == UInt8(ascii: ":") {
@@ -21,17 +21,16 @@ extension H2Stream {
             // (and :protocol), so these bytes tell them apart.
             switch name.count {
             case 7 where name[1] == UInt8(ascii: "m"):  // :method
-                method = Array(value)
+                head.set(.method, value)
                 isHead = value.count == 4 && value[0] == 0x48 && value[1] == 0x45 && value[2] == 0x41 && value[3] == 0x44
-            case 5 where name[1] == UInt8(ascii: "p"): path = Array(value)  // :path
-            case 10 where name[1] == UInt8(ascii: "a"): authority = Array(value)  // :authority
+            case 5 where name[1] == UInt8(ascii: "p"): head.set(.target, value)  // :path
+            case 10 where name[1] == UInt8(ascii: "a"): head.set(.authority, value)  // :authority
             default: break  // :scheme, :protocol
             }
             return
         }
-        if name.elementsEqual("content-length".utf8) { return }  // the body arrives framed; the library checked it
-        if name.count == 4, name.elementsEqual("host".utf8) { hasHost = true }
-        fields.add(name: name, value: value)
+        if name.count == 14, name.elementsEqual("content-length".utf8) { return }  // the body arrives framed; the library checked it
+        head.add(name: name, value: value)
     }
 
     /// Request body bytes; false once the body is over the limit (the rest is discarded).
@@ -76,45 +75,25 @@ extension H2Stream {
         complete(status: r.status, body: r.body) { appendHeaders(r.headers, to: &$0) }
     }
 
-    /// The request as the handler sees it on HTTP/1.1: the request an HTTP/1.1 head (`:authority`
-    /// as `Host`) with these fields would give, with the same limits and checks. A head the shared
-    /// parser takes as it is gets its field index straight from the decoded fields
-    /// (``DecodedHead``); any other is written out as that HTTP/1.1 head and read by the parser, so
-    /// its errors are the parser's. The body is the DATA received.
+    /// The request as the handler sees it on HTTP/1.1: the request the HTTP/1.1 head with these
+    /// fields (`:authority` as `Host`) gives, with the same limits and checks. A head the shared
+    /// parser takes as it is becomes the request directly (``DecodedHead``); any other is read by
+    /// the parser, so its errors are the parser's. The body is the DATA received.
     func makeRequest() -> Result<Request, ParseError> {
         var limits = connection.context.config.parser
-        limits.maxHeaderBytes = max(limits.maxHeaderBytes, connection.limits.maxHeaderListSize + authority.count + 8)
-        if var request = fields.request(method: method, target: path, authority: authority, limits: limits) {
+        limits.maxHeaderBytes = max(limits.maxHeaderBytes, connection.limits.maxHeaderListSize + head.authorityCount + 8)
+        if var request = head.request(limits: limits) {
             request.body = body
             body = []
-            fields.removeAll()
             return .success(request)
         }
-        return parseHTTP1Head(limits: limits)
-    }
-
-    /// The head written as HTTP/1.1 and read by ``RequestParser``.
-    private func parseHTTP1Head(limits: ParserLimits) -> Result<Request, ParseError> {
-        let lines = fields.lines
-        var head: [UInt8] = []
-        head.reserveCapacity(method.count + path.count + authority.count + lines.count + 32)
-        head.append(contentsOf: method)
-        head.append(0x20)
-        head.append(contentsOf: path)
-        head.append(contentsOf: " HTTP/1.1\r\n".utf8)
-        if !hasHost, !authority.isEmpty {
-            head.append(contentsOf: "host: ".utf8)
-            head.append(contentsOf: authority)
-            head.append(contentsOf: [0x0D, 0x0A])
-        }
-        head.append(contentsOf: lines)
-        head.append(contentsOf: [0x0D, 0x0A])
         var parser = RequestParser(limits: limits)
-        switch parser.parse(head) {
+        let result = parser.parse(head.http1Head())
+        head.removeAll()
+        switch result {
         case .request(var request, _):
             request.body = body
             body = []
-            fields.removeAll()
             return .success(request)
         case .error(let e):
             return .failure(e)

@@ -21,12 +21,8 @@ final class H2Stream {
     let connection: H2Connection
 
     // The request.
-    @exclusivity(unchecked) var method: [UInt8] = []
-    @exclusivity(unchecked) var path: [UInt8] = []
-    @exclusivity(unchecked) var authority: [UInt8] = []
-    /// The regular fields (as `name: value\r\n` lines, with their index).
-    @exclusivity(unchecked) var fields = DecodedHead()
-    @exclusivity(unchecked) var hasHost = false
+    /// The head as it arrives: pseudo-header values and fields, in HTTP/1.1 form with their index.
+    @exclusivity(unchecked) var head = DecodedHead()
     @exclusivity(unchecked) var headerListSize = 0
     @exclusivity(unchecked) var body: [UInt8] = []
     @exclusivity(unchecked) var headComplete = false

@@ -4,8 +4,11 @@ import Testing
 /// A head from decoded fields (``DecodedHead``) is the request the parser makes of the same
 /// HTTP/1.1 head, byte for byte; heads the parser has to judge are left to it.
 @Suite struct DecodedHeadTests {
-    private func decoded(_ fields: [(String, String)]) -> DecodedHead {
+    private func decoded(_ method: String, _ target: String, authority: String, _ fields: [(String, String)]) -> DecodedHead {
         var head = DecodedHead()
+        for (which, v) in [(DecodedHead.Pseudo.method, method), (.target, target), (.authority, authority)] where !v.isEmpty || which != .authority {
+            Array(v.utf8).withUnsafeBufferPointer { head.set(which, $0) }
+        }
         for (n, v) in fields {
             Array(n.utf8).withUnsafeBufferPointer { name in
                 Array(v.utf8).withUnsafeBufferPointer { head.add(name: name, value: $0) }
@@ -27,7 +30,8 @@ import Testing
 
     private func built(_ method: String, _ target: String, authority: String, _ fields: [(String, String)],
                        limits: ParserLimits = ParserLimits()) -> Request? {
-        decoded(fields).request(method: Array(method.utf8), target: Array(target.utf8), authority: Array(authority.utf8), limits: limits)
+        var head = decoded(method, target, authority: authority, fields)
+        return head.request(limits: limits)
     }
 
     private func expectSame(_ a: Request, _ b: Request) {
@@ -59,6 +63,26 @@ import Testing
             expectSame(direct, viaParser)
             #expect(direct.header("authorization") == viaParser.header("authorization"))
         }
+    }
+
+    @Test func aHostFieldAfterTheAuthority_replacesTheHostLineMadeFromIt() throws {
+        let fields = [("accept", "*/*"), ("host", "named.test"), ("x-after", "1")]
+        let direct = try #require(built("GET", "/x", authority: "authority.test", fields))
+        guard case .request(let viaParser, _) = parsed("GET", "/x", authority: "authority.test", fields) else {
+            Issue.record("the parser refused the head"); return
+        }
+        expectSame(direct, viaParser)
+        #expect(direct.host == "named.test")
+        #expect(direct.headers.map(\.name) == ["accept", "host", "x-after"])
+    }
+
+    @Test func aHeadLeftToTheParser_isTheSameHTTP1Head() {
+        var head = decoded("GET", "/x", authority: "h", [("x", " padded"), ("host", "other")])
+        #expect(head.request(limits: ParserLimits()) == nil)
+        #expect(String(decoding: head.http1Head(), as: UTF8.self) == "GET /x HTTP/1.1\r\nx:  padded\r\nhost: other\r\n\r\n")
+        head = decoded("G T", "/x", authority: "h", [("a", "1")])
+        #expect(head.request(limits: ParserLimits()) == nil)
+        #expect(String(decoding: head.http1Head(), as: UTF8.self) == "G T /x HTTP/1.1\r\nhost: h\r\na: 1\r\n\r\n")
     }
 
     @Test func headsTheParserJudges_areLeftToIt() {
