@@ -132,12 +132,15 @@ struct H2ResponseHead {
     mutating func withFields<R>(_ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
         let ranges = self.ranges
         return bytes.withUnsafeMutableBufferPointer { b in
-            let base = b.baseAddress ?? UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
-            let nva = ranges.map { r in
-                nghttp2_nv(name: base + r.0, value: base + r.1, namelen: r.1 - r.0, valuelen: r.2 - r.1,
-                           flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            // `:status` is always there, so the bytes are never empty.
+            let base = b.baseAddress!
+            return withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: ranges.count) { nva in
+                for (i, r) in ranges.enumerated() {
+                    nva[i] = nghttp2_nv(name: base + r.0, value: base + r.1, namelen: r.1 - r.0, valuelen: r.2 - r.1,
+                                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+                }
+                return body(UnsafePointer(nva.baseAddress!), ranges.count)
             }
-            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
         }
     }
 }
