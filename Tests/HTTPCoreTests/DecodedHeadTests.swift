@@ -127,4 +127,50 @@ import Testing
         limits.maxHeaderBytes = 12  // "host: h\r\n" + "a: 1\r\n" is 15
         #expect(built("GET", "/x", authority: "h", [("a", "1")], limits: limits) == nil)
     }
+
+    /// A small deterministic generator (the test must not depend on the run).
+    private struct LCG {
+        var state: UInt64
+        mutating func pick<T>(_ xs: [T]) -> T {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return xs[Int((state >> 33) % UInt64(xs.count))]
+        }
+    }
+
+    @Test func thousandsOfMixedHeads_eitherMatchTheParserExactly_orGiveItTheSameHTTP1Head() throws {
+        var rng = LCG(state: 19)
+        // Usual pieces several times over, so a few hundred of the heads are built directly.
+        let methods = ["GET", "GET", "POST", "HEAD", "PATCH", "G T", "g(t"]
+        let targets = ["/x", "/x", "/a?b=c&d", "/a?b=c&d", "*", "http://h/p", "/sp ace", "/\u{7F}", "/\u{E9}"]
+        let authorities = ["h", "h", "h:1", "", "user@h"]
+        let names = ["a", "a", "x-y", "x-y", "te", "host", "Host", "content-length", "expect", "connection", "bad name", "X-Up", "transfer-encoding"]
+        let values = ["v", "v", "v", "a\tb", "", "\u{FC}n\u{EF}", "100-continue", "close", " lead", "trail ", "c\u{1}d", "chunked", "12"]
+        var built = 0
+        for _ in 0..<3_000 {
+            let method = rng.pick(methods), target = rng.pick(targets), authority = rng.pick(authorities)
+            let fields = (0..<rng.pick([0, 1, 1, 2, 3, 5])).map { _ in (rng.pick(names), rng.pick(values)) }
+            var limits = ParserLimits()
+            limits.maxHeaderCount = rng.pick([2, 4, 100, 100])
+            limits.maxRequestLine = rng.pick([12, 8192, 8192])
+            // The HTTP/1.1 head HTTP/2 has always handed the parser.
+            var text = "\(method) \(target) HTTP/1.1\r\n"
+            if !fields.contains(where: { $0.0 == "host" }), !authority.isEmpty { text += "host: \(authority)\r\n" }
+            for (n, v) in fields { text += "\(n): \(v)\r\n" }
+            text += "\r\n"
+            var head = decoded(method, target, authority: authority, fields)
+            var parser = RequestParser(limits: limits)
+            let viaParser = parser.parse(Array(text.utf8))
+            if let direct = head.request(limits: limits) {
+                built += 1
+                guard case .request(let r, _) = viaParser else {
+                    Issue.record("built a head the parser refuses: \(text.debugDescription)")
+                    continue
+                }
+                expectSame(direct, r)
+            } else {
+                #expect(head.http1Head() == Array(text.utf8), "the parser gets the same head: \(text.debugDescription)")
+            }
+        }
+        #expect(built > 100, "the mix must include heads built directly (\(built))")
+    }
 }
