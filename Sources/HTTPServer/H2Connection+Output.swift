@@ -26,6 +26,7 @@ extension H2Connection {
             fillOutput()
             writeOut()
             wakeDrainedStreams()
+            armStallTimers()
         } while pumpAgain && !closed && !lingering && rounds < 64
         pumpDepth -= 1
         if pumpAgain, !closed, !lingering { loop.runSoon { [weak self] in self?.pump() } }  // bounded per turn
@@ -102,6 +103,15 @@ extension H2Connection {
         }
     }
 
+    /// Streams that queued a complete body since the last round and still hold bytes of it:
+    /// their stall timer starts now, in the same turn of the loop (the same clock reading) as
+    /// when the body was queued, so with the same deadline.
+    private func armStallTimers() {
+        guard !stallCandidates.isEmpty else { return }
+        for s in stallCandidates { s.armStallTimer() }
+        stallCandidates.removeAll(keepingCapacity: true)
+    }
+
     // MARK: callbacks' leftovers
 
     /// Runs what a stream's close needs outside the library: its timers' `cancelled`, the
@@ -147,6 +157,7 @@ extension H2Connection {
         streams.removeAll()
         lastStream = nil
         begun.removeAll()
+        stallCandidates.removeAll()
         ready.removeAll()
         drained.removeAll()
         for s in open { s.connectionGone() }

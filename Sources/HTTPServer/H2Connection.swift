@@ -29,6 +29,8 @@ final class H2Connection: EventSink {
 
     // Streams by id, and the work callbacks leave for `pump`.
     @exclusivity(unchecked) var streams: [Int32: H2Stream] = [:]
+    /// Streams that queued a complete body this round (``armStallTimers()``).
+    @exclusivity(unchecked) var stallCandidates: [H2Stream] = []
     /// Streams that began in the current `mem_recv` (``armBegunStreams()``).
     @exclusivity(unchecked) var begun: [H2Stream] = []
     /// The stream ``stream(_:)`` found last; always one of `streams` (cleared when it leaves).

@@ -4,12 +4,14 @@ import HTTPCore
 extension H2Stream {
     // MARK: the body queue
 
-    /// Appends a complete response's body (no copy when the queue is empty).
+    /// Appends a complete response's body (no copy when the queue is empty). The caller pumps
+    /// next; the stall timer is armed after that round only if bytes are still queued here
+    /// (``H2Connection/armStallTimers()``), so a body that goes out at once needs no timer.
     func queue(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         if pending == 0 { data = bytes; dataSent = 0 } else { data.append(contentsOf: bytes) }
         connection.streamBytes += bytes.count
-        armStallTimer()
+        connection.stallCandidates.append(self)
     }
 
     /// Drops the bytes already taken from the front of the queue before it grows.

@@ -144,6 +144,21 @@ def test_stream_the_client_never_opens_a_window_for_is_reset_at_the_write_timeou
         assert status_of(c.read_until(lambda f: end_of(f, 3)), 3) == 200
 
 
+def test_a_complete_body_the_client_opens_no_window_for_is_reset_at_the_write_timeout():
+    """The same for a complete (not streamed) response: its body waits in the stream's queue,
+    and the stall timer armed after the server's output round resets it."""
+    with start_mock_process("--write-timeout", "1") as (port, _), H2Raw(port, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 0}) as c:
+        c.request(1, "/v1/models", extra=[("authorization", f"Bearer {DEFAULT}")])
+        started = time.monotonic()
+        frames = c.read_until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == 1, timeout=8)
+        assert frames and isinstance(frames[-1], RstStreamFrame) and frames[-1].error_code == CANCEL
+        assert status_of(frames, 1) == 200 and body_of(frames, 1) == b""
+        assert 0.8 < time.monotonic() - started < 6  # loose: a loaded CI machine
+        c.send(SettingsFrame(0, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 65535}))
+        c.request(3, HEALTH)
+        assert status_of(c.read_until(lambda f: end_of(f, 3)), 3) == 200
+
+
 def test_cut_fault_resets_only_its_stream_and_siblings_finish(base_url):
     port = int(base_url.rsplit(":", 1)[1])
     with H2Raw(port) as c:
