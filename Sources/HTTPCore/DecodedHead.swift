@@ -76,26 +76,41 @@ public struct DecodedHead: Sendable {
         }
     }
 
-    /// `METHOD SP target SP HTTP/1.1 CRLF`, and the `host` line when there is an authority.
+    /// `METHOD SP target SP HTTP/1.1 CRLF`, and the `host` line when there is an authority: both
+    /// copied at once into the head's one allocation (room for the usual fields after them).
     private mutating func writeRequestLine() {
-        bytes.reserveCapacity(max(512, pseudo.count + 64))
-        fields.reserveCapacity(16)
-        pseudo.withUnsafeBufferPointer { p in
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[method]))
-            bytes.append(0x20)
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[target]))
-            bytes.append(contentsOf: " HTTP/1.1\r\n".utf8)
-            requestLineEnd = bytes.count
-            if !authority.isEmpty {
-                let start = bytes.count
-                bytes.append(contentsOf: "host: ".utf8)
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[authority]))
-                fields.append(.init(nameStart: Int32(start), nameEnd: Int32(start + 4),
-                                    valueStart: Int32(start + 6), valueEnd: Int32(bytes.count)))
-                bytes.append(0x0D)
-                bytes.append(0x0A)
-                hostLine = start..<bytes.count
+        let version = " HTTP/1.1\r\n"
+        let lineCount = method.count + 1 + target.count + version.utf8.count
+        let hostCount = authority.isEmpty ? 0 : authority.count + 8  // "host: " + authority + CRLF
+        let (method, target, authority) = (self.method, self.target, self.authority)
+        bytes = pseudo.withUnsafeBufferPointer { p in
+            [UInt8](unsafeUninitializedCapacity: max(512, lineCount + hostCount + 256)) { out, count in
+                var at = 0
+                func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                    if let b = bytes.baseAddress, bytes.count > 0 { (out.baseAddress! + at).update(from: b, count: bytes.count) }
+                    at += bytes.count
+                }
+                func put(_ text: StaticString) {
+                    put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+                }
+                put(UnsafeBufferPointer(rebasing: p[method]))
+                put(" ")
+                put(UnsafeBufferPointer(rebasing: p[target]))
+                put(" HTTP/1.1\r\n")
+                if hostCount > 0 {
+                    put("host: ")
+                    put(UnsafeBufferPointer(rebasing: p[authority]))
+                    put("\r\n")
+                }
+                count = at
             }
+        }
+        requestLineEnd = lineCount
+        fields.reserveCapacity(16)
+        if hostCount > 0 {
+            let start = Int32(lineCount)
+            fields.append(.init(nameStart: start, nameEnd: start + 4, valueStart: start + 6, valueEnd: start + 6 + Int32(authority.count)))
+            hostLine = lineCount..<(lineCount + hostCount)
         }
     }
 
