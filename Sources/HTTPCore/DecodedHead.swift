@@ -137,11 +137,16 @@ public struct DecodedHead: Sendable {
             plain = false
             return
         }
-        if let f = value.first, f == 0x20 || f == 0x09 { plain = false; return }
-        if let l = value.last, l == 0x20 || l == 0x09 { plain = false; return }
+        if !Self.isPlainValue(UnsafeRawBufferPointer(value)) { plain = false }
+    }
+
+    /// Whether the parser stores this field value as it is: no space or tab at either end, no
+    /// control byte but tab.
+    private static func isPlainValue(_ raw: UnsafeRawBufferPointer) -> Bool {
+        if let f = raw.first, f == 0x20 || f == 0x09 { return false }
+        if let l = raw.last, l == 0x20 || l == 0x09 { return false }
         // Eight bytes at a time while none is below 0x20 or 0x7F (as the parser does); the rest,
         // and a word with such a byte, byte by byte (a tab is allowed).
-        let raw = UnsafeRawBufferPointer(value)
         var j = 0
         while j + 8 <= raw.count {
             let w = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
@@ -150,9 +155,10 @@ public struct DecodedHead: Sendable {
         }
         while j < raw.count {
             let b = raw[j]
-            if (b < 0x20 && b != 0x09) || b == 0x7F { plain = false; return }
+            if (b < 0x20 && b != 0x09) || b == 0x7F { return false }
             j += 1
         }
+        return true
     }
 
     /// Forgets everything (its memory included).
@@ -169,6 +175,10 @@ public struct DecodedHead: Sendable {
               fields.count <= limits.maxHeaderCount,
               bytes.count - requestLineEnd + 2 <= limits.maxHeaderBytes else { return nil }
         for b in pseudo[method] where !isTokenByte(b) { return nil }
+        // The host line made from the authority is a field value like any other.
+        if hostLine != nil, !pseudo.withUnsafeBytes({ Self.isPlainValue(UnsafeRawBufferPointer(rebasing: $0[authority])) }) {
+            return nil
+        }
         for b in pseudo[target] where b < 0x21 || b > 0x7E { return nil }
         bytes.append(0x0D)
         bytes.append(0x0A)

@@ -102,6 +102,11 @@ import Testing
         #expect(built("POST", "/x", authority: "h", [("transfer-encoding", "chunked")]) == nil)
         #expect(built("GET", "/x", authority: "h", [("connection", "close")]) == nil)
         #expect(built("GET", "/x", authority: "h", [("content-length", "0")]) == nil)
+        // Found by the decoded-head fuzzer: the authority becomes the host line's value.
+        #expect(built("GET", "/", authority: "\u{01}", []) == nil, "control byte in the authority")
+        #expect(built("GET", "/", authority: " h", []) == nil, "authority the parser would trim")
+        #expect(built("GET", "/", authority: "\u{01}", [("host", "h")]) != nil, "a host field replaces the authority's line")
+        if case .request = parsed("GET", "/", authority: "\u{01}", []) { Issue.record("the parser took a control byte in host") }
     }
 
     @Test func limits_areLeftToTheParser_atTheirEdges() throws {
