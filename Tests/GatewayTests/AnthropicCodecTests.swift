@@ -27,7 +27,7 @@ import Testing
     }
 
     /// Splits an SSE stream into (event name, parsed data) pairs, checking the framing.
-    func sse(_ events: [StreamEvent]) throws -> [(String, JSONValue)] {
+    func sse(_ events: StreamEvents) throws -> [(String, JSONValue)] {
         try events.map { e in
             let text = String(decoding: e.bytes, as: UTF8.self)
             #expect(text.hasSuffix("\n\n"))

@@ -26,7 +26,7 @@ import Testing
     }
 
     /// The JSON of each `data:` event; `[DONE]` must come last.
-    func chunks(_ events: [StreamEvent]) throws -> [JSONValue] {
+    func chunks(_ events: StreamEvents) throws -> [JSONValue] {
         let texts = events.map { String(decoding: $0.bytes, as: UTF8.self) }
         #expect(texts.last == "data: [DONE]\n\n")
         return try texts.dropLast().map { t in

@@ -23,7 +23,7 @@ private struct NotAnObject: Error {}
     private let meta = ReplyMeta(responseID: "resp_abc", created: 1_741_476_542, requestID: "req_1", seed: 42)
 
     /// The events of a stream as (event name, parsed data, raw data bytes).
-    private func parse(_ events: [StreamEvent]) throws -> [(name: String, data: JSONObject, raw: String)] {
+    private func parse(_ events: StreamEvents) throws -> [(name: String, data: JSONObject, raw: String)] {
         try events.map { e in
             let s = String(decoding: e.bytes, as: UTF8.self)
             #expect(s.hasSuffix("\n\n") && !s.contains("\r"))
@@ -256,7 +256,7 @@ private struct NotAnObject: Error {}
         let request = try decode(#"{"model":"m","input":"hi"}"#)
         let bytes = ResponsesCodec.streamError(GatewayError(.internalError, status: .init(code: 500), message: "boom"),
                                                reply([.text("Hi")]), request, meta, sent: 5)
-        let parsed = try parse([StreamEvent(bytes: bytes, tokens: 0)])
+        let parsed = try parse(StreamEvents([StreamEvent(bytes: bytes, tokens: 0)]))
         #expect(parsed.count == 1 && parsed[0].name == "response.failed")
         #expect(parsed[0].data["sequence_number"] == .int(5) && parsed[0].data["error"] == nil)
         let resp = parsed[0].data["response"]

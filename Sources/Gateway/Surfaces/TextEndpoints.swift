@@ -132,7 +132,7 @@ extension Gateway {
                                   limit: limit) { [self] outcome, sent in
             openStreams.subtract(1, ordering: .relaxed)
             record(ex, status: 200, events: sent.events, bytes: sent.bytes,
-                   response: CapturedResponse(head: head, body: .stream(sent.transcript.packed())))
+                   response: CapturedResponse(head: head, body: .stream(sent.transcript)))
             switch outcome {
             case .completed:
                 bill(admission, reply.usage, model, surface, ex)

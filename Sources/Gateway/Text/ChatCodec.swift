@@ -141,9 +141,8 @@ enum ChatCodec: TextCodec {
 
     // MARK: Stream
 
-    static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> [StreamEvent] {
-        var out: [StreamEvent] = []
-        out.reserveCapacity(4 + 2 * reply.blocks.count + reply.outputTokens + reply.thinkingTokens)
+    static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> StreamEvents {
+        var out = StreamEvents()
         // Every chunk opens with the same members: encoded once.
         let header = JSONWriter.encodeMembers { writeChunkHeader(&$0, reply, meta) }
         let capacity = header.count + 160
@@ -177,8 +176,7 @@ enum ChatCodec: TextCodec {
         func pieces(of text: String, _ delta: (inout JSONWriter, _ value: (inout JSONWriter) -> Void) -> Void) {
             var mark = 0
             let event = render { w in delta(&w) { w in mark = w.count; w.string("") } }
-            let template = StreamEvent.Template(event: event, emptyStringAt: mark, text: text)
-            for p in Tokens.pieces(text) { out.append(StreamEvent(template, piece: p, tokens: 1)) }
+            out.appendPieces(of: StreamEvent.Template(event: event, emptyStringAt: mark, text: text))
         }
 
         // A reply that opens with a tool call carries the role in its first tool-call chunk

@@ -17,7 +17,7 @@ enum GeminiCodec: TextCodec {
 
     // MARK: Stream
 
-    static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> [StreamEvent] {
+    static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> StreamEvents {
         // One chunk per piece of text or thinking; a function call travels whole in one chunk.
         var units: [(part: Part, tokens: Int)] = []
         for block in reply.blocks {
@@ -32,8 +32,7 @@ enum GeminiCodec: TextCodec {
         }
         if units.isEmpty { units.append((.text("", thought: false), 0)) }
 
-        var events: [StreamEvent] = []
-        events.reserveCapacity(units.count + 1)
+        var events = StreamEvents()
         for (i, unit) in units.enumerated() {
             let json = response(reply, meta, parts: [unit.part], final: i == units.count - 1)
             events.append(StreamEvent(bytes: frame(json, request, first: i == 0), tokens: unit.tokens))
@@ -45,7 +44,7 @@ enum GeminiCodec: TextCodec {
         if sum != total {
             // The last content chunk absorbs any difference between the pieces and the reply's count.
             let last = units.count - 1
-            events[last].tokens = max(0, events[last].tokens + total - sum)
+            events.addTokens(total - sum, toEventAt: last)
         }
         return events
     }

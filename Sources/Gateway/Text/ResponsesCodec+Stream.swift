@@ -4,7 +4,7 @@ import HTTPCore
 /// gap-free `sequence_number`; the lifecycle events carry the response object of
 /// `writeResponse`, the terminal one byte-equal to the JSON body.
 extension ResponsesCodec {
-    static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> [StreamEvent] {
+    static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> StreamEvents {
         var s = EventSink()
         let incomplete = reply.stopReason == .maxTokens
         for type in ["response.created", "response.in_progress"] {
@@ -62,7 +62,7 @@ extension ResponsesCodec {
 
     /// Collects framed events, numbering them.
     struct EventSink {
-        var events: [StreamEvent] = []
+        var events = StreamEvents()
         var sequence = 0
 
         /// One event: `{"type":…,"sequence_number":…` then the members `fill` writes.

@@ -55,7 +55,9 @@ final class StreamDriver {
     struct Sent { var events = 0; var bytes = 0; var transcript = StreamTranscript() }
 
     private let stream: ResponseStream
-    private let events: [StreamEvent]
+    private let events: StreamEvents
+    /// Where event `next` is in `events`.
+    private var cursor = StreamEvents.Cursor()
     private let pacing: Pacing
     private let batch: Int
     private var fault: (kind: Fault, after: Int)?
@@ -70,7 +72,7 @@ final class StreamDriver {
     /// Whether this send turn has its time mark yet.
     private var marked = false
 
-    init(stream: ResponseStream, events: [StreamEvent], pacing: Pacing, batch: Int = StreamDriver.defaultBatch,
+    init(stream: ResponseStream, events: StreamEvents, pacing: Pacing, batch: Int = StreamDriver.defaultBatch,
          fault: (kind: Fault, after: Int)?, limit: Limit? = nil, finish: @escaping (Outcome, Sent) -> Void) {
         self.stream = stream
         self.events = events
@@ -88,7 +90,7 @@ final class StreamDriver {
         if let limit { deadline = monotonicNanos() &+ Self.nanos(limit.after) }
         // The prepared events are what this stream holds until its reader takes them: counted
         // in the server's output budget with the queued output.
-        stream.holdState(bytes: events.reduce(events.count * MemoryLayout<StreamEvent>.stride) { $0 + $1.storedBytes })
+        stream.holdState(bytes: events.storedBytes)
         if pacing.firstTokenMillis > 0 {
             wait(.milliseconds(pacing.firstTokenMillis))
         } else {
@@ -158,10 +160,11 @@ final class StreamDriver {
                 case .malformed:
                     fault = nil
                     if next < events.count {
-                        let broken = Self.malformed(events[next].bytes)
+                        let broken = Self.malformed(events[cursor].bytes)
                         sent.transcript.substitutes.append((next, broken))
                         note()
                         next += 1
+                        events.advance(&cursor)
                         if !write(broken) { return }
                         continue
                     }
@@ -171,7 +174,7 @@ final class StreamDriver {
                 stream.end()
                 return done(.completed)
             }
-            let event = events[next]
+            let event = events[cursor]
             if !skip, event.tokens > 0, pacing.tokensPerSecond > 0 {
                 return wait(pacing.delay(forTokens: event.tokens))
             }
@@ -179,6 +182,7 @@ final class StreamDriver {
             written += 1
             note()
             next += 1
+            events.advance(&cursor)
             tokens += event.tokens
             if !write(event) { return }  // paused: onWritable resumes, or closed: onClose reports
         }

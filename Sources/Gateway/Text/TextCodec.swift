@@ -12,7 +12,7 @@ protocol TextCodec {
     static func body(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> [UInt8]
 
     /// The stream as framed events, in order, including any closing event (`[DONE]`, `]`).
-    static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> [StreamEvent]
+    static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> StreamEvents
 
     /// The in-band error that breaks a stream after `sent` of its events were written; the
     /// stream closes right after it.

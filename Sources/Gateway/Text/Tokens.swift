@@ -30,6 +30,24 @@ enum Tokens {
         return out
     }
 
+    /// Where the pieces of the UTF-8 text `utf8` meet, as byte offsets: 0, each piece's end
+    /// (the last is `utf8.count`); just `[0]` for an empty text. What ``pieces(_:)`` cuts.
+    static func bounds(_ utf8: [UInt8]) -> [UInt32] {
+        let ascii = utf8.withUnsafeBufferPointer { buf -> [UInt32]? in
+            var out: [UInt32] = [0]
+            out.reserveCapacity(buf.count / 3 + 2)
+            return asciiScan(buf) { out.append(UInt32(truncatingIfNeeded: $0)) } ? out : nil
+        }
+        if let ascii { return ascii }
+        var out: [UInt32] = [0]
+        var end = 0
+        for p in pieces(String(decoding: utf8, as: UTF8.self)) {
+            end += p.utf8.count
+            out.append(UInt32(truncatingIfNeeded: end))
+        }
+        return out
+    }
+
     static func count(_ text: String) -> Int {
         if let n = asciiCount(text) { return n }
         var n = 0
