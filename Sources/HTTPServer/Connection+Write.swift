@@ -120,6 +120,23 @@ extension Connection {
         if flush || pendingOutput > context.config.highWatermark { self.flush() }
     }
 
+    /// Several chunks of a stream in one call (``ResponseStream/writeChunks(flush:_:)``): `fill`
+    /// always runs once; what it writes is dropped when it has nowhere to go.
+    func streamWriteChunks(_ s: ResponseStream, flush: Bool, _ fill: (inout ChunkSink) -> Void) {
+        guard stream === s, !closed, s.isOpen, inFlight?.isHead != true else {
+            var nowhere = ChunkSink(out: [], chunked: false)
+            fill(&nowhere)
+            return
+        }
+        appendQueued { out in
+            var sink = ChunkSink(out: [], chunked: s.chunked)
+            swap(&sink.out, &out)  // the producer appends to the queued buffer itself, no copy
+            fill(&sink)
+            swap(&sink.out, &out)
+        }
+        if flush || pendingOutput > context.config.highWatermark { self.flush() }
+    }
+
     /// A stream declared the state it holds: counted now; over the budget, the stream is cut.
     func streamHold(_ s: ResponseStream) {
         guard stream === s, !closed else { return }

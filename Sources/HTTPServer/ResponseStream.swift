@@ -81,6 +81,19 @@ public final class ResponseStream {
         return isWritable
     }
 
+    /// Writes several chunks in one call, for a producer of many small pieces: `fill` appends
+    /// them through the sink straight into the connection's output, and they are flushed like
+    /// ``write(count:flush:_:)``'s. HTTP/1.x only: over HTTP/2 it returns nil without calling
+    /// `fill` (write the pieces one by one). Otherwise `fill` is called exactly once, even when
+    /// the chunks go nowhere (a `HEAD` request, a stream that has just closed), and it returns
+    /// ``isWritable``.
+    @discardableResult
+    public func writeChunks(flush: Bool = true, _ fill: (inout ChunkSink) -> Void) -> Bool? {
+        guard case .http1(let c) = target else { return nil }
+        c.streamWriteChunks(self, flush: flush, fill)
+        return isWritable
+    }
+
     /// Declares how many bytes of memory the producer holds for this stream's unwritten part (a
     /// prepared event list, say), so the server's output budget counts them with the queued
     /// output; call again as it shrinks, 0 when done. When the declared bytes would take the

@@ -174,6 +174,17 @@ final class StreamDriver {
                 stream.end()
                 return done(.completed)
             }
+            // Unpaced, over HTTP/1.x: the events up to the next send, the yield or the fault
+            // go out in one call.
+            if pacing.tokensPerSecond <= 0 {
+                var room = min(batch - written % batch, max(batch, Self.defaultBatch) - written, events.count - next)
+                if let f = fault, f.after >= next { room = min(room, f.after - next) }
+                if room > 0, let writable = writeMany(room) {
+                    written += room
+                    if !writable { return }
+                    continue
+                }
+            }
             let event = events[cursor]
             if !skip, event.tokens > 0, pacing.tokensPerSecond > 0 {
                 return wait(pacing.delay(forTokens: event.tokens))
@@ -220,6 +231,44 @@ final class StreamDriver {
         sent.events += 1
         sent.bytes += n
         return stream.write(count: n, flush: false) { event.render(into: &$0) }
+    }
+
+    /// Writes the next `n` events (all there, no fault among them) into the connection's output
+    /// in one call, each its own chunk; nil over HTTP/2 (nothing written), else `isWritable`.
+    /// The counts are updated before the output is flushed, so a client gone during the flush
+    /// is billed for what was written.
+    private func writeMany(_ n: Int) -> Bool? {
+        stream.writeChunks(flush: false) { sink in
+            if !marked {
+                marked = true
+                sent.transcript.mark()
+            }
+            var left = n
+            while left > 0 {
+                var m = 1, bytes = 0
+                switch events.runs[cursor.run] {
+                case .event(let e):
+                    bytes = e.count
+                    sink.chunk(count: bytes) { e.render(into: &$0) }
+                    tokens += e.tokens
+                case .pieces(let t, let bounds, let each):
+                    m = min(bounds.count - 1 - cursor.k, left)
+                    for k in cursor.k..<(cursor.k + m) {
+                        let (start, end) = (bounds[k], bounds[k + 1])
+                        let count = t.count(start, end)
+                        sink.chunk(count: count) { t.render(start, end, into: &$0) }
+                        bytes += count
+                    }
+                    tokens += each * m
+                }
+                events.advance(&cursor, by: m)
+                left -= m
+                next += m
+                sent.transcript.count += m
+                sent.events += m
+                sent.bytes += bytes
+            }
+        }
     }
 
     private func done(_ outcome: Outcome) {

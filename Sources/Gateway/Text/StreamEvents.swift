@@ -110,6 +110,15 @@ struct StreamEvents: Sendable, RandomAccessCollection {
         }
     }
 
+    /// Moves `c` on by `m` events of its run (at most the rest of the run).
+    func advance(_ c: inout Cursor, by m: Int) {
+        c.k += m
+        if c.k >= runs[c.run].count {
+            c.run += 1
+            c.k = 0
+        }
+    }
+
     /// Tokens of the event at `c`.
     func tokens(at c: Cursor) -> Int {
         switch runs[c.run] {
