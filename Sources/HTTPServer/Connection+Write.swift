@@ -123,16 +123,19 @@ extension Connection {
     /// Several chunks of a stream in one call (``ResponseStream/writeChunks(flush:_:)``): `fill`
     /// always runs once; what it writes is dropped when it has nowhere to go.
     func streamWriteChunks(_ s: ResponseStream, flush: Bool, _ fill: (inout ChunkSink) -> Void) {
-        guard stream === s, !closed, s.isOpen, inFlight?.isHead != true else {
-            var nowhere = ChunkSink(out: [], chunked: false)
-            fill(&nowhere)
-            return
-        }
-        appendQueued { out in
-            var sink = ChunkSink(out: [], chunked: s.chunked)
-            swap(&sink.out, &out)  // the producer appends to the queued buffer itself, no copy
-            fill(&sink)
-            swap(&sink.out, &out)
+        withUnsafeTemporaryAllocation(byteCount: 2048, alignment: 16) { scratch in
+            guard stream === s, !closed, s.isOpen, inFlight?.isHead != true else {
+                var nowhere = ChunkSink(out: [], chunked: false, scratch: scratch)
+                fill(&nowhere)
+                return
+            }
+            appendQueued { out in
+                var sink = ChunkSink(out: [], chunked: s.chunked, scratch: scratch)
+                swap(&sink.out, &out)  // the producer appends to the queued buffer itself, no copy
+                fill(&sink)
+                sink.drain()
+                swap(&sink.out, &out)
+            }
         }
         if flush || pendingOutput > context.config.highWatermark { self.flush() }
     }

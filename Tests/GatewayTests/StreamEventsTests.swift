@@ -85,7 +85,7 @@ import Testing
     @Test func tokenBounds_matchPieces() {
         for text in ["", " ", "Hello, world!", "caf\u{E9} au lait, s'il vous pla\u{EE}t", "abcdefghij  \n", "\u{1F600}\u{1F600} ok"] {
             let bytes = Array(text.utf8)
-            let bounds = Tokens.bounds(bytes)
+            let bounds = bytes.withUnsafeBufferPointer { Tokens.bounds($0) }
             let cut = zip(bounds, bounds.dropFirst()).map { String(decoding: bytes[Int($0)..<Int($1)], as: UTF8.self) }
             #expect(cut == Tokens.pieces(text).map(String.init), "\(text)")
             #expect(bounds.first == 0 && bounds.last == UInt32(bytes.count))

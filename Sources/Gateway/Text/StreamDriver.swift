@@ -255,9 +255,15 @@ final class StreamDriver {
                     m = min(bounds.count - 1 - cursor.k, left)
                     for k in cursor.k..<(cursor.k + m) {
                         let (start, end) = (bounds[k], bounds[k + 1])
-                        let count = t.count(start, end)
-                        sink.chunk(count: count) { t.render(start, end, into: &$0) }
-                        bytes += count
+                        if t.isPlain(start, end) {
+                            let piece = UnsafeRawBufferPointer(t.piece(start, end))
+                            sink.chunk(t.head, piece, t.tail)
+                            bytes += t.head.count + piece.count + t.tail.count
+                        } else {
+                            let count = t.count(start, end)
+                            sink.chunk(count: count) { t.render(start, end, into: &$0) }
+                            bytes += count
+                        }
                     }
                     tokens += each * m
                 }

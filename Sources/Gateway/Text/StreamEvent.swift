@@ -14,60 +14,78 @@ struct StreamEvent: Sendable {
     /// from. Shared by the events of one shape and one block.
     ///
     /// Concurrency: immutable after init (Sendable).
-    final class Template: Sendable {
-        /// The event's bytes up to and including the string's opening quote.
-        let head: [UInt8]
-        /// The string's closing quote and the rest of the event.
-        let tail: [UInt8]
-        /// The UTF-8 bytes of the text the pieces are cut from.
-        let text: [UInt8]
-        /// Whether no byte of `text` needs a JSON escape, so every piece is copied as it is.
+    final class Template: @unchecked Sendable {
+        /// One allocation: the event's bytes up to and including the string's opening quote
+        /// (`head`), the closing quote and the rest (`tail`), then the text's UTF-8 bytes.
+        /// Written in init only, freed in deinit (so it may be shared across threads).
+        private let storage: UnsafeMutableRawBufferPointer
+        private let headCount: Int
+        private let tailCount: Int
+        /// Whether no byte of the text needs a JSON escape, so every piece is copied as it is.
         let plain: Bool
 
         /// Splits a rendered event whose string value is the empty string `""` at `offset`;
         /// events made from it carry pieces of `text`.
         init(event: [UInt8], emptyStringAt offset: Int, text: String) {
             precondition(event[offset] == 0x22 && event[offset + 1] == 0x22, "no empty string at the offset")
-            head = Array(event[...offset])
-            tail = Array(event[(offset + 1)...])
-            self.text = Array(text.utf8)
-            plain = self.text.withUnsafeBufferPointer { JSONWriter.stringLength($0) == $0.count + 2 }
+            var text = text
+            let textCount = text.utf8.count
+            headCount = offset + 1
+            tailCount = event.count - offset - 1
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, event.count + textCount), alignment: 8)
+            event.withUnsafeBytes { storage.copyMemory(from: $0) }
+            plain = text.withUTF8 { utf8 in
+                if let from = utf8.baseAddress { (storage.baseAddress! + event.count).copyMemory(from: from, byteCount: utf8.count) }
+                return JSONWriter.stringLength(utf8) == utf8.count + 2
+            }
+            self.storage = UnsafeMutableRawBufferPointer(rebasing: storage[..<(event.count + textCount)])
         }
 
-        /// The bytes `start..<end` of the text, and whether they go out without escapes.
+        deinit { storage.deallocate() }
+
+        /// The event's bytes up to and including the string's opening quote.
+        var head: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[..<headCount]) }
+        /// The string's closing quote and the rest of the event.
+        var tail: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[headCount..<(headCount + tailCount)]) }
+        /// The UTF-8 bytes of the text the pieces are cut from.
+        var text: UnsafeBufferPointer<UInt8> {
+            let start = storage.baseAddress! + headCount + tailCount
+            return UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: storage.count - headCount - tailCount)
+        }
+
+        /// The bytes `start..<end` of the text.
         @inline(__always)
-        func withPiece<R>(_ start: UInt32, _ end: UInt32, _ body: (UnsafeBufferPointer<UInt8>, _ plain: Bool) -> R) -> R {
-            text.withUnsafeBufferPointer { all in
-                let piece = UnsafeBufferPointer(rebasing: all[Int(start)..<Int(end)])
-                return body(piece, plain || JSONWriter.stringLength(piece) == piece.count + 2)
-            }
+        func piece(_ start: UInt32, _ end: UInt32) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
+        }
+
+        /// Whether the piece `start..<end` goes out without escapes.
+        @inline(__always)
+        func isPlain(_ start: UInt32, _ end: UInt32) -> Bool {
+            plain || { let p = piece(start, end); return JSONWriter.stringLength(p) == p.count + 2 }()
         }
 
         /// The length of the event carrying bytes `start..<end` of the text.
         func count(_ start: UInt32, _ end: UInt32) -> Int {
-            if plain { return head.count + Int(end - start) + tail.count }
-            return withPiece(start, end) { piece, plain in
-                head.count + tail.count + (plain ? piece.count : JSONWriter.stringLength(piece) - 2)
-            }
+            if isPlain(start, end) { return headCount + Int(end - start) + tailCount }
+            return headCount + tailCount - 2 + JSONWriter.stringLength(piece(start, end))
         }
 
         /// Appends the event carrying bytes `start..<end` of the text (``count(_:_:)`` bytes).
         func render(_ start: UInt32, _ end: UInt32, into out: inout [UInt8]) {
-            withPiece(start, end) { piece, plain in
+            if isPlain(start, end) {
                 out.append(contentsOf: head)
-                if plain {
-                    out.append(contentsOf: piece)
-                    out.append(contentsOf: tail)
-                } else {
-                    out.removeLast()  // appendString writes the quotes itself
-                    JSONWriter.appendString(piece, to: &out)
-                    tail.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[1...])) }
-                }
+                out.append(contentsOf: piece(start, end))
+                out.append(contentsOf: tail)
+            } else {
+                out.append(contentsOf: head.dropLast())  // appendString writes the quotes itself
+                JSONWriter.appendString(piece(start, end), to: &out)
+                out.append(contentsOf: tail.dropFirst())
             }
         }
 
         /// Heap bytes the template holds.
-        var heldBytes: Int { head.count + tail.count + text.count + 64 }
+        var heldBytes: Int { storage.count + 64 }
     }
 
     private enum Form: Sendable {

@@ -32,14 +32,11 @@ enum Tokens {
 
     /// Where the pieces of the UTF-8 text `utf8` meet, as byte offsets: 0, each piece's end
     /// (the last is `utf8.count`); just `[0]` for an empty text. What ``pieces(_:)`` cuts.
-    static func bounds(_ utf8: [UInt8]) -> [UInt32] {
-        let ascii = utf8.withUnsafeBufferPointer { buf -> [UInt32]? in
-            var out: [UInt32] = [0]
-            out.reserveCapacity(buf.count / 3 + 2)
-            return asciiScan(buf) { out.append(UInt32(truncatingIfNeeded: $0)) } ? out : nil
-        }
-        if let ascii { return ascii }
+    static func bounds(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt32] {
         var out: [UInt32] = [0]
+        out.reserveCapacity(utf8.count / 3 + 2)
+        if asciiScan(utf8, { out.append(UInt32(truncatingIfNeeded: $0)) }) { return out }
+        out = [0]
         var end = 0
         for p in pieces(String(decoding: utf8, as: UTF8.self)) {
             end += p.utf8.count
