@@ -7,7 +7,7 @@
 /// Concurrency: a value; built on the stream's loop thread, then handed to the journal whole.
 struct StreamTranscript: Sendable {
     /// The reply's events; `events[i]` is item `i` unless `substitutes` replaces it.
-    var events = StreamEvents()
+    var events = StreamEvents(reservingRuns: 0)
     /// Raw pieces for streams without reply events (task streams): item `i` is `chunks[i]`.
     var chunks: [[UInt8]] = []
     /// Items written, in order.

@@ -82,7 +82,7 @@ enum AnthropicCodec: TextCodec {
     // MARK: Stream
 
     static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> StreamEvents {
-        var out = StreamEvents()
+        var out = StreamEvents(reservingRuns: 8 + 2 * reply.blocks.count + reply.outputTokens + reply.thinkingTokens)
         func emit(_ name: String, tokens: Int = 0, _ fill: (inout JSONWriter) -> Void) {
             let event = SSE.jsonEvent(name, capacity: 192) { w in
                 w.objectStart()

@@ -32,7 +32,7 @@ enum GeminiCodec: TextCodec {
         }
         if units.isEmpty { units.append((.text("", thought: false), 0)) }
 
-        var events = StreamEvents()
+        var events = StreamEvents(reservingRuns: units.count + 1)
         for (i, unit) in units.enumerated() {
             let json = response(reply, meta, parts: [unit.part], final: i == units.count - 1)
             events.append(StreamEvent(bytes: frame(json, request, first: i == 0), tokens: unit.tokens))

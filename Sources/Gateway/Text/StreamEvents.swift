@@ -34,7 +34,11 @@ struct StreamEvents: Sendable, RandomAccessCollection {
     private(set) var endIndex = 0
     var startIndex: Int { 0 }
 
-    init() {}
+    /// Room for `runs` runs before the arrays grow (a chat stream of one text block has four).
+    init(reservingRuns runs: Int = 8) {
+        self.runs.reserveCapacity(runs)
+        firsts.reserveCapacity(runs)
+    }
 
     /// Packs `events` (consecutive pieces of one template become one run).
     init(_ events: some Sequence<StreamEvent>) {
