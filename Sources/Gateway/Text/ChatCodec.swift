@@ -142,7 +142,7 @@ enum ChatCodec: TextCodec {
     // MARK: Stream
 
     static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> StreamEvents {
-        var out = StreamEvents()
+        var out = StreamEvents(reservingRuns: 4 + 2 * reply.blocks.count)
         // Every chunk opens with the same members: encoded once.
         let header = JSONWriter.encodeMembers { writeChunkHeader(&$0, reply, meta) }
         let capacity = header.count + 160
