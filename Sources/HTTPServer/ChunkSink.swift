@@ -29,8 +29,7 @@ public struct ChunkSink {
         guard count > 0 else { return }
         let need = count + 20  // at most 16 hex digits and two line ends
         if used + need > scratch.count {
-            drain()
-            if need > scratch.count {
+            if need > scratch.count {  // larger than the scratch: straight to the output
                 chunk(count: count) { out in
                     out.append(contentsOf: a)
                     out.append(contentsOf: b)
@@ -38,6 +37,7 @@ public struct ChunkSink {
                 }
                 return
             }
+            drain()
         }
         let base = scratch.baseAddress!
         var p = base + used
@@ -57,21 +57,18 @@ public struct ChunkSink {
     @inlinable
     public mutating func chunk(count: Int, _ fill: (inout [UInt8]) -> Void) {
         guard count > 0 else { return }
-        drain()
         if chunked {
-            let size = withUnsafeTemporaryAllocation(byteCount: 20, alignment: 1) { buf in
-                let start = buf.baseAddress!
-                let end = Self.writeSize(count, at: start)
-                return Array(UnsafeRawBufferPointer(start: start, count: end - start))
-            }
-            out.append(contentsOf: size)
+            if used + 20 > scratch.count { drain() }
+            used = Self.writeSize(count, at: scratch.baseAddress! + used) - scratch.baseAddress!
         }
+        drain()
         let start = out.count
         fill(&out)
         precondition(out.count - start == count, "a stream chunk wrote \(out.count - start) bytes, announced \(count)")
-        if chunked {
-            out.append(0x0D)
-            out.append(0x0A)
+        if chunked {  // the line end waits in the scratch for what follows
+            scratch.storeBytes(of: 0x0D, toByteOffset: 0, as: UInt8.self)
+            scratch.storeBytes(of: 0x0A, toByteOffset: 1, as: UInt8.self)
+            used = 2
         }
     }
 

@@ -62,6 +62,7 @@ import Testing
         let bound = own + pieces * 5 + text.utf8.count + 2048
         #expect(chatEvents.heldBytes < bound)
         #expect(chatEvents.runs.count < 12, "the text, thinking and argument pieces are one run each")
+        #expect(all[1].1.runs.count < 20, "anthropic: each block's deltas are one run")
     }
 
     /// Pieces that need JSON escapes (quotes, backslashes, newlines, control bytes, non-ASCII)

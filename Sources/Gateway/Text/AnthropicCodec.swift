@@ -82,15 +82,29 @@ enum AnthropicCodec: TextCodec {
     // MARK: Stream
 
     static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> StreamEvents {
-        var out = StreamEvents(reservingRuns: 8 + 2 * reply.blocks.count + reply.outputTokens + reply.thinkingTokens)
-        func emit(_ name: String, tokens: Int = 0, _ fill: (inout JSONWriter) -> Void) {
-            let event = SSE.jsonEvent(name, capacity: 192) { w in
+        var out = StreamEvents(reservingRuns: 8 + 5 * reply.blocks.count)
+        func render(_ name: String, _ fill: (inout JSONWriter) -> Void) -> [UInt8] {
+            SSE.jsonEvent(name, capacity: 192) { w in
                 w.objectStart()
                 w.key("type"); w.string(name)
                 fill(&w)
                 w.objectEnd()
             }
-            out.append(StreamEvent(bytes: event, tokens: tokens))
+        }
+        func emit(_ name: String, tokens: Int = 0, _ fill: (inout JSONWriter) -> Void) {
+            out.append(StreamEvent(bytes: render(name, fill), tokens: tokens))
+        }
+        // The one-token deltas of a block differ only in their string: one template per block.
+        func pieces(_ index: Int, _ type: String, _ field: String, of text: String) {
+            var mark = 0
+            let event = render("content_block_delta") { w in
+                w.key("index"); w.int(index)
+                w.key("delta"); w.objectStart()
+                w.key("type"); w.string(type)
+                w.key(escaping: field); mark = w.count; w.string("")
+                w.objectEnd()
+            }
+            out.appendPieces(of: StreamEvent.Template(event: event, emptyStringAt: mark, text: text))
         }
         func delta(_ index: Int, _ type: String, _ field: String, _ value: some StringProtocol, tokens: Int) {
             emit("content_block_delta", tokens: tokens) { w in
@@ -144,13 +158,13 @@ enum AnthropicCodec: TextCodec {
             if index == 0 { ping() }
             switch block {
             case .thinking(let text, let signature):
-                for piece in Tokens.pieces(text) { delta(index, "thinking_delta", "thinking", piece, tokens: 1) }
+                pieces(index, "thinking_delta", "thinking", of: text)
                 delta(index, "signature_delta", "signature", signature, tokens: 0)
             case .text(let text), .refusal(let text):
-                for piece in Tokens.pieces(text) { delta(index, "text_delta", "text", piece, tokens: 1) }
+                pieces(index, "text_delta", "text", of: text)
             case .toolCall(_, _, let arguments):
                 delta(index, "input_json_delta", "partial_json", "", tokens: 0)
-                for piece in Tokens.pieces(arguments) { delta(index, "input_json_delta", "partial_json", piece, tokens: 1) }
+                pieces(index, "input_json_delta", "partial_json", of: arguments)
             }
             emit("content_block_stop") { w in w.key("index"); w.int(index) }
         }

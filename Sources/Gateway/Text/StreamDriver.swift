@@ -248,8 +248,13 @@ final class StreamDriver {
                 var m = 1, bytes = 0
                 switch events.runs[cursor.run] {
                 case .event(let e):
-                    bytes = e.count
-                    sink.chunk(count: bytes) { e.render(into: &$0) }
+                    let none = UnsafeRawBufferPointer(start: nil, count: 0)
+                    if let n = e.withOwnBytes({ own in sink.chunk(own, none, none); return own.count }) {
+                        bytes = n
+                    } else {
+                        bytes = e.count
+                        sink.chunk(count: bytes) { e.render(into: &$0) }
+                    }
                     tokens += e.tokens
                 case .pieces(let t, let bounds, let each):
                     m = min(bounds.count - 1 - cursor.k, left)
@@ -289,23 +294,5 @@ final class StreamDriver {
         stream.onWritable = nil
         let sent = sent
         return { f($0, sent) }
-    }
-
-    /// Whole nanoseconds of a non-negative duration, saturating at a year (far past any limit).
-    static func nanos(_ d: Duration) -> UInt64 {
-        let (seconds, atto) = d.components
-        guard seconds >= 0 else { return 0 }
-        guard seconds < 31_536_000 else { return 31_536_000 * 1_000_000_000 }
-        return UInt64(seconds) * 1_000_000_000 + UInt64(atto / 1_000_000_000)
-    }
-
-    /// An event whose JSON is cut in the middle; SSE framing (the blank line) is kept, so the
-    /// client's parser sees one complete event with invalid JSON.
-    static func malformed(_ event: [UInt8]) -> [UInt8] {
-        var end = event.count
-        while end > 0, event[end - 1] == 0x0A || event[end - 1] == 0x0D { end -= 1 }
-        let start = event.firstIndex(of: 0x7B) ?? 0
-        let cut = start + max(1, (end - start) / 2)
-        return Array(event[..<min(cut, end)]) + event[end...]
     }
 }

@@ -115,6 +115,12 @@ struct StreamEvent: Sendable {
         return nil
     }
 
+    /// Calls `body` with the event's own bytes; nil (and `body` not called) for a template's piece.
+    func withOwnBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        guard case .bytes(let b) = form else { return nil }
+        return b.withUnsafeBytes(body)
+    }
+
     /// Heap bytes this event keeps of its own (a template is shared, so it is not counted).
     var storedBytes: Int {
         if case .bytes(let b) = form { return b.count }
