@@ -63,6 +63,7 @@ import Testing
         #expect(chatEvents.heldBytes < bound)
         #expect(chatEvents.runs.count < 12, "the text, thinking and argument pieces are one run each")
         #expect(all[1].1.runs.count < 20, "anthropic: each block's deltas are one run")
+        #expect(all[3].1.runs.count < 12, "gemini: each block's middle chunks are one run")
     }
 
     /// Pieces that need JSON escapes (quotes, backslashes, newlines, control bytes, non-ASCII)

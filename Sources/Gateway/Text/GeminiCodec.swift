@@ -19,34 +19,76 @@ enum GeminiCodec: TextCodec {
 
     static func events(_ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta) -> StreamEvents {
         // One chunk per piece of text or thinking; a function call travels whole in one chunk.
-        var units: [(part: Part, tokens: Int)] = []
+        // The chunks of a block's pieces differ only in their text, except the stream's first
+        // (its framing, in the array form) and last (`finishReason`, the full usage): the
+        // pieces between are cut from one template per block.
+        enum Unit {
+            case pieces(text: String, bytes: [UInt8], bounds: [UInt32], thought: Bool)
+            case call(Part, tokens: Int)
+            var count: Int { if case .pieces(_, _, let b, _) = self { b.count - 1 } else { 1 } }
+        }
+        var units: [Unit] = []
         for block in reply.blocks {
             switch block {
-            case .thinking(let text, _):
-                for piece in Tokens.pieces(text) { units.append((.text(String(piece), thought: true), 1)) }
-            case .text(let text), .refusal(let text):
-                for piece in Tokens.pieces(text) { units.append((.text(String(piece), thought: false), 1)) }
+            case .thinking(let text, _), .text(let text), .refusal(let text):
+                let bytes = Array(text.utf8)
+                let thought: Bool = if case .thinking = block { true } else { false }
+                units.append(.pieces(text: text, bytes: bytes, bounds: bytes.withUnsafeBufferPointer { Tokens.bounds($0) }, thought: thought))
             case .toolCall(_, let name, let arguments):
-                units.append((.call(name: name, arguments: arguments), Tokens.pieces(arguments).count))
+                units.append(.call(.call(name: name, arguments: arguments), tokens: Tokens.pieces(arguments).count))
             }
         }
-        if units.isEmpty { units.append((.text("", thought: false), 0)) }
+        var n = units.reduce(0) { $0 + $1.count }
+        if n == 0 {
+            units = [.call(.text("", thought: false), tokens: 0)]
+            n = 1
+        }
 
-        var events = StreamEvents(reservingRuns: units.count + 1)
-        for (i, unit) in units.enumerated() {
-            let json = response(reply, meta, parts: [unit.part], final: i == units.count - 1)
-            events.append(StreamEvent(bytes: frame(json, request, first: i == 0), tokens: unit.tokens))
+        var events = StreamEvents(reservingRuns: 4 + 3 * units.count)
+        var g = 0  // the chunk's place in the stream
+        func whole(_ part: Part, tokens: Int) {
+            let json = response(reply, meta, parts: [part], final: g == n - 1)
+            events.append(StreamEvent(bytes: frame(json, request, first: g == 0), tokens: tokens))
+            g += 1
+        }
+        for unit in units {
+            switch unit {
+            case .call(let part, let tokens):
+                whole(part, tokens: tokens)
+            case .pieces(let text, let bytes, let bounds, let thought):
+                let k = bounds.count - 1
+                func piece(_ j: Int) -> Part { .text(String(decoding: bytes[Int(bounds[j])..<Int(bounds[j + 1])], as: UTF8.self), thought: thought) }
+                var j = 0
+                if j < k, g == 0 { whole(piece(j), tokens: 1); j += 1 }
+                let middle = min(k - j, n - 1 - g)
+                if middle > 0 {
+                    let event = frame(response(reply, meta, parts: [.text("", thought: thought)], final: false), request, first: false)
+                    let mark = Self.emptyTextOffset(event)
+                    events.appendPieces(of: StreamEvent.Template(event: event, emptyStringAt: mark, text: text),
+                                        bounds: Array(bounds[j...(j + middle)]))
+                    g += middle
+                    j += middle
+                }
+                while j < k { whole(piece(j), tokens: 1); j += 1 }
+            }
         }
         if request.jsonArrayStream { events.append(StreamEvent(bytes: [0x5D], tokens: 0)) }
 
         let total = reply.outputTokens + reply.thinkingTokens
         let sum = events.reduce(0) { $0 + $1.tokens }
         if sum != total {
-            // The last content chunk absorbs any difference between the pieces and the reply's count.
-            let last = units.count - 1
-            events.addTokens(total - sum, toEventAt: last)
+            // The last content chunk (a whole one: it carries the final usage) absorbs any
+            // difference between the pieces and the reply's count.
+            events.addTokens(total - sum, toEventAt: n - 1)
         }
         return events
+    }
+
+    /// Where the empty text of a rendered one-part chunk (`"parts":[{"text":""`) has its `""`.
+    private static func emptyTextOffset(_ event: [UInt8]) -> Int {
+        let pattern = Array(#""parts":[{"text":"""#.utf8)
+        guard let r = event.firstRange(of: pattern) else { preconditionFailure("a text chunk without its text part") }
+        return r.upperBound - 2
     }
 
     static func streamError(_ error: GatewayError, _ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta,

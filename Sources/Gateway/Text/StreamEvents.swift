@@ -73,7 +73,12 @@ struct StreamEvents: Sendable, RandomAccessCollection {
     /// Appends one event per token piece (``Tokens``) of the template's text, `tokens` each
     /// (none for an empty text).
     mutating func appendPieces(of template: StreamEvent.Template, tokens: Int = 1) {
-        let bounds = Tokens.bounds(template.text)
+        appendPieces(of: template, bounds: Tokens.bounds(template.text), tokens: tokens)
+    }
+
+    /// Appends one event per piece `bounds[k]..<bounds[k + 1]` of the template's text (none
+    /// for fewer than two bounds).
+    mutating func appendPieces(of template: StreamEvent.Template, bounds: [UInt32], tokens: Int = 1) {
         guard bounds.count > 1 else { return }
         add(.pieces(template, bounds: bounds, tokens: tokens))
         endIndex += bounds.count - 1
