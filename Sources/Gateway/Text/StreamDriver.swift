@@ -258,17 +258,22 @@ final class StreamDriver {
                     tokens += e.tokens
                 case .pieces(let t, let bounds, let each):
                     m = min(bounds.count - 1 - cursor.k, left)
-                    for k in cursor.k..<(cursor.k + m) {
-                        let (start, end) = (bounds[k], bounds[k + 1])
-                        if t.isPlain(start, end) {
-                            let piece = UnsafeRawBufferPointer(t.piece(start, end))
-                            sink.chunk(t.head, piece, t.tail)
-                            bytes += t.head.count + piece.count + t.tail.count
-                        } else {
-                            let count = t.count(start, end)
-                            sink.chunk(count: count) { t.render(start, end, into: &$0) }
-                            bytes += count
+                    let (first, head, tail) = (cursor.k, t.head, t.tail)
+                    bytes = t.withText { text in
+                        var bytes = 0
+                        for k in first..<(first + m) {
+                            let (start, end) = (bounds[k], bounds[k + 1])
+                            if t.isPlain(text, start, end) {
+                                let piece = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(text)[Int(start)..<Int(end)])
+                                sink.chunk(head, piece, tail)
+                                bytes += head.count + piece.count + tail.count
+                            } else {
+                                let count = t.count(start, end)
+                                sink.chunk(count: count) { t.render(start, end, into: &$0) }
+                                bytes += count
+                            }
                         }
+                        return bytes
                     }
                     tokens += each * m
                 }

@@ -16,11 +16,13 @@ struct StreamEvent: Sendable {
     /// Concurrency: immutable after init (Sendable).
     final class Template: @unchecked Sendable {
         /// One allocation: the event's bytes up to and including the string's opening quote
-        /// (`head`), the closing quote and the rest (`tail`), then the text's UTF-8 bytes.
-        /// Written in init only, freed in deinit (so it may be shared across threads).
+        /// (`head`), then the closing quote and the rest (`tail`). Written in init only, freed
+        /// in deinit (so it may be shared across threads).
         private let storage: UnsafeMutableRawBufferPointer
         private let headCount: Int
-        private let tailCount: Int
+        /// The text the pieces are cut from: the reply's own string (shared, not copied), its
+        /// UTF-8 contiguous.
+        let text: String
         /// Whether no byte of the text needs a JSON escape, so every piece is copied as it is.
         let plain: Bool
 
@@ -29,16 +31,13 @@ struct StreamEvent: Sendable {
         init(event: [UInt8], emptyStringAt offset: Int, text: String) {
             precondition(event[offset] == 0x22 && event[offset + 1] == 0x22, "no empty string at the offset")
             var text = text
-            let textCount = text.utf8.count
+            text.makeContiguousUTF8()  // a native string already is: nothing copied
             headCount = offset + 1
-            tailCount = event.count - offset - 1
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, event.count + textCount), alignment: 8)
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: event.count, alignment: 8)
             event.withUnsafeBytes { storage.copyMemory(from: $0) }
-            plain = text.withUTF8 { utf8 in
-                if let from = utf8.baseAddress { (storage.baseAddress! + event.count).copyMemory(from: from, byteCount: utf8.count) }
-                return JSONWriter.stringLength(utf8) == utf8.count + 2
-            }
-            self.storage = UnsafeMutableRawBufferPointer(rebasing: storage[..<(event.count + textCount)])
+            self.storage = storage
+            plain = text.withUTF8 { JSONWriter.stringLength($0) == $0.count + 2 }
+            self.text = text
         }
 
         deinit { storage.deallocate() }
@@ -46,46 +45,49 @@ struct StreamEvent: Sendable {
         /// The event's bytes up to and including the string's opening quote.
         var head: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[..<headCount]) }
         /// The string's closing quote and the rest of the event.
-        var tail: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[headCount..<(headCount + tailCount)]) }
-        /// The UTF-8 bytes of the text the pieces are cut from.
-        var text: UnsafeBufferPointer<UInt8> {
-            let start = storage.baseAddress! + headCount + tailCount
-            return UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: storage.count - headCount - tailCount)
+        var tail: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[headCount...]) }
+
+        /// Calls `body` with the text's UTF-8 bytes (contiguous, so no copy).
+        @inline(__always)
+        func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+            if let r = text.utf8.withContiguousStorageIfAvailable(body) { return r }
+            var copy = text  // not reached: the text was made contiguous
+            return copy.withUTF8(body)
         }
 
-        /// The bytes `start..<end` of the text.
+        /// Whether the piece `start..<end` of `text` (this template's) goes out without escapes.
         @inline(__always)
-        func piece(_ start: UInt32, _ end: UInt32) -> UnsafeBufferPointer<UInt8> {
-            UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
-        }
-
-        /// Whether the piece `start..<end` goes out without escapes.
-        @inline(__always)
-        func isPlain(_ start: UInt32, _ end: UInt32) -> Bool {
-            plain || { let p = piece(start, end); return JSONWriter.stringLength(p) == p.count + 2 }()
+        func isPlain(_ text: UnsafeBufferPointer<UInt8>, _ start: UInt32, _ end: UInt32) -> Bool {
+            plain || JSONWriter.stringLength(UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])) == Int(end - start) + 2
         }
 
         /// The length of the event carrying bytes `start..<end` of the text.
         func count(_ start: UInt32, _ end: UInt32) -> Int {
-            if isPlain(start, end) { return headCount + Int(end - start) + tailCount }
-            return headCount + tailCount - 2 + JSONWriter.stringLength(piece(start, end))
+            if plain { return storage.count + Int(end - start) }
+            return withText { text in
+                storage.count - 2 + JSONWriter.stringLength(UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)]))
+            }
         }
 
         /// Appends the event carrying bytes `start..<end` of the text (``count(_:_:)`` bytes).
         func render(_ start: UInt32, _ end: UInt32, into out: inout [UInt8]) {
-            if isPlain(start, end) {
-                out.append(contentsOf: head)
-                out.append(contentsOf: piece(start, end))
-                out.append(contentsOf: tail)
-            } else {
-                out.append(contentsOf: head.dropLast())  // appendString writes the quotes itself
-                JSONWriter.appendString(piece(start, end), to: &out)
-                out.append(contentsOf: tail.dropFirst())
+            withText { text in
+                let piece = UnsafeBufferPointer(rebasing: text[Int(start)..<Int(end)])
+                if isPlain(text, start, end) {
+                    out.append(contentsOf: head)
+                    out.append(contentsOf: piece)
+                    out.append(contentsOf: tail)
+                } else {
+                    out.append(contentsOf: head.dropLast())  // appendString writes the quotes itself
+                    JSONWriter.appendString(piece, to: &out)
+                    out.append(contentsOf: tail.dropFirst())
+                }
             }
         }
 
-        /// Heap bytes the template holds.
-        var heldBytes: Int { storage.count + 64 }
+        /// Heap bytes the template holds: its event bytes, and the text (counted here though
+        /// the reply shares it).
+        var heldBytes: Int { storage.count + text.utf8.count + 64 }
     }
 
     private enum Form: Sendable {

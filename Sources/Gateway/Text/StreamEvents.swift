@@ -73,7 +73,7 @@ struct StreamEvents: Sendable, RandomAccessCollection {
     /// Appends one event per token piece (``Tokens``) of the template's text, `tokens` each
     /// (none for an empty text).
     mutating func appendPieces(of template: StreamEvent.Template, tokens: Int = 1) {
-        appendPieces(of: template, bounds: Tokens.bounds(template.text), tokens: tokens)
+        appendPieces(of: template, bounds: template.withText { Tokens.bounds($0) }, tokens: tokens)
     }
 
     /// Appends one event per piece `bounds[k]..<bounds[k + 1]` of the template's text (none
