@@ -5,7 +5,8 @@ import HTTPServer
 /// tokens: every paced event leaves in its own send) or, unpaced, as fast as the socket drains,
 /// pausing above the output high watermark. Unpaced, every `batch` events are handed to the
 /// kernel together in one send (`batch` 1: a send per event), and the driver yields the loop
-/// after `max(batch, 16)` events. A fault (scripted or injected) can break or disturb the
+/// after `max(batch, 16)` events; over HTTP/1.x the events of one send are written into the
+/// connection's output in one call (``ResponseStream/writeChunks(flush:_:)``), each its own chunk. A fault (scripted or injected) can break or disturb the
 /// stream after a given number of events. Reports exactly once how the stream ended, with what
 /// was written. A stream still running after its time limit (`--max-stream-seconds`, whatever its
 /// pacing, stalls or the client's reading speed) gets the limit's frame (the surface's in-band
