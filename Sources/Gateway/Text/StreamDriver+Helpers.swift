@@ -1,5 +1,32 @@
-/// The driver's pure helpers: duration arithmetic and the `malformed` fault's cut.
+import HTTPServer
+
+/// The driver's inputs (its time limit, its fault) and pure helpers: duration arithmetic and
+/// the `malformed` fault's cut.
 extension StreamDriver {
+    /// The longest a stream may run, and the frame (an in-band error, given the events written
+    /// so far) it ends with when it runs out of time.
+    struct Limit {
+        var after: Duration
+        var frame: (Int) -> [UInt8]
+    }
+
+    /// What happens after `after` events.
+    enum Fault {
+        /// This error frame, then the end of the body.
+        case inBand([UInt8])
+        /// The body ends cleanly, without the remaining (terminal) events.
+        case end
+        /// The connection is torn down without ending the body.
+        case disconnect(Disconnect)
+        /// A pause, then the stream goes on.
+        case stall(Duration)
+        /// The next event's JSON is cut in half; the stream goes on.
+        case malformed
+        /// An HTTP/2 fault on the stream (after the events written); `skipped` runs instead
+        /// when the request came over HTTP/1.1. The stream ends here if the fault ends it.
+        case http2(HTTP2Fault, skipped: () -> Void)
+    }
+
     /// Whole nanoseconds of a non-negative duration, saturating at a year (far past any limit).
     static func nanos(_ d: Duration) -> UInt64 {
         let (seconds, atto) = d.components
