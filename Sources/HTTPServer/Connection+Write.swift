@@ -91,7 +91,8 @@ extension Connection {
 
     // MARK: streams
 
-    func startStream(token: UInt64, status: Status, headers: (inout [UInt8]) -> Void) -> ResponseStream? {
+    func startStream(token: UInt64, status: Status, flushHead: Bool = true,
+                     headers: (inout [UInt8]) -> Void) -> ResponseStream? {
         guard let f = inFlight, f.token == token, !closed else { return nil }
         let chunked = f.version == .http1_1
         let keepAlive = chunked && f.keepAlive && !context.isShuttingDown && !peerDone
@@ -100,7 +101,7 @@ extension Connection {
                   keepAlive: keepAlive, version: f.version, headers: headers)
         let s = ResponseStream(connection: self, chunked: chunked)
         stream = s
-        flush()
+        if flushHead || f.isHead { flush() }
         if f.isHead {  // a HEAD request gets the head only
             s.end()
         }

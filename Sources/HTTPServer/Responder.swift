@@ -71,9 +71,12 @@ public struct Responder {
     }
 
     /// ``startStream(status:headers:)`` with the header lines written straight into the output.
-    public func startStream(status: Status, headers: (inout [UInt8]) -> Void) -> ResponseStream? {
+    /// With `flushHead` false an HTTP/1.x head waits in the output for the stream's first flush,
+    /// so it leaves in the same send as the first events (the caller must flush or write soon).
+    public func startStream(status: Status, flushHead: Bool = true,
+                            headers: (inout [UInt8]) -> Void) -> ResponseStream? {
         switch sink {
-        case .http1(let c, let token): c.startStream(token: token, status: status, headers: headers)
+        case .http1(let c, let token): c.startStream(token: token, status: status, flushHead: flushHead, headers: headers)
         case .h2(let s): s.startStream(status: status, headers: headers)
         }
     }

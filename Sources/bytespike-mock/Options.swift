@@ -97,7 +97,7 @@ struct Options {
             o.mock.gateway.log = f },
         Flag(name: "--ledger-size", value: "N", help: "billed requests the usage rows list, oldest dropped; totals keep them (default 1000000)") { o, v throws(Failure) in
             o.mock.gateway.ledgerSize = try int(v, "--ledger-size", 1...100_000_000) },
-        Flag(name: "--stream-batch", value: "N", help: "events an unpaced text stream hands to the kernel in one send (default 16; 1 = a send per event)") { o, v throws(Failure) in
+        Flag(name: "--stream-batch", value: "N", help: "events of an unpaced text stream in its first send, later sends 4 x N (default 16; 1 = a send per event)") { o, v throws(Failure) in
             o.mock.gateway.streamBatch = try int(v, "--stream-batch", 1...1024) },
         Flag(name: "--max-stream-seconds", value: "SECONDS", help: "a text stream still running after this is ended with an in-band error (default 600)") { o, v throws(Failure) in
             o.mock.gateway.maxStreamSeconds = try int(v, "--max-stream-seconds", GatewayOptions.maxStreamSecondsRange) },

@@ -97,7 +97,8 @@ extension Gateway {
         }
         // Stream: the head carries the envelope as it stands before this request is billed.
         let head = head(ex, contentType: codec.streamContentType(request), extra: ["Cache-Control": "no-cache"])
-        guard let stream = responder.startStream(status: .ok, headers: { head.write(to: &$0) }) else {
+        // The head leaves with the first events (the driver flushes it first when they are paced).
+        guard let stream = responder.startStream(status: .ok, flushHead: false, headers: { head.write(to: &$0) }) else {
             accounting.release(admission)
             return record(ex, status: 0, bytes: 0)
         }

@@ -3,12 +3,13 @@ import HTTPServer
 /// Writes one encoded reply stream: the events in order, each as its own chunk, paced (a delay
 /// before the first event, then `tokens / tokens_per_second` before each event that carries
 /// tokens: every paced event leaves in its own send) or, unpaced, as fast as the socket drains,
-/// pausing above the output high watermark. Unpaced, every `batch` events are handed to the
-/// kernel together in one send (`batch` 1: a send per event), and the driver yields the loop
-/// after `max(batch, 16)` events; over HTTP/1.x the events of one send are written into the
-/// connection's output in one call (``ResponseStream/writeChunks(flush:_:)``), each its own chunk. A fault (scripted or injected) can break or disturb the
-/// stream after a given number of events. Reports exactly once how the stream ended, with what
-/// was written. A stream still running after its time limit (`--max-stream-seconds`, whatever its
+/// pausing above the output high watermark. Unpaced, the first `batch` events are handed to the
+/// kernel together in one send, and later ones `4 × batch` at a time (`batch` 1: a send per
+/// event); the driver yields the loop after the first send and then every `max(4 × batch, 16)`
+/// events. Over HTTP/1.x the events of one send are written into the connection's output in one
+/// call (``ResponseStream/writeChunks(flush:_:)``), each its own chunk. A fault (scripted or
+/// injected) can break or disturb the stream after a given number of events. Reports exactly
+/// once how the stream ended, with what was written. A stream still running after its time limit (`--max-stream-seconds`, whatever its
 /// pacing, stalls or the client's reading speed) gets the limit's frame (the surface's in-band
 /// error), its body is ended, and it reports `expired`: the caller bills what was sent and frees
 /// the concurrency slot. The limit costs no timer of its own (the loop's timers are deleted
@@ -69,6 +70,7 @@ final class StreamDriver {
         // in the server's output budget with the queued output.
         stream.holdState(bytes: events.storedBytes)
         if pacing.firstTokenMillis > 0 {
+            stream.flush()  // the head goes now; the first event after the delay
             wait(.milliseconds(pacing.firstTokenMillis))
         } else {
             pump()
@@ -99,17 +101,26 @@ final class StreamDriver {
     /// (and new requests get their first event early).
     static let defaultBatch = 16
 
+    /// Events per send after the first `batch`: four times as many (1 stays 1: a send per event).
+    private var laterBatch: Int { batch == 1 ? 1 : min(batch * 4, 4096) }
+
     private func pump(skipDelay: Bool = false) {
         if deadline != .max, monotonicNanos() >= deadline { return expire() }
         defer { stream.flush() }  // what this turn wrote leaves now, before the loop moves on
         marked = false
         var skip = skipDelay
         var written = 0
+        // The first `batch` events are a turn and a send of their own, so the first event
+        // arrives early (and other new streams get theirs); after that a send carries
+        // `laterBatch` events (fewer sends: each one wakes the reader), and a turn at least 16.
+        let first = next < batch
+        let turn = first ? batch - next : max(laterBatch, Self.defaultBatch)
+        let perSend = first ? turn : laterBatch
         while stream.isOpen, finish != nil {
-            if written == max(batch, Self.defaultBatch) {
+            if written == turn {
                 return wait(.zero)
             }
-            if written > 0, written % batch == 0 { stream.flush() }
+            if written > 0, written % perSend == 0 { stream.flush() }
             if let f = fault, next == f.after {
                 switch f.kind {
                 case .inBand(let frame):
@@ -154,7 +165,7 @@ final class StreamDriver {
             // Unpaced, over HTTP/1.x: the events up to the next send, the yield or the fault
             // go out in one call.
             if pacing.tokensPerSecond <= 0 {
-                var room = min(batch - written % batch, max(batch, Self.defaultBatch) - written, events.count - next)
+                var room = min(perSend - written % perSend, turn - written, events.count - next)
                 if let f = fault, f.after >= next { room = min(room, f.after - next) }
                 if room > 0, let writable = writeMany(room) {
                     written += room
