@@ -64,6 +64,32 @@ import Testing
         #expect(nf.code == "not_found")
     }
 
+    @Test func router_segmentsByBytes_areTheSplitBySlashes_andGeminiActionsSplitAtTheLastColon() throws {
+        for path in ["/", "", "//", "/v1/models", "/v1//models/", "a/b", "/v1beta/models/gemini-2-5-flash:streamGenerateContent",
+                     "/x/%2F/y", "/a:b:c"] {
+            #expect(Router.segments(path) == path.split(separator: "/"), "\(path)")
+        }
+        let r = Router()
+        #expect(try r.match(.post, "/v1beta/models/gemini-2-5-flash:streamGenerateContent").get()
+                == .geminiAction(model: "gemini-2-5-flash", action: "streamGenerateContent"))
+        #expect(try r.match(.post, "/v1beta/models/a:b:generateContent").get() == .geminiAction(model: "a:b", action: "generateContent"))
+        #expect(try r.match(.post, "/v1/models/plain").get() == .geminiAction(model: "plain", action: ""))
+        guard case .failure(let e) = r.match(.get, "/v1beta/modelz/x") else { Issue.record("expected 404"); return }
+        #expect(e.status.code == 404)
+    }
+
+    @Test func keySpellings_asciiByBytes_otherTextByCharacters() {
+        #expect(RequestFields.snakeCase("generationConfig") == "generation_config")
+        #expect(RequestFields.snakeCase("maxOutputTokens") == "max_output_tokens")
+        #expect(RequestFields.snakeCase("contents") == "contents")
+        #expect(RequestFields.snakeCase("ABC") == "_a_b_c")
+        #expect(RequestFields.snakeCase("") == "")
+        #expect(RequestFields.snakeCase("caféÉtat") == "café_état", "non-ASCII: Unicode upper case, as before")
+        #expect(RequestFields.lowerCamel("generation_config") == "generationConfig")
+        #expect(RequestFields.lowerCamel("contents") == "contents")
+        #expect(RequestFields.lowerCamel("a__b_") == "aB")
+    }
+
     @Test func requestIDs_areDeterministicPerSeedAndUnique() {
         let a = RequestIDs(seed: 7), b = RequestIDs(seed: 7), c = RequestIDs(seed: 8)
         let first = (0..<100).map { _ in a.next() }

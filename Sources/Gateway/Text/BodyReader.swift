@@ -47,11 +47,8 @@ struct BodyReader {
     /// For proto3 JSON (Gemini): the lowerCamel key if present, else its snake_case spelling.
     func pick(_ camel: String) -> String {
         if object[camel] != nil { return camel }
-        var snake = ""
-        for c in camel {
-            if c.isUppercase { snake.append("_"); snake.append(contentsOf: c.lowercased()) } else { snake.append(c) }
-        }
-        return object[snake] != nil ? snake : camel
+        let snake = RequestFields.snakeCase(camel)
+        return snake.utf8.count != camel.utf8.count && object[snake] != nil ? snake : camel
     }
 
     func string(_ key: String) throws(GatewayError) -> String? {

@@ -87,8 +87,13 @@ enum GeminiCodec: TextCodec {
     /// Where the empty text of a rendered one-part chunk (`"parts":[{"text":""`) has its `""`.
     private static func emptyTextOffset(_ event: [UInt8]) -> Int {
         let pattern = Array(#""parts":[{"text":"""#.utf8)
-        guard let r = event.firstRange(of: pattern) else { preconditionFailure("a text chunk without its text part") }
-        return r.upperBound - 2
+        // A plain scan: the generic `firstRange(of:)` cost 90,000 instructions per stream here.
+        var i = 0
+        while i + pattern.count <= event.count {
+            if event[i] == pattern[0], event[i..<(i + pattern.count)].elementsEqual(pattern) { return i + pattern.count - 2 }
+            i += 1
+        }
+        preconditionFailure("a text chunk without its text part")
     }
 
     static func streamError(_ error: GatewayError, _ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta,

@@ -131,8 +131,26 @@ struct RequestFields: Sendable {
         return o[snake].map { (snake, $0) }
     }
 
-    /// `generationConfig` → `generation_config`.
+    /// `generationConfig` → `generation_config`. ASCII keys (all of the API's) by bytes; any
+    /// other by Characters, with Unicode's idea of upper case.
     static func snakeCase(_ s: String) -> String {
+        var uppers = 0
+        var ascii = true
+        for b in s.utf8 {
+            if b >= 0x80 { ascii = false; break }
+            if b &- 0x41 < 26 { uppers += 1 }
+        }
+        if ascii {
+            if uppers == 0 { return s }
+            let n = s.utf8.count + uppers
+            return String(unsafeUninitializedCapacity: n) { out in
+                var i = 0
+                for b in s.utf8 {
+                    if b &- 0x41 < 26 { out[i] = 0x5F; out[i + 1] = b | 0x20; i += 2 } else { out[i] = b; i += 1 }
+                }
+                return i
+            }
+        }
         var out = ""
         for c in s {
             if c.isUppercase { out.append("_"); out.append(contentsOf: c.lowercased()) } else { out.append(c) }
@@ -142,6 +160,7 @@ struct RequestFields: Sendable {
 
     /// `generation_config` → `generationConfig`.
     static func lowerCamel(_ s: String) -> String {
+        if !s.utf8.contains(0x5F) { return s }  // no underscore: nothing to change
         var out = ""
         var upper = false
         for c in s {
