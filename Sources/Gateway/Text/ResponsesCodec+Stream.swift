@@ -23,12 +23,10 @@ extension ResponsesCodec {
             case .message(let contents):
                 for (k, content) in contents.enumerated() { s.contentPart(content, item: item.id, output: index, content: k) }
             case .functionCall(_, _, let arguments):
-                for piece in Tokens.pieces(arguments) {
-                    s.emit("response.function_call_arguments.delta", tokens: 1) { w in
-                        address(&w, item: item.id, output: index)
-                        w.key("delta"); w.string(String(piece))
-                    }
+                let fixed = DeltaBytes("response.function_call_arguments.delta", logprobs: false) { w in
+                    address(&w, item: item.id, output: index)
                 }
+                for piece in Tokens.pieces(arguments) { s.delta(fixed, piece) }
                 s.emit("response.function_call_arguments.done") { w in
                     address(&w, item: item.id, output: index)
                     w.key("arguments"); w.string(arguments)
@@ -60,6 +58,25 @@ extension ResponsesCodec {
         w.key("output_index"); w.int(output)
     }
 
+    /// The bytes every delta event of one part shares, as ``EventSink/emit(_:tokens:_:)`` would
+    /// write them: up to the sequence number, from it to the piece (the part's address members
+    /// and `"delta":`), and after the piece.
+    struct DeltaBytes {
+        var prefix: [UInt8], middle: [UInt8], suffix: [UInt8]
+
+        init(_ type: String, logprobs: Bool, _ head: (inout JSONWriter) -> Void) {
+            var w = JSONWriter(capacity: 96)
+            w.string(type)
+            prefix = Array("event: \(type)\ndata: {\"type\":".utf8) + w.bytes + Array(",\"sequence_number\":".utf8)
+            var m = JSONWriter(capacity: 128)
+            m.objectStart()
+            head(&m)
+            m.key("delta")
+            middle = [0x2C] + m.bytes.dropFirst()  // the members follow the sequence number
+            suffix = Array((logprobs ? ",\"logprobs\":[]}\n\n" : "}\n\n").utf8)
+        }
+    }
+
     /// Collects framed events, numbering them.
     struct EventSink {
         var events = StreamEvents()
@@ -78,6 +95,23 @@ extension ResponsesCodec {
             sequence += 1
         }
 
+        /// One delta event (one token) carrying `piece`: byte for byte what `emit` writes for
+        /// it, put together from the part's shared bytes instead of a JSON writer per event.
+        mutating func delta(_ fixed: DeltaBytes, _ piece: Substring) {
+            var piece = piece
+            piece.withUTF8 { utf8 in
+                var out: [UInt8] = []
+                out.reserveCapacity(fixed.prefix.count + 20 + fixed.middle.count + JSONWriter.stringLength(utf8) + fixed.suffix.count)
+                out += fixed.prefix
+                withDecimalDigits(sequence) { out.append(contentsOf: $0) }
+                out += fixed.middle
+                JSONWriter.appendString(utf8, to: &out)
+                out += fixed.suffix
+                events.append(StreamEvent(bytes: out, tokens: 1))
+            }
+            sequence += 1
+        }
+
         mutating func summaryPart(_ text: String, item: String, output: Int, summary: Int) {
             func head(_ w: inout JSONWriter) {
                 w.key("item_id"); w.string(item)
@@ -88,12 +122,8 @@ extension ResponsesCodec {
                 head(&w)
                 w.key("part"); ResponsesCodec.writeSummaryPart(&w, "")
             }
-            for piece in Tokens.pieces(text) {
-                emit("response.reasoning_summary_text.delta", tokens: 1) { w in
-                    head(&w)
-                    w.key("delta"); w.string(String(piece))
-                }
-            }
+            let fixed = DeltaBytes("response.reasoning_summary_text.delta", logprobs: false, head)
+            for piece in Tokens.pieces(text) { delta(fixed, piece) }
             emit("response.reasoning_summary_text.done") { w in
                 head(&w)
                 w.key("text"); w.string(text)
@@ -118,13 +148,9 @@ extension ResponsesCodec {
                 head(&w)
                 w.key("part"); ResponsesCodec.writeContentPart(&w, isRefusal ? .refusal("") : .text(""))
             }
-            for piece in Tokens.pieces(text) {
-                emit(isRefusal ? "response.refusal.delta" : "response.output_text.delta", tokens: 1) { w in
-                    head(&w)
-                    w.key("delta"); w.string(String(piece))
-                    if !isRefusal { w.key("logprobs"); w.arrayStart(); w.arrayEnd() }
-                }
-            }
+            let fixed = DeltaBytes(isRefusal ? "response.refusal.delta" : "response.output_text.delta",
+                                   logprobs: !isRefusal, head)
+            for piece in Tokens.pieces(text) { delta(fixed, piece) }
             emit(isRefusal ? "response.refusal.done" : "response.output_text.done") { w in
                 head(&w)
                 if isRefusal {
