@@ -78,6 +78,19 @@ import Testing
         #expect(e.status.code == 404)
     }
 
+    @Test func byteOffset_findsTheFirstOccurrence_orNil() {
+        func at(_ n: String, _ h: String) -> Int? {
+            Array(h.utf8).withUnsafeBufferPointer { hb in Array(n.utf8).withUnsafeBufferPointer { byteOffset(of: $0, in: hb) } }
+        }
+        #expect(at("", "abc") == 0 && at("", "") == 0)
+        #expect(at("a", "") == nil && at("abcd", "abc") == nil)
+        #expect(at("abc", "abc") == 0 && at("c", "abc") == 2)
+        #expect(at("aab", "aaab") == 1, "a partial match does not skip the real one")
+        #expect(at(#""text":""#, #"{"parts":[{"text":"","x":1}]}"#) == 11)
+        #expect(at("é", "caféé") == 3)
+        #expect(utf8Contains("hello world", "o w") && !utf8Contains("hello", "hello!") && utf8Contains("x", ""))
+    }
+
     @Test func keySpellings_asciiByBytes_otherTextByCharacters() {
         #expect(RequestFields.snakeCase("generationConfig") == "generation_config")
         #expect(RequestFields.snakeCase("maxOutputTokens") == "max_output_tokens")

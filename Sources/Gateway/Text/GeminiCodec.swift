@@ -88,12 +88,9 @@ enum GeminiCodec: TextCodec {
     private static func emptyTextOffset(_ event: [UInt8]) -> Int {
         let pattern = Array(#""parts":[{"text":"""#.utf8)
         // A plain scan: the generic `firstRange(of:)` cost 90,000 instructions per stream here.
-        var i = 0
-        while i + pattern.count <= event.count {
-            if event[i] == pattern[0], event[i..<(i + pattern.count)].elementsEqual(pattern) { return i + pattern.count - 2 }
-            i += 1
-        }
-        preconditionFailure("a text chunk without its text part")
+        let at = event.withUnsafeBufferPointer { e in pattern.withUnsafeBufferPointer { byteOffset(of: $0, in: e) } }
+        guard let at else { preconditionFailure("a text chunk without its text part") }
+        return at + pattern.count - 2
     }
 
     static func streamError(_ error: GatewayError, _ reply: Reply, _ request: ChatRequest, _ meta: ReplyMeta,
