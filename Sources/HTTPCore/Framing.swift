@@ -13,8 +13,27 @@ public enum Chunked {
 
     /// The size line of a chunk of `count` (> 0) bytes; the payload and ``appendTail(to:)`` follow.
     public static func appendHead(_ count: Int, to out: inout [UInt8]) {
-        appendHex(count, to: &out)
-        out.append(0x0D); out.append(0x0A)
+        withUnsafeTemporaryAllocation(byteCount: 20, alignment: 1) { b in
+            let end = writeHead(count, at: b.baseAddress!)
+            out.append(contentsOf: UnsafeRawBufferPointer(start: b.baseAddress, count: end - b.baseAddress!))
+        }
+    }
+
+    /// Writes the size line of a chunk of `count` bytes (hexadecimal, CRLF; at most 18 bytes) at
+    /// `p`; returns its end. For writers that fill their own buffer (``appendHead(_:to:)``, the
+    /// server's batched stream chunks).
+    @inlinable
+    public static func writeHead(_ count: Int, at p: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        var q = p
+        var shift = max(0, (Int.bitWidth - count.leadingZeroBitCount + 3) / 4 * 4 - 4)
+        while shift >= 0 {
+            q.storeBytes(of: hexDigit(UInt8((count >> shift) & 0xF)), as: UInt8.self)
+            q += 1
+            shift -= 4
+        }
+        q.storeBytes(of: 0x0D, as: UInt8.self)
+        (q + 1).storeBytes(of: 0x0A, as: UInt8.self)
+        return q + 2
     }
 
     /// The line end after a chunk's payload.
@@ -24,15 +43,6 @@ public enum Chunked {
 
     /// The last-chunk and empty trailer section that end a chunked body.
     public static let end: [UInt8] = Array("0\r\n\r\n".utf8)
-
-    static func appendHex(_ value: Int, to out: inout [UInt8]) {
-        var shift = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4 * 4 - 4
-        if shift < 0 { shift = 0 }
-        while shift >= 0 {
-            out.append(hexDigit(UInt8((value >> shift) & 0xF)))
-            shift -= 4
-        }
-    }
 }
 
 /// Server-sent events framing (`field: value` lines, a blank line ends the event).

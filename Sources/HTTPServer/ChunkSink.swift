@@ -41,7 +41,7 @@ public struct ChunkSink {
         }
         let base = scratch.baseAddress!
         var p = base + used
-        if chunked { p = Self.writeSize(count, at: p) }
+        if chunked { p = Chunked.writeHead(count, at: p) }
         p = Self.copy(a, to: p)
         p = Self.copy(b, to: p)
         p = Self.copy(c, to: p)
@@ -59,7 +59,7 @@ public struct ChunkSink {
         guard count > 0 else { return }
         if chunked {
             if used + 20 > scratch.count { drain() }
-            used = Self.writeSize(count, at: scratch.baseAddress! + used) - scratch.baseAddress!
+            used = Chunked.writeHead(count, at: scratch.baseAddress! + used) - scratch.baseAddress!
         }
         drain()
         let start = out.count
@@ -85,20 +85,5 @@ public struct ChunkSink {
         guard let from = part.baseAddress, part.count > 0 else { return p }
         p.copyMemory(from: from, byteCount: part.count)
         return p + part.count
-    }
-
-    /// Writes the chunk's size line (`count` in hexadecimal, CRLF) at `p`; returns its end.
-    @inlinable
-    static func writeSize(_ count: Int, at p: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
-        var q = p
-        var shift = (Int.bitWidth - count.leadingZeroBitCount + 3) / 4 * 4 - 4
-        while shift >= 0 {
-            q.storeBytes(of: hexDigit(UInt8((count >> shift) & 0xF)), as: UInt8.self)
-            q += 1
-            shift -= 4
-        }
-        q.storeBytes(of: 0x0D, as: UInt8.self)
-        (q + 1).storeBytes(of: 0x0A, as: UInt8.self)
-        return q + 2
     }
 }
